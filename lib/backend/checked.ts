@@ -1,0 +1,359 @@
+/**
+ * `checked(raw)` puts the argument checks of validate.ts in front of a raw backend. Both backends are
+ * handed out only in this form, so a bad call fails the same way, before any work, on either one.
+ */
+import { fail } from '../errors.js';
+import { ACTIVATION_KINDS, type ActivationKind, type AdagradOptions, type AdamOptions, type Backend, type RmspropOptions, type SgdOptions } from './contract.js';
+import { checkArray, checkBool, checkF32, checkNoOverlap, checkNumber, checkProduct, checkRange, checkSize } from './validate.js';
+
+function checkKind(fn: string, kind: unknown, param: unknown): void {
+  if (!ACTIVATION_KINDS.includes(kind as ActivationKind)) {
+    fail('ERR_INVALID_ARG', `${fn}: kind must be one of ${ACTIVATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+  checkNumber(fn, 'param', param);
+  // Slope and alpha must be non-negative: the backward passes rely on sign(f(x)) = sign(x).
+  if ((kind === 'leaky_relu' || kind === 'elu') && (param as number) < 0) {
+    fail('ERR_INVALID_ARG', `${fn}: param (${kind === 'elu' ? 'alpha' : 'slope'}) must be >= 0, got ${param}`);
+  }
+}
+
+function checkOptions(fn: string, o: unknown, fields: Record<string, 'number' | 'boolean'>): void {
+  if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', `${fn}: options must be an object, got ${o === null ? 'null' : typeof o}`);
+  for (const [key, type] of Object.entries(fields)) {
+    const v = (o as Record<string, unknown>)[key];
+    if (type === 'boolean') checkBool(fn, `options.${key}`, v);
+    else checkNumber(fn, `options.${key}`, v);
+  }
+}
+
+const SGD = { lr: 'number', momentum: 'number', dampening: 'number', nesterov: 'boolean', weightDecay: 'number' } as const;
+const ADAM = { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number', decoupled: 'boolean', amsgrad: 'boolean' } as const;
+const RMSPROP = { lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number', momentum: 'number', centered: 'boolean' } as const;
+const ADAGRAD = { lr: 'number', lrDecay: 'number', weightDecay: 'number', eps: 'number' } as const;
+
+/** Checks an optimizer's parameter, gradient and state buffers: n elements each, all distinct. */
+function checkUpdate(fn: string, n: number, arrays: Record<string, unknown>): void {
+  checkSize(fn, 'n', n);
+  const present: [string, Float32Array][] = [];
+  for (const [name, a] of Object.entries(arrays)) {
+    if (a === null) continue;
+    present.push([name, checkF32(fn, name, a, n)]);
+  }
+  for (let i = 0; i < present.length; i++) {
+    for (let j = i + 1; j < present.length; j++) checkNoOverlap(fn, present[i][0], present[i][1], present[j][0], present[j][1]);
+  }
+}
+
+export function checked(raw: Backend): Backend {
+  return {
+    name: raw.name,
+
+    sgemm(transA, transB, M, N, K, alpha, A, B, beta, C) {
+      const fn = 'sgemm';
+      checkBool(fn, 'transA', transA);
+      checkBool(fn, 'transB', transB);
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N); checkSize(fn, 'K', K);
+      checkNumber(fn, 'alpha', alpha);
+      checkNumber(fn, 'beta', beta);
+      checkF32(fn, 'A', A, checkProduct(fn, 'M·K', M, K));
+      checkF32(fn, 'B', B, checkProduct(fn, 'K·N', K, N));
+      checkF32(fn, 'C', C, checkProduct(fn, 'M·N', M, N));
+      checkNoOverlap(fn, 'C', C, 'A', A);
+      checkNoOverlap(fn, 'C', C, 'B', B);
+      raw.sgemm(transA, transB, M, N, K, alpha, A, B, beta, C);
+    },
+
+    biasAdd(M, N, bias, Y) {
+      const fn = 'biasAdd';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      checkF32(fn, 'bias', bias, N);
+      checkF32(fn, 'Y', Y, checkProduct(fn, 'M·N', M, N));
+      checkNoOverlap(fn, 'Y', Y, 'bias', bias);
+      raw.biasAdd(M, N, bias, Y);
+    },
+
+    colSum(M, N, X, beta, out) {
+      const fn = 'colSum';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      checkF32(fn, 'X', X, checkProduct(fn, 'M·N', M, N));
+      checkNumber(fn, 'beta', beta);
+      checkF32(fn, 'out', out, N);
+      checkNoOverlap(fn, 'out', out, 'X', X);
+      raw.colSum(M, N, X, beta, out);
+    },
+
+    denseForward(M, N, K, X, W, bias, kind, param, Z, Y) {
+      const fn = 'denseForward';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N); checkSize(fn, 'K', K);
+      checkKind(fn, kind, param);
+      checkF32(fn, 'X', X, checkProduct(fn, 'M·K', M, K));
+      checkF32(fn, 'W', W, checkProduct(fn, 'K·N', K, N));
+      if (bias !== null) checkF32(fn, 'bias', bias, N);
+      const mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'Y', Y, mn);
+      if (Z === null && kind !== 'linear') fail('ERR_INVALID_ARG', `${fn}: Z (the pre-activation output) is required for activation ${kind}`);
+      const outs: [string, Float32Array][] = [['Y', Y]];
+      if (Z !== null) {
+        checkF32(fn, 'Z', Z, mn);
+        checkNoOverlap(fn, 'Z', Z, 'Y', Y);
+        outs.push(['Z', Z]);
+      }
+      for (const [name, out] of outs) {
+        checkNoOverlap(fn, name, out, 'X', X);
+        checkNoOverlap(fn, name, out, 'W', W);
+        if (bias !== null) checkNoOverlap(fn, name, out, 'bias', bias);
+      }
+      raw.denseForward(M, N, K, X, W, bias, kind, param, Z, Y);
+    },
+
+    denseBackward(M, N, K, X, W, kind, param, Z, Y, dY, dZ, beta, dW, dBias, dX) {
+      const fn = 'denseBackward';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N); checkSize(fn, 'K', K);
+      checkKind(fn, kind, param);
+      checkNumber(fn, 'beta', beta);
+      const mk = checkProduct(fn, 'M·K', M, K), kn = checkProduct(fn, 'K·N', K, N), mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'X', X, mk); checkF32(fn, 'W', W, kn);
+      if (Z === null && kind !== 'linear') fail('ERR_INVALID_ARG', `${fn}: Z (the pre-activation output) is required for activation ${kind}`);
+      if (Z !== null) checkF32(fn, 'Z', Z, mn);
+      checkF32(fn, 'Y', Y, mn); checkF32(fn, 'dY', dY, mn); checkF32(fn, 'dZ', dZ, mn);
+      checkF32(fn, 'dW', dW, kn);
+      if (dBias !== null) checkF32(fn, 'dBias', dBias, N);
+      if (dX !== null) checkF32(fn, 'dX', dX, mk);
+      const inputs: [string, Float32Array][] = [['X', X], ['W', W], ['Y', Y]];
+      if (Z !== null) inputs.push(['Z', Z]);
+      for (const [inName, input] of inputs) checkNoOverlap(fn, 'dZ', dZ, inName, input);
+      checkNoOverlap(fn, 'dZ', dZ, 'dY', dY, true);
+      const outs: [string, Float32Array][] = [['dW', dW]];
+      if (dBias !== null) outs.push(['dBias', dBias]);
+      if (dX !== null) outs.push(['dX', dX]);
+      for (const [outName, out] of outs) {
+        for (const [inName, input] of [...inputs, ['dY', dY], ['dZ', dZ]] as [string, Float32Array][]) checkNoOverlap(fn, outName, out, inName, input);
+      }
+      for (let i = 0; i < outs.length; i++) for (let j = i + 1; j < outs.length; j++) checkNoOverlap(fn, outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
+      raw.denseBackward(M, N, K, X, W, kind, param, Z, Y, dY, dZ, beta, dW, dBias, dX);
+    },
+
+    activationForward(kind, param, n, X, Y) {
+      const fn = 'activationForward';
+      checkKind(fn, kind, param);
+      checkSize(fn, 'n', n);
+      checkF32(fn, 'X', X, n);
+      checkF32(fn, 'Y', Y, n);
+      checkNoOverlap(fn, 'Y', Y, 'X', X, true);
+      raw.activationForward(kind, param, n, X, Y);
+    },
+
+    activationBackward(kind, param, n, X, Y, dY, dX) {
+      const fn = 'activationBackward';
+      checkKind(fn, kind, param);
+      checkSize(fn, 'n', n);
+      checkF32(fn, 'X', X, n); checkF32(fn, 'Y', Y, n); checkF32(fn, 'dY', dY, n); checkF32(fn, 'dX', dX, n);
+      checkNoOverlap(fn, 'dX', dX, 'dY', dY, true);
+      checkNoOverlap(fn, 'dX', dX, 'X', X, true);
+      checkNoOverlap(fn, 'dX', dX, 'Y', Y, true);
+      raw.activationBackward(kind, param, n, X, Y, dY, dX);
+    },
+
+    softmaxForward(M, N, X, Y) {
+      const fn = 'softmaxForward';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      const mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'X', X, mn); checkF32(fn, 'Y', Y, mn);
+      checkNoOverlap(fn, 'Y', Y, 'X', X, true);
+      raw.softmaxForward(M, N, X, Y);
+    },
+
+    softmaxBackward(M, N, Y, dY, dX) {
+      const fn = 'softmaxBackward';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      const mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'Y', Y, mn); checkF32(fn, 'dY', dY, mn); checkF32(fn, 'dX', dX, mn);
+      checkNoOverlap(fn, 'dX', dX, 'Y', Y);
+      checkNoOverlap(fn, 'dX', dX, 'dY', dY, true);
+      return raw.softmaxBackward(M, N, Y, dY, dX);
+    },
+
+    softmaxCrossEntropy(M, N, logits, labels, probs, dLogits) {
+      const fn = 'softmaxCrossEntropy';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      if (M > 0 && N === 0) fail('ERR_SHAPE', `${fn}: N (classes) must be at least 1, got 0`);
+      const mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'logits', logits, mn);
+      const lab = checkArray<Int32Array>(fn, 'labels', labels, 'Int32Array', M);
+      checkF32(fn, 'probs', probs, mn); checkF32(fn, 'dLogits', dLogits, mn);
+      checkNoOverlap(fn, 'probs', probs, 'logits', logits);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'logits', logits);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'probs', probs);
+      for (let i = 0; i < M; i++) {
+        const y = lab[i];
+        if (y < 0 || y >= N) fail('ERR_LABEL', `${fn}: labels[${i}] = ${y} is outside [0, ${N})`);
+      }
+      return raw.softmaxCrossEntropy(M, N, logits, labels, probs, dLogits);
+    },
+
+    softmaxCrossEntropySoft(M, N, logits, targets, probs, dLogits) {
+      const fn = 'softmaxCrossEntropySoft';
+      checkSize(fn, 'M', M); checkSize(fn, 'N', N);
+      const mn = checkProduct(fn, 'M·N', M, N);
+      checkF32(fn, 'logits', logits, mn); checkF32(fn, 'targets', targets, mn);
+      checkF32(fn, 'probs', probs, mn); checkF32(fn, 'dLogits', dLogits, mn);
+      for (const [name, out] of [['probs', probs], ['dLogits', dLogits]] as const) {
+        checkNoOverlap(fn, name, out, 'logits', logits);
+        checkNoOverlap(fn, name, out, 'targets', targets);
+      }
+      checkNoOverlap(fn, 'dLogits', dLogits, 'probs', probs);
+      return raw.softmaxCrossEntropySoft(M, N, logits, targets, probs, dLogits);
+    },
+
+    sigmoidBce(n, logits, targets, dLogits) {
+      const fn = 'sigmoidBce';
+      checkSize(fn, 'n', n);
+      checkF32(fn, 'logits', logits, n); checkF32(fn, 'targets', targets, n); checkF32(fn, 'dLogits', dLogits, n);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'logits', logits, true);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'targets', targets);
+      return raw.sigmoidBce(n, logits, targets, dLogits);
+    },
+
+    mse(n, pred, target, dPred) {
+      const fn = 'mse';
+      checkSize(fn, 'n', n);
+      checkF32(fn, 'pred', pred, n); checkF32(fn, 'target', target, n); checkF32(fn, 'dPred', dPred, n);
+      checkNoOverlap(fn, 'dPred', dPred, 'pred', pred, true);
+      checkNoOverlap(fn, 'dPred', dPred, 'target', target);
+      return raw.mse(n, pred, target, dPred);
+    },
+
+    batchNormForward(M, C, S, X, gamma, beta, eps, training, mean, invStd, Y) {
+      const fn = 'batchNormForward';
+      checkSize(fn, 'M', M); checkSize(fn, 'C', C); checkSize(fn, 'S', S);
+      const total = checkProduct(fn, 'M·C·S', M, C, S);
+      checkF32(fn, 'X', X, total); checkF32(fn, 'Y', Y, total);
+      checkF32(fn, 'gamma', gamma, C); checkF32(fn, 'beta', beta, C);
+      checkRange(fn, 'eps', eps, 0, Infinity);
+      checkBool(fn, 'training', training);
+      checkF32(fn, 'mean', mean, C); checkF32(fn, 'invStd', invStd, C);
+      if (training && M * S < 2 && C > 0) fail('ERR_SHAPE', `${fn}: training statistics need more than one value per channel, got M·S = ${M * S}`);
+      checkNoOverlap(fn, 'Y', Y, 'X', X);
+      for (const [name, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) checkNoOverlap(fn, 'Y', Y, name, a);
+      if (training) checkNoOverlap(fn, 'mean', mean, 'invStd', invStd);
+      raw.batchNormForward(M, C, S, X, gamma, beta, eps, training, mean, invStd, Y);
+    },
+
+    batchNormBackward(M, C, S, X, mean, invStd, gamma, dY, dX, dGamma, dBeta) {
+      const fn = 'batchNormBackward';
+      checkSize(fn, 'M', M); checkSize(fn, 'C', C); checkSize(fn, 'S', S);
+      const total = checkProduct(fn, 'M·C·S', M, C, S);
+      checkF32(fn, 'X', X, total); checkF32(fn, 'dY', dY, total); checkF32(fn, 'dX', dX, total);
+      for (const [name, a] of [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dGamma', dGamma], ['dBeta', dBeta]] as const) checkF32(fn, name, a, C);
+      const inputs = [['X', X], ['dY', dY], ['mean', mean], ['invStd', invStd], ['gamma', gamma]] as const;
+      for (const [outName, out] of [['dX', dX], ['dGamma', dGamma], ['dBeta', dBeta]] as const) {
+        for (const [inName, input] of inputs) checkNoOverlap(fn, outName, out, inName, input);
+      }
+      checkNoOverlap(fn, 'dGamma', dGamma, 'dBeta', dBeta);
+      checkNoOverlap(fn, 'dX', dX, 'dGamma', dGamma);
+      checkNoOverlap(fn, 'dX', dX, 'dBeta', dBeta);
+      raw.batchNormBackward(M, C, S, X, mean, invStd, gamma, dY, dX, dGamma, dBeta);
+    },
+
+    dropoutForward(n, keep, seed, X, mask, Y) {
+      const fn = 'dropoutForward';
+      checkSize(fn, 'n', n);
+      checkRange(fn, 'keep', keep, 0, 1, true);
+      if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+        fail('ERR_INVALID_ARG', `dropoutForward: seed must be an integer in [0, 2^32), got ${String(seed)}`);
+      }
+      checkF32(fn, 'X', X, n); checkF32(fn, 'Y', Y, n);
+      checkArray(fn, 'mask', mask, 'Uint8Array', n);
+      checkNoOverlap(fn, 'Y', Y, 'X', X, true);
+      raw.dropoutForward(n, keep, seed, X, mask, Y);
+    },
+
+    dropoutBackward(n, keep, mask, dY, dX) {
+      const fn = 'dropoutBackward';
+      checkSize(fn, 'n', n);
+      checkRange(fn, 'keep', keep, 0, 1, true);
+      checkArray(fn, 'mask', mask, 'Uint8Array', n);
+      checkF32(fn, 'dY', dY, n); checkF32(fn, 'dX', dX, n);
+      checkNoOverlap(fn, 'dX', dX, 'dY', dY, true);
+      raw.dropoutBackward(n, keep, mask, dY, dX);
+    },
+
+    sgdStep(n, param, grad, momentumBuf, step, o: SgdOptions) {
+      const fn = 'sgdStep';
+      checkOptions(fn, o, SGD);
+      if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
+      if (o.momentum !== 0 && momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${o.momentum}`);
+      if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) fail('ERR_INVALID_ARG', `${fn}: Nesterov momentum requires momentum > 0 and dampening = 0`);
+      checkUpdate(fn, n, { param, grad, momentumBuf });
+      raw.sgdStep(n, param, grad, momentumBuf, step, o);
+    },
+
+    adamStep(n, param, grad, m, v, vMax, step, o: AdamOptions) {
+      const fn = 'adamStep';
+      checkOptions(fn, o, ADAM);
+      checkRange(fn, 'options.beta1', o.beta1, 0, 1);
+      checkRange(fn, 'options.beta2', o.beta2, 0, 1);
+      if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
+      if (o.amsgrad && vMax === null) fail('ERR_INVALID_ARG', `${fn}: vMax is required when amsgrad is true`);
+      checkUpdate(fn, n, { param, grad, m, v, vMax: o.amsgrad ? vMax : null });
+      raw.adamStep(n, param, grad, m, v, o.amsgrad ? vMax : null, step, o);
+    },
+
+    rmspropStep(n, param, grad, squareAvg, gradAvg, momentumBuf, o: RmspropOptions) {
+      const fn = 'rmspropStep';
+      checkOptions(fn, o, RMSPROP);
+      if (o.centered && gradAvg === null) fail('ERR_INVALID_ARG', `${fn}: gradAvg is required when centered is true`);
+      if (o.momentum !== 0 && momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${o.momentum}`);
+      checkUpdate(fn, n, { param, grad, squareAvg, gradAvg: o.centered ? gradAvg : null, momentumBuf: o.momentum !== 0 ? momentumBuf : null });
+      raw.rmspropStep(n, param, grad, squareAvg, o.centered ? gradAvg : null, o.momentum !== 0 ? momentumBuf : null, o);
+    },
+
+    adagradStep(n, param, grad, sum, step, o: AdagradOptions) {
+      const fn = 'adagradStep';
+      checkOptions(fn, o, ADAGRAD);
+      if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
+      checkUpdate(fn, n, { param, grad, sum });
+      raw.adagradStep(n, param, grad, sum, step, o);
+    },
+
+    axpy(n, alpha, X, Y) {
+      checkSize('axpy', 'n', n); checkNumber('axpy', 'alpha', alpha);
+      checkF32('axpy', 'X', X, n); checkF32('axpy', 'Y', Y, n);
+      checkNoOverlap('axpy', 'Y', Y, 'X', X, true);
+      raw.axpy(n, alpha, X, Y);
+    },
+    scale(n, alpha, X) {
+      checkSize('scale', 'n', n); checkNumber('scale', 'alpha', alpha); checkF32('scale', 'X', X, n);
+      raw.scale(n, alpha, X);
+    },
+    fill(n, value, X) {
+      checkSize('fill', 'n', n);
+      if (typeof value !== 'number') fail('ERR_INVALID_ARG', `fill: value must be a number, got ${typeof value}`);
+      checkF32('fill', 'X', X, n);
+      raw.fill(n, value, X);
+    },
+    copy(n, X, Y) {
+      checkSize('copy', 'n', n); checkF32('copy', 'X', X, n); checkF32('copy', 'Y', Y, n);
+      checkNoOverlap('copy', 'Y', Y, 'X', X, true);
+      raw.copy(n, X, Y);
+    },
+    mul(n, X, Y, Z) {
+      checkSize('mul', 'n', n); checkF32('mul', 'X', X, n); checkF32('mul', 'Y', Y, n); checkF32('mul', 'Z', Z, n);
+      checkNoOverlap('mul', 'Z', Z, 'X', X, true);
+      checkNoOverlap('mul', 'Z', Z, 'Y', Y, true);
+      raw.mul(n, X, Y, Z);
+    },
+    sum(n, X) {
+      checkSize('sum', 'n', n); checkF32('sum', 'X', X, n);
+      return raw.sum(n, X);
+    },
+
+    setNumThreads(n) {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
+        fail('ERR_INVALID_ARG', `setNumThreads: n must be an integer in [1, 1024], got ${String(n)}`);
+      }
+      raw.setNumThreads(n);
+    },
+    getNumThreads: () => raw.getNumThreads(),
+  };
+}

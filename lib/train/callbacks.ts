@@ -1,0 +1,45 @@
+/**
+ * What `fit` tells the code that watches it. Every hook is optional and may be async; hooks run on the
+ * caller's thread. `ctx.stop()` ends training after the current epoch (early stopping uses it).
+ */
+import type { Optimizer } from '../optim/optimizer.js';
+
+export interface EpochLogs {
+  epoch: number; // 1-based
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  lr: number;
+  seconds: number; // this epoch's training time
+}
+
+export interface BatchLogs {
+  batch: number; // 1-based within the epoch
+  batches: number;
+  loss: number;
+  accuracy?: number;
+}
+
+/** The model as callbacks see it: enough to snapshot and restore weights (early stopping's best-weights restore). */
+export interface WeightsHolder {
+  getWeights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
+}
+
+export interface TrainContext {
+  model: WeightsHolder;
+  optimizer: Optimizer;
+  /** Ask fit to stop after the current epoch. */
+  stop(): void;
+}
+
+type MaybePromise = void | Promise<void>;
+
+export interface TrainingCallback {
+  onTrainBegin?(ctx: TrainContext): MaybePromise;
+  onEpochBegin?(epoch: number, ctx: TrainContext): MaybePromise;
+  onBatchEnd?(logs: BatchLogs, ctx: TrainContext): MaybePromise;
+  onEpochEnd?(logs: EpochLogs, ctx: TrainContext): MaybePromise;
+  onTrainEnd?(history: EpochLogs[], ctx: TrainContext): MaybePromise;
+}
