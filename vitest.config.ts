@@ -5,5 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
+    // The JSON report is what .ci/run counts; the default reporter is what people read.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'build/test-results.json' },
   },
 });

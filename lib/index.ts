@@ -1,6 +1,33 @@
 /** neuroblas: neural-network training for Node.js. The package's main export. */
 export { NeuroblasError, type ErrorCode } from './errors.js';
+
+// Backends: the kernel contract, the two implementations and how one is chosen.
 export type { Backend, ActivationKind, SgdOptions, AdamOptions, RmspropOptions, AdagradOptions } from './backend/contract.js';
 export { ACTIVATION_KINDS } from './backend/contract.js';
 export { getBackend, activeBackend, backendInfo, nativeAvailable, setNumThreads, getNumThreads, type BackendInfo, type BackendName } from './backend/load.js';
 export type { OpenblasInfo } from './backend/native.js';
+
+// Tensors and the graph.
+export { Tensor, tensor, scalar, zeros, ones, full, randn, rand, shapeSize, withBackend, useBackend, currentBackend, type Shape, type TensorOptions } from './tensor.js';
+export { noGrad, isGradEnabled } from './graph.js';
+export * as ops from './ops/index.js';
+export { Workspace } from './ops/workspace.js';
+export { Random, manualSeed, defaultRandom } from './random.js';
+export { gradcheck, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
+
+// Layers, losses, initializers.
+export * from './layers/index.js';
+export { mseLoss, bceWithLogitsLoss, crossEntropyLoss, l2Penalty, getLoss, type LossFn, type LossName, type LossOptions, type Target } from './losses.js';
+export { initialize, computeFans, defaultInitializer, gainFor, type InitializerSpec, type InitializerName } from './init.js';
+
+// Optimizers, schedules, early stopping; the training loop and its metrics.
+export * from './optim/index.js';
+export { fit, fitSync, evaluate, predict, type FitOptions, type EvaluateOptions, type EvaluateResult, type Inputs, type Targets } from './train/fit.js';
+export type { EpochLogs, BatchLogs, TrainContext, TrainingCallback, WeightsHolder } from './train/callbacks.js';
+export * from './train/metrics.js';
+
+// Data.
+export type { Dataset, Split } from './data/dataset.js';
+export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
+export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
+export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';

@@ -1,0 +1,98 @@
+/**
+ * Optimizer steps with PyTorch 1.13's update rules (torch.optim.SGD, Adam/AdamW, RMSprop, Adagrad;
+ * the single-tensor, non-foreach code paths). Each element is updated in double from the float32 state
+ * and rounded on store; the gradient is never written (weight decay is applied to a local copy).
+ * Scalars that do not depend on the element (bias corrections, step sizes) are computed once per call.
+ */
+import type { AdagradOptions, AdamOptions, RmspropOptions, SgdOptions } from '../contract.js';
+
+export function sgdStep(n: number, param: Float32Array, grad: Float32Array, momentumBuf: Float32Array | null, step: number, o: SgdOptions): void {
+  const { lr, momentum, dampening, nesterov, weightDecay } = o;
+  if (momentum === 0 || momentumBuf === null) {
+    for (let i = 0; i < n; i++) {
+      const p = param[i];
+      param[i] = p - lr * (grad[i] + weightDecay * p);
+    }
+    return;
+  }
+  // PyTorch starts the buffer as a copy of the first gradient (no dampening on step 1).
+  const first = step === 1;
+  const undamped = 1 - dampening;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const buf = first ? g : momentum * momentumBuf[i] + undamped * g;
+    momentumBuf[i] = buf;
+    param[i] = p - lr * (nesterov ? g + momentum * buf : buf);
+  }
+}
+
+/** Adam, or AdamW when `decoupled` (weight decay shrinks the parameter instead of joining the gradient). */
+export function adamStep(
+  n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, step: number, o: AdamOptions,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled } = o;
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  const stepSize = lr / bc1;
+  const shrink = decoupled ? 1 - lr * weightDecay : 1;
+  const l2 = decoupled ? 0 : weightDecay;
+  const oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const p = param[i] * shrink;
+    const g = grad[i] + l2 * p;
+    const mi = beta1 * m[i] + oneMinusBeta1 * g;
+    let vi = beta2 * v[i] + oneMinusBeta2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    if (vMax !== null) {
+      // AMSGrad: the running maximum of v is kept (in float32, as PyTorch stores it) and used instead of v.
+      vi = Math.max(vMax[i], Math.fround(vi));
+      vMax[i] = vi;
+    }
+    param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+  }
+}
+
+export function rmspropStep(
+  n: number, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array | null,
+  momentumBuf: Float32Array | null, o: RmspropOptions,
+): void {
+  const { lr, alpha, eps, weightDecay, momentum } = o;
+  const oneMinusAlpha = 1 - alpha;
+  const useMomentum = momentum > 0 && momentumBuf !== null;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const sq = alpha * squareAvg[i] + oneMinusAlpha * g * g;
+    squareAvg[i] = sq;
+    let avg: number;
+    if (gradAvg !== null) {
+      // Centered: normalize by an estimate of the gradient's variance rather than its second moment.
+      const ga = alpha * gradAvg[i] + oneMinusAlpha * g;
+      gradAvg[i] = ga;
+      avg = Math.sqrt(sq - ga * ga) + eps;
+    } else {
+      avg = Math.sqrt(sq) + eps;
+    }
+    if (useMomentum) {
+      const buf = momentum * momentumBuf[i] + g / avg;
+      momentumBuf[i] = buf;
+      param[i] = p - lr * buf;
+    } else {
+      param[i] = p - (lr * g) / avg;
+    }
+  }
+}
+
+export function adagradStep(n: number, param: Float32Array, grad: Float32Array, sum: Float32Array, step: number, o: AdagradOptions): void {
+  const { lr, lrDecay, weightDecay, eps } = o;
+  const clr = lr / (1 + (step - 1) * lrDecay);
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const s = sum[i] + g * g;
+    sum[i] = s;
+    param[i] = p - (clr * g) / (Math.sqrt(s) + eps);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Fashion-MNIST from an IDX directory (60,000 train / 10,000 test, 28×28, scaled to [0, 1]).
+ * Default directory: where Debian's `dataset-fashion-mnist` package puts it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fail } from '../errors.js';
+import type { Dataset, Split } from './dataset.js';
+import { readIdx } from './idx.js';
+
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+function findFile(dir: string, base: string): string {
+  for (const name of [`${base}.gz`, base]) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return file;
+  }
+  fail('ERR_IO', `fashion-mnist: ${path.join(dir, base)}[.gz] not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`);
+}
+
+/** Images and labels from a pair of IDX files in `dir` (prefix "train" or "t10k"), with the checks that they agree. */
+export function loadIdxPair(dir: string, prefix: string, classNames?: string[]): Dataset {
+  const imagesFile = findFile(dir, `${prefix}-images-idx3-ubyte`);
+  const labelsFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
+  const images = readIdx(imagesFile);
+  const labels = readIdx(labelsFile);
+  if (images.dims.length !== 3) fail('ERR_IO', `${imagesFile}: expected 3 dimensions (count, rows, cols), got ${images.dims.length}`);
+  if (labels.dims.length !== 1) fail('ERR_IO', `${labelsFile}: expected 1 dimension, got ${labels.dims.length}`);
+  const [rows, h, w] = images.dims;
+  if (labels.dims[0] !== rows) fail('ERR_IO', `${labelsFile}: ${labels.dims[0]} labels for ${rows} images in ${imagesFile}`);
+  const features = h * w;
+  const x = new Float32Array(rows * features);
+  for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
+  const y = new Int32Array(rows);
+  let classes = 0;
+  for (let i = 0; i < rows; i++) {
+    y[i] = labels.data[i];
+    if (y[i] + 1 > classes) classes = y[i] + 1;
+  }
+  if (classNames && classes > classNames.length) fail('ERR_IO', `${labelsFile}: label ${classes - 1} is outside the ${classNames.length} classes`);
+  return { x, y, rows, features, classes: classNames?.length ?? classes, sampleShape: [features], classNames };
+}
+
+export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
+  if (!fs.existsSync(dir)) {
+    fail('ERR_IO', `fashion-mnist: directory ${dir} not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`);
+  }
+  return { train: loadIdxPair(dir, 'train', FASHION_CLASSES), test: loadIdxPair(dir, 't10k', FASHION_CLASSES) };
+}

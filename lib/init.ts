@@ -1,0 +1,107 @@
+/**
+ * Weight initializers with PyTorch's definitions (torch.nn.init), all drawing from the library's one
+ * seeded generator unless given another. Fans follow PyTorch, adapted to how neuroblas stores weights:
+ * a Dense weight is [in, out], so fan_in = shape[0] and fan_out = shape[1]; for 3-D and larger
+ * (convolution weights [out, in, k…], PyTorch's layout) fan_in = in·Πk and fan_out = out·Πk.
+ */
+import { fail } from './errors.js';
+import type { ActivationKind } from './backend/contract.js';
+import { defaultRandom, type Random } from './random.js';
+import type { Shape } from './tensor.js';
+
+export type InitializerName =
+  | 'zeros' | 'ones'
+  | 'glorotUniform' | 'glorotNormal' | 'xavierUniform' | 'xavierNormal'
+  | 'heUniform' | 'heNormal' | 'kaimingUniform' | 'kaimingNormal'
+  | 'lecunUniform' | 'lecunNormal';
+
+export type InitializerSpec =
+  | InitializerName
+  | { kind: 'constant'; value: number }
+  | { kind: 'uniform'; low?: number; high?: number }
+  | { kind: 'normal'; mean?: number; std?: number }
+  | { kind: InitializerName; gain?: number }
+  /** A custom initializer fills `data` itself. */
+  | ((data: Float32Array, shape: Shape, rng: Random) => void);
+
+export interface Fans {
+  fanIn: number;
+  fanOut: number;
+}
+
+export function computeFans(shape: Shape): Fans {
+  if (shape.length < 2) fail('ERR_SHAPE', `init: fans need a weight of at least 2 dimensions, got [${shape.join(', ')}]`);
+  if (shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
+  let receptive = 1;
+  for (let i = 2; i < shape.length; i++) receptive *= shape[i];
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+/** torch.nn.init.calculate_gain for the activations neuroblas has (ELU and softplus as ReLU). */
+export function gainFor(kind: ActivationKind | 'softmax', param = 0): number {
+  switch (kind) {
+    case 'tanh': return 5 / 3;
+    case 'relu': case 'elu': case 'softplus': return Math.SQRT2;
+    case 'leaky_relu': return Math.sqrt(2 / (1 + param * param));
+    default: return 1; // linear, sigmoid, softmax
+  }
+}
+
+/**
+ * He for the ReLU family (with the leaky slope in the gain), Glorot for sigmoid, tanh, linear and softmax
+ * (gain 1, as Keras and the seeds do).
+ */
+export function defaultInitializer(kind: ActivationKind | 'softmax', param = 0): InitializerSpec {
+  if (kind === 'relu' || kind === 'elu' || kind === 'softplus') return 'heUniform';
+  if (kind === 'leaky_relu') return { kind: 'heUniform', gain: gainFor('leaky_relu', param) };
+  return 'glorotUniform';
+}
+
+function fillUniform(data: Float32Array, bound: number, rng: Random): void {
+  rng.fillUniform(data, -bound, bound);
+}
+
+/** Fills `data` (a weight of `shape`) according to `spec`. */
+export function initialize(spec: InitializerSpec, data: Float32Array, shape: Shape, rng: Random = defaultRandom): void {
+  if (typeof spec === 'function') {
+    spec(data, shape, rng);
+    return;
+  }
+  const { kind, ...o } = (typeof spec === 'string' ? { kind: spec } : spec) as { kind: string; gain?: number; value?: number; low?: number; high?: number; mean?: number; std?: number };
+  const fans = () => computeFans(shape);
+  switch (kind) {
+    case 'zeros': data.fill(0); return;
+    case 'ones': data.fill(1); return;
+    case 'constant':
+      if (typeof o.value !== 'number' || !Number.isFinite(o.value)) fail('ERR_INVALID_ARG', `init: constant needs a finite value, got ${String(o.value)}`);
+      data.fill(o.value);
+      return;
+    case 'uniform': rng.fillUniform(data, o.low ?? 0, o.high ?? 1); return;
+    case 'normal': rng.fillNormal(data, o.mean ?? 0, o.std ?? 1); return;
+    case 'glorotUniform': case 'xavierUniform': {
+      const { fanIn, fanOut } = fans();
+      fillUniform(data, (o.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut)), rng);
+      return;
+    }
+    case 'glorotNormal': case 'xavierNormal': {
+      const { fanIn, fanOut } = fans();
+      rng.fillNormal(data, 0, (o.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)));
+      return;
+    }
+    // Kaiming in PyTorch's default mode fan_in: std = gain/√fan_in, the uniform bound is √3·std.
+    case 'heUniform': case 'kaimingUniform':
+      fillUniform(data, (o.gain ?? Math.SQRT2) * Math.sqrt(3 / fans().fanIn), rng);
+      return;
+    case 'heNormal': case 'kaimingNormal':
+      rng.fillNormal(data, 0, (o.gain ?? Math.SQRT2) / Math.sqrt(fans().fanIn));
+      return;
+    case 'lecunUniform':
+      fillUniform(data, (o.gain ?? 1) * Math.sqrt(3 / fans().fanIn), rng);
+      return;
+    case 'lecunNormal':
+      rng.fillNormal(data, 0, (o.gain ?? 1) / Math.sqrt(fans().fanIn));
+      return;
+    default:
+      fail('ERR_INVALID_ARG', `init: unknown initializer ${JSON.stringify(kind)}`);
+  }
+}

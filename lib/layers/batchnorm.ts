@@ -1,0 +1,76 @@
+/**
+ * Batch normalization with PyTorch's conventions: momentum 0.1, eps 1e-5, learnable weight (gamma, ones)
+ * and bias (beta, zeros), running mean (zeros) and running variance (ones, updated with the unbiased
+ * batch variance) used in eval mode. `BatchNorm` is generic over the positions per channel (S), so a
+ * BatchNorm2d is `new BatchNorm(C, 2, …)` over [batch, C, H, W].
+ */
+import { fail } from '../errors.js';
+import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
+import { formatShape, full, Tensor, zeros, type Shape } from '../tensor.js';
+import { Layer, type ForwardOptions } from './layer.js';
+
+export interface BatchNormLayerOptions {
+  eps?: number;
+  momentum?: number;
+  /** Learnable gamma and beta (default true); without, gamma = 1 and beta = 0 fixed. */
+  affine?: boolean;
+  name?: string;
+}
+
+export class BatchNorm extends Layer {
+  readonly type: string;
+  readonly numFeatures: number;
+  /** How many spatial dimensions follow the channel: 0 or 1 for BatchNorm1d, 2 for BatchNorm2d. */
+  readonly spatialDims: number[];
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly affine: boolean;
+  readonly running: RunningStats;
+
+  constructor(numFeatures: number, spatialDims: number[], type: string, options: BatchNormLayerOptions = {}) {
+    super(type.toLowerCase(), options.name);
+    this.type = type;
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) fail('ERR_INVALID_ARG', `${this.name}: numFeatures must be a positive integer, got ${String(numFeatures)}`);
+    this.numFeatures = numFeatures;
+    this.spatialDims = spatialDims;
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    if (!(this.eps > 0) || !Number.isFinite(this.eps)) fail('ERR_INVALID_ARG', `${this.name}: eps must be a finite number > 0, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) fail('ERR_INVALID_ARG', `${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
+    this.affine = options.affine ?? true;
+    this.weight = full([numFeatures], 1, { requiresGrad: this.affine, name: `${this.name}.weight` });
+    this.bias = zeros([numFeatures], { requiresGrad: this.affine, name: `${this.name}.bias` });
+    this.running = { mean: new Float32Array(numFeatures), variance: new Float32Array(numFeatures).fill(1), momentum: this.momentum };
+  }
+
+  forward(x: Tensor, options?: ForwardOptions): Tensor {
+    this.checkInput(x);
+    return batchNorm(x, this.weight, this.bias, { training: this.training, eps: this.eps, running: this.running, where: this.name }, this.workspace(options));
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    const allowed = this.spatialDims.map((d) => d + 1);
+    if (!allowed.includes(inputShape.length) || inputShape[0] !== this.numFeatures) {
+      const expect = this.spatialDims.map((d) => formatShape(['batch', this.numFeatures, ...Array(d).fill('…')] as unknown as number[])).join(' or ');
+      fail('ERR_SHAPE', `${this.name}: expected input ${expect}, got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+    }
+    return [...inputShape];
+  }
+
+  override namedParameters(): [string, Tensor][] {
+    return this.affine ? [['weight', this.weight], ['bias', this.bias]] : [];
+  }
+
+  override namedBuffers(): [string, Float32Array][] {
+    return [['running_mean', this.running.mean], ['running_var', this.running.variance]];
+  }
+}
+
+/** BatchNorm1d over [batch, C] (or [batch, C, L]). */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
+    super(numFeatures, [0, 1], 'BatchNorm1d', options);
+  }
+}

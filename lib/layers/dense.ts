@@ -1,0 +1,89 @@
+/** Dense (fully connected) layer: y = f(x·W + b) with W stored [in, out], one backend crossing each way. */
+import { fail } from '../errors.js';
+import { ACTIVATION_KINDS, type ActivationKind } from '../backend/contract.js';
+import { defaultInitializer, initialize, type InitializerSpec } from '../init.js';
+import { checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
+import { dense } from '../ops/dense.js';
+import { defaultRandom, type Random } from '../random.js';
+import { formatShape, Tensor, zeros, type Shape } from '../tensor.js';
+import { Layer, type ForwardOptions } from './layer.js';
+
+export type DenseActivation = ActivationKind | 'softmax';
+
+export interface DenseOptions {
+  /** Fused into the same kernel call (softmax runs as a second op). Default linear. */
+  activation?: DenseActivation;
+  /** The leaky-relu slope (default 0.01) or the ELU alpha (default 1). */
+  alpha?: number;
+  useBias?: boolean;
+  /** Default: He for the ReLU family, Glorot for the rest (lib/init.ts). */
+  kernelInitializer?: InitializerSpec;
+  /** Default zeros. */
+  biasInitializer?: InitializerSpec;
+  name?: string;
+  /** The generator for initialization (default: the library's seeded one). */
+  rng?: Random;
+}
+
+function checkFeatures(where: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `${where}: ${what} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+export class Dense extends Layer {
+  readonly type = 'Dense';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly activation: DenseActivation;
+  readonly alpha: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
+    super('dense', options.name);
+    this.inFeatures = checkFeatures(this.name, 'inFeatures', inFeatures);
+    this.outFeatures = checkFeatures(this.name, 'outFeatures', outFeatures);
+    this.activation = options.activation ?? 'linear';
+    const fused: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
+    if (this.activation !== 'softmax' && !ACTIVATION_KINDS.includes(this.activation)) checkActivation(this.name, this.activation, 0);
+    this.alpha = options.alpha ?? defaultActivationParam(fused);
+    checkActivation(this.name, fused, this.alpha);
+    const rng = options.rng ?? defaultRandom;
+    this.weight = zeros([inFeatures, outFeatures], { requiresGrad: true, name: `${this.name}.weight` });
+    initialize(options.kernelInitializer ?? defaultInitializer(this.activation, this.alpha), this.weight.data, this.weight.shape, rng);
+    if (options.useBias === false) this.bias = null;
+    else {
+      this.bias = zeros([outFeatures], { requiresGrad: true, name: `${this.name}.bias` });
+      // A bias is 1-D: fans do not apply, so only fan-free initializers make sense here.
+      if (options.biasInitializer !== undefined) initialize(options.biasInitializer, this.bias.data, [1, outFeatures], rng);
+    }
+  }
+
+  forward(x: Tensor, options?: ForwardOptions): Tensor {
+    this.checkInput(x);
+    const ws = this.workspace(options);
+    const kind: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
+    const y = dense(x, this.weight, this.bias, kind, this.alpha, ws, this.name);
+    return this.activation === 'softmax' ? softmax(y, ws) : y;
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    if (inputShape.length !== 1) {
+      fail('ERR_SHAPE', `${this.name}: expected input of shape [batch, ${this.inFeatures}], got [batch, ${inputShape.join(', ')}]${inputShape.length > 1 ? ' (add a Flatten layer before it)' : ''}`);
+    }
+    if (inputShape[0] !== this.inFeatures) fail('ERR_SHAPE', `${this.name}: expected input with ${this.inFeatures} features, got ${inputShape[0]}`);
+    return [this.outFeatures];
+  }
+
+  override namedParameters(): [string, Tensor][] {
+    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+  }
+
+  override regularizedWeights(): Tensor[] {
+    return [this.weight];
+  }
+
+  override toString(): string {
+    return `${this.name}: Dense(${this.inFeatures} → ${this.outFeatures}, ${this.activation}) ${formatShape(this.weight.shape)}`;
+  }
+}

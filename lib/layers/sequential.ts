@@ -1,0 +1,164 @@
+/**
+ * Sequential: layers applied in order. Besides forward, it is what the training loop and persistence
+ * work with: PyTorch-style parameter names ("0.weight", "0.bias", "2.running_mean"), train/eval,
+ * a printed summary, and weight snapshots (getWeights/setWeights).
+ */
+import { fail } from '../errors.js';
+import { checkBatch, checkFinite } from '../ops/checks.js';
+import { formatShape, isFloat32Array, shapeSize, Tensor, type Shape } from '../tensor.js';
+import { Layer, type ForwardOptions } from './layer.js';
+import { evaluate, fit, fitSync, predict, type EvaluateOptions, type EvaluateResult, type FitOptions, type Inputs, type Targets } from '../train/fit.js';
+import type { EpochLogs } from '../train/callbacks.js';
+
+export interface SequentialForwardOptions extends ForwardOptions {
+  /** Check the input for NaN/Inf before running (default true; fit may check the whole dataset once instead). */
+  checkInput?: boolean;
+}
+
+export class Sequential extends Layer {
+  readonly type = 'Sequential';
+  readonly layers: Layer[] = [];
+
+  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+    super('sequential', options.name);
+    for (const layer of layers) this.add(layer);
+  }
+
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer)) fail('ERR_INVALID_ARG', `${this.name}: add() expects a Layer, got ${typeof layer}`);
+    if (this.layers.includes(layer)) fail('ERR_INVALID_ARG', `${this.name}: ${layer.name} is already in this model`);
+    layer.train(this.training);
+    this.layers.push(layer);
+    return this;
+  }
+
+  /**
+   * Runs every layer. All checks come first (shapes through every layer, then NaN/Inf in the input), so
+   * a bad batch fails before any kernel runs, with an error naming the layer or the input.
+   */
+  forward(x: Tensor, options: SequentialForwardOptions = {}): Tensor {
+    if (!(x instanceof Tensor)) fail('ERR_INVALID_ARG', `${this.name}: input must be a Tensor`);
+    checkBatch(`${this.name} input`, x);
+    this.outputShape(x.shape.slice(1));
+    if (options.checkInput !== false) checkFinite(`${this.name} input`, x.data, shapeSize(x.shape.slice(1)));
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y, options);
+    return y;
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    let shape = [...inputShape];
+    for (const layer of this.layers) shape = layer.outputShape(shape);
+    return shape;
+  }
+
+  /** Every layer's parameters, prefixed by the layer's index: "0.weight", "0.bias", "3.weight"… */
+  override namedParameters(): [string, Tensor][] {
+    return this.layers.flatMap((layer, i) => layer.namedParameters().map(([name, t]) => [`${i}.${name}`, t] as [string, Tensor]));
+  }
+
+  override namedBuffers(): [string, Float32Array][] {
+    return this.layers.flatMap((layer, i) => layer.namedBuffers().map(([name, b]) => [`${i}.${name}`, b] as [string, Float32Array]));
+  }
+
+  /** Parameters and buffers in PyTorch's state_dict order: per layer, its parameters, then its buffers. */
+  override namedWeights(): [string, Float32Array][] {
+    return this.layers.flatMap((layer, i) => layer.namedWeights().map(([name, data]) => [`${i}.${name}`, data] as [string, Float32Array]));
+  }
+
+  override regularizedWeights(): Tensor[] {
+    return this.layers.flatMap((layer) => layer.regularizedWeights());
+  }
+
+  override train(mode = true): this {
+    this.training = mode;
+    for (const layer of this.layers) layer.train(mode);
+    return this;
+  }
+
+  /** Sets every parameter's gradient to zero (buffers kept, so this allocates nothing). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Copies of every parameter and buffer, in namedWeights() order. */
+  getWeights(): Float32Array[] {
+    return this.namedWeights().map(([, data]) => data.slice());
+  }
+
+  /** Restores weights from getWeights()'s format; checks count and lengths first (ERR_SHAPE naming the parameter). */
+  setWeights(weights: readonly Float32Array[]): void {
+    const named = this.namedWeights();
+    if (!Array.isArray(weights) || weights.length !== named.length) {
+      fail('ERR_SHAPE', `${this.name}: setWeights expects ${named.length} arrays (${named.map(([n]) => n).join(', ')}), got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    named.forEach(([name, data], i) => {
+      const w = weights[i];
+      if (!isFloat32Array(w) || w.length !== data.length) {
+        fail('ERR_SHAPE', `${this.name}: setWeights: ${name} needs a Float32Array of ${data.length} values, got ${isFloat32Array(w) ? w.length : typeof w}`);
+      }
+      checkFinite(`${this.name}: setWeights: ${name}`, w);
+    });
+    named.forEach(([, data], i) => data.set(weights[i]));
+  }
+
+  /** Parameter and buffer copies by name (PyTorch's state_dict). */
+  stateDict(): Record<string, Float32Array> {
+    return Object.fromEntries(this.namedWeights().map(([name, data]) => [name, data.slice()]));
+  }
+
+  /** Trains on (x, y); yields to the event loop between batches. See lib/train/fit.ts. */
+  fit(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
+    return fit(this, x, y, options);
+  }
+
+  /** The same loop, never yielding to the event loop (for scripts). */
+  fitSync(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
+    return fitSync(this, x, y, options);
+  }
+
+  /** Loss, accuracy and confusion matrix over a dataset, in eval mode. */
+  evaluate(x: Inputs, y: Targets, options?: EvaluateOptions): EvaluateResult {
+    return evaluate(this, x, y, options);
+  }
+
+  /** Outputs for every row, batched, in eval mode. */
+  predict(x: Inputs, options?: { batchSize?: number }): Tensor {
+    return predict(this, x, options);
+  }
+
+  /** The number of trainable values. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /** A printable table: each layer's name and type, its output shape for `inputShape` (per sample), and its parameter count. */
+  summary(inputShape: Shape): string {
+    const rows: [string, string, string][] = [];
+    let shape = [...inputShape];
+    let trainable = 0;
+    let fixed = 0;
+    for (const layer of this.layers) {
+      shape = layer.outputShape(shape);
+      const params = layer.parameters().reduce((n, p) => n + p.size, 0);
+      const buffers = layer.namedBuffers().reduce((n, [, b]) => n + b.length, 0);
+      trainable += params;
+      fixed += buffers;
+      rows.push([`${layer.name} (${layer.type})`, formatShape(['batch', ...shape] as unknown as number[]), String(params + buffers)]);
+    }
+    const header: [string, string, string] = ['Layer (type)', 'Output shape', 'Params'];
+    const widths = [0, 1, 2].map((c) => Math.max(header[c].length, ...rows.map((r) => r[c].length)));
+    const line = (r: [string, string, string]) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}`;
+    const rule = '='.repeat(widths[0] + widths[1] + widths[2] + 4);
+    return [
+      `Model: ${this.name} (input ${formatShape(['batch', ...inputShape] as unknown as number[])})`,
+      line(header),
+      rule,
+      ...rows.map(line),
+      rule,
+      `Total params: ${trainable + fixed}`,
+      `Trainable params: ${trainable}`,
+      `Non-trainable params: ${fixed}`,
+    ].join('\n');
+  }
+}

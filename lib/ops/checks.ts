@@ -1,0 +1,41 @@
+/**
+ * Input checks that run before any work and name where the problem is (a layer, a loss, an argument).
+ * Kernel-level checks (lib/backend/checked.ts) name kernel arguments; these name the user's objects.
+ */
+import { fail } from '../errors.js';
+import { formatShape, type Tensor } from '../tensor.js';
+
+/** ERR_BAD_DATA naming the first NaN or ±Inf in data. `rowLength` turns the index into (sample, feature). */
+export function checkFinite(where: string, data: ArrayLike<number>, rowLength = 0): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // v - v is NaN for NaN and ±Inf, 0 otherwise: one comparison per element.
+    if (v - v !== 0) {
+      const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+      const at = rowLength > 0 ? `sample ${Math.floor(i / rowLength)}, feature ${i % rowLength}` : `index ${i}`;
+      fail('ERR_BAD_DATA', `${where} contains ${what} at ${at}`);
+    }
+  }
+}
+
+/** ERR_SHAPE unless t is a batch: at least [batch, features]. */
+export function checkBatch(where: string, t: Tensor): void {
+  if (t.shape.length < 2) fail('ERR_SHAPE', `${where}: expected a batch of shape [batch, ...features], got ${formatShape(t.shape)}`);
+}
+
+/** ERR_SHAPE unless a and b have the same shape. */
+export function checkSameShape(where: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    fail('ERR_SHAPE', `${where}: ${aName} has shape ${formatShape(a.shape)} but ${bName} has shape ${formatShape(b.shape)}`);
+  }
+}
+
+/** ERR_LABEL naming the first label that is not an integer in [0, classes). */
+export function checkLabels(where: string, labels: ArrayLike<number>, classes: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      fail('ERR_LABEL', `${where}: labels[${i}] = ${y} is not a class index in [0, ${classes})`);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** The graph's differentiable ops; every one runs its arithmetic through the backend contract. */
+export { matmul } from './matmul.js';
+export { add, sub, mul, mulScalar, reshape } from './elementwise.js';
+export { sum, mean } from './reduce.js';
+export { activation, softmax, relu, sigmoid, tanh, defaultActivationParam, DEFAULT_ELU_ALPHA, DEFAULT_LEAKY_SLOPE } from './activation.js';
+export { dense } from './dense.js';
+export { batchNorm, type BatchNormOptions, type RunningStats } from './batchnorm.js';
+export { dropout } from './dropout.js';
+export { softmaxCrossEntropyOp, softmaxCrossEntropySoftOp, sigmoidBceOp, mseOp, l2PenaltyOp } from './losses.js';
+export { Workspace } from './workspace.js';
+export { currentBackend, useBackend, withBackend } from './current-backend.js';
+export { checkFinite, checkLabels } from './checks.js';

@@ -1,0 +1,11 @@
+/** Optimizers, learning-rate schedules and early stopping. */
+export { Optimizer, type Parameter, type OptimizerState, type HyperValue } from './optimizer.js';
+export { SGD, type SGDConfig } from './sgd.js';
+export { Adam, AdamW, type AdamConfig } from './adam.js';
+export { RMSprop, type RMSpropConfig } from './rmsprop.js';
+export { Adagrad, type AdagradConfig } from './adagrad.js';
+export {
+  StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau,
+  type StepLRConfig, type ExponentialLRConfig, type CosineAnnealingLRConfig, type ReduceLROnPlateauConfig,
+} from './schedules.js';
+export { EarlyStopping, type EarlyStoppingConfig } from './early-stopping.js';

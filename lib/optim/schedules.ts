@@ -1,0 +1,213 @@
+/**
+ * Learning-rate schedules with PyTorch 1.13's semantics. Each one changes `optimizer.lr` once per epoch:
+ * either from a manual loop (`schedule.step()` after each epoch) or as a fit callback (it steps in
+ * onEpochEnd), so `fit(..., { callbacks: [new StepLR(opt, { stepSize: 10 })] })` just works.
+ *
+ * Like PyTorch, an epoch-based schedule records the optimizer's lr at construction as its base lr and
+ * counts epochs from 0; after t calls to step() the lr is the schedule's value at epoch t.
+ */
+import { fail } from '../errors.js';
+import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
+import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from './hyper-checks.js';
+import type { Optimizer } from './optimizer.js';
+
+function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
+  const lr = (optimizer as { lr?: unknown } | null)?.lr;
+  if (typeof optimizer !== 'object' || optimizer === null || typeof lr !== 'number') {
+    fail('ERR_INVALID_ARG', `${owner}: the first argument must be an optimizer`);
+  }
+  return optimizer as Optimizer;
+}
+
+/** What the epoch-based schedules share: the base lr, the epoch counter and the callback hook. */
+abstract class EpochSchedule implements TrainingCallback {
+  readonly optimizer: Optimizer;
+  /** The optimizer's lr when the schedule was made (PyTorch's initial_lr). */
+  readonly baseLr: number;
+  /** Calls to step() so far (PyTorch's last_epoch). */
+  epoch = 0;
+
+  protected constructor(owner: string, optimizer: Optimizer) {
+    this.optimizer = checkOptimizer(owner, optimizer);
+    this.baseLr = optimizer.lr;
+  }
+
+  /** The lr for `this.epoch`, given the lr of the epoch before (the chainable forms use it). */
+  protected abstract nextLr(previous: number): number;
+
+  /** Moves to the next epoch and sets the optimizer's lr for it. */
+  step(): void {
+    this.epoch++;
+    this.optimizer.lr = this.nextLr(this.optimizer.lr);
+  }
+
+  onEpochEnd(_logs: EpochLogs, _ctx: TrainContext): void {
+    this.step();
+  }
+}
+
+export interface StepLRConfig {
+  stepSize: number; // epochs between decays
+  gamma?: number; // 0.1
+}
+
+/** lr = baseLr · gamma^floor(epoch / stepSize). */
+export class StepLR extends EpochSchedule {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, config: StepLRConfig) {
+    super('StepLR', optimizer);
+    const o = optionsObject('StepLR', config);
+    checkKnownKeys('StepLR', o, ['stepSize', 'gamma']);
+    this.stepSize = positiveInteger('StepLR', 'stepSize', o.stepSize);
+    this.gamma = nonNegative('StepLR', 'gamma', given(o.gamma, 0.1));
+  }
+
+  protected nextLr(previous: number): number {
+    // PyTorch's chainable form (multiply at each boundary) rather than gamma^k: the same numbers bit for bit,
+    // and it composes with other changes made to lr in between.
+    return this.epoch % this.stepSize === 0 ? previous * this.gamma : previous;
+  }
+}
+
+export interface ExponentialLRConfig {
+  gamma: number;
+}
+
+/** lr = baseLr · gamma^epoch. */
+export class ExponentialLR extends EpochSchedule {
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, config: ExponentialLRConfig) {
+    super('ExponentialLR', optimizer);
+    const o = optionsObject('ExponentialLR', config);
+    checkKnownKeys('ExponentialLR', o, ['gamma']);
+    this.gamma = nonNegative('ExponentialLR', 'gamma', o.gamma);
+  }
+
+  protected nextLr(previous: number): number {
+    return previous * this.gamma;
+  }
+}
+
+export interface CosineAnnealingLRConfig {
+  tMax: number; // epochs in a half period
+  etaMin?: number; // 0
+}
+
+/** lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch/tMax))/2: down to etaMin at tMax, then back up, like PyTorch. */
+export class CosineAnnealingLR extends EpochSchedule {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer, config: CosineAnnealingLRConfig) {
+    super('CosineAnnealingLR', optimizer);
+    const o = optionsObject('CosineAnnealingLR', config);
+    checkKnownKeys('CosineAnnealingLR', o, ['tMax', 'etaMin']);
+    this.tMax = positiveInteger('CosineAnnealingLR', 'tMax', o.tMax);
+    this.etaMin = nonNegative('CosineAnnealingLR', 'etaMin', given(o.etaMin, 0));
+  }
+
+  protected nextLr(): number {
+    // The closed form: PyTorch's recursive one agrees to rounding and cannot divide by zero at odd multiples of tMax.
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.epoch) / this.tMax))) / 2;
+  }
+}
+
+export interface ReduceLROnPlateauConfig {
+  mode?: 'min' | 'max'; // 'min': lower is better
+  factor?: number; // 0.1: lr ← max(lr·factor, minLr)
+  patience?: number; // 10 epochs without improvement are tolerated; the next one reduces
+  threshold?: number; // 1e-4: how much better counts as better
+  thresholdMode?: 'rel' | 'abs'; // 'rel'
+  cooldown?: number; // 0 epochs after a reduction during which bad epochs are not counted
+  minLr?: number; // 0
+  eps?: number; // 1e-8: reductions smaller than this are skipped
+  /** The epoch-log key the callback watches; by default valLoss, or loss when there is no validation. */
+  monitor?: keyof EpochLogs;
+}
+
+const PLATEAU_KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps', 'monitor'] as const;
+
+/** Divides the lr by 1/factor when a metric stops improving (PyTorch's ReduceLROnPlateau). */
+export class ReduceLROnPlateau implements TrainingCallback {
+  readonly optimizer: Optimizer;
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly eps: number;
+  readonly monitor: keyof EpochLogs | undefined;
+
+  /** The best metric so far (Infinity or -Infinity before the first). */
+  best: number;
+  /** Consecutive epochs without improvement, not counting cooldown. */
+  badEpochs = 0;
+  /** Epochs of cooldown left. */
+  cooldownLeft = 0;
+  /** Calls to step() so far. */
+  epoch = 0;
+
+  constructor(optimizer: Optimizer, config?: ReduceLROnPlateauConfig) {
+    const owner = 'ReduceLROnPlateau';
+    this.optimizer = checkOptimizer(owner, optimizer);
+    const o = optionsObject(owner, config);
+    checkKnownKeys(owner, o, PLATEAU_KEYS);
+    this.mode = oneOf(owner, 'mode', given(o.mode, 'min'), ['min', 'max'] as const);
+    this.factor = nonNegative(owner, 'factor', given(o.factor, 0.1));
+    if (this.factor >= 1) fail('ERR_INVALID_ARG', `${owner}: factor must be < 1, got ${this.factor}`);
+    this.patience = nonNegativeInteger(owner, 'patience', given(o.patience, 10));
+    this.threshold = nonNegative(owner, 'threshold', given(o.threshold, 1e-4));
+    this.thresholdMode = oneOf(owner, 'thresholdMode', given(o.thresholdMode, 'rel'), ['rel', 'abs'] as const);
+    this.cooldown = nonNegativeInteger(owner, 'cooldown', given(o.cooldown, 0));
+    this.minLr = nonNegative(owner, 'minLr', given(o.minLr, 0));
+    this.eps = nonNegative(owner, 'eps', given(o.eps, 1e-8));
+    if (o.monitor !== undefined && typeof o.monitor !== 'string') fail('ERR_INVALID_ARG', `${owner}: monitor must be an epoch-log key such as 'valLoss'`);
+    this.monitor = o.monitor as keyof EpochLogs | undefined;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** PyTorch's is_better: beats the best by more than the threshold (NaN never does). */
+  private isBetter(value: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? value < best * (1 - threshold) : value < best - threshold;
+    return this.thresholdMode === 'rel' ? value > best * (1 + threshold) : value > best + threshold;
+  }
+
+  /** Records one epoch's metric and reduces the lr when it has not improved for more than `patience` epochs. */
+  step(metric: number): void {
+    if (typeof metric !== 'number') fail('ERR_INVALID_ARG', `ReduceLROnPlateau.step: metric must be a number, got ${typeof metric}`);
+    this.epoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.badEpochs = 0;
+    } else {
+      this.badEpochs++;
+    }
+    if (this.cooldownLeft > 0) {
+      this.cooldownLeft--;
+      this.badEpochs = 0; // bad epochs during cooldown do not count
+    }
+    if (this.badEpochs > this.patience) {
+      const old = this.optimizer.lr;
+      const next = Math.max(old * this.factor, this.minLr);
+      if (old - next > this.eps) this.optimizer.lr = next;
+      this.cooldownLeft = this.cooldown;
+      this.badEpochs = 0;
+    }
+  }
+
+  onEpochEnd(logs: EpochLogs, _ctx: TrainContext): void {
+    const key = this.monitor ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
+    const value = logs[key];
+    if (typeof value !== 'number') {
+      const have = Object.keys(logs).filter((k) => typeof logs[k as keyof EpochLogs] === 'number').join(', ');
+      fail('ERR_INVALID_ARG', `ReduceLROnPlateau: monitor '${String(key)}' is not in the epoch logs (they have ${have})`);
+    }
+    this.step(value);
+  }
+}

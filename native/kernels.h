@@ -1,0 +1,24 @@
+// The kernels other kernel families reuse (dense layers are sgemm + bias + activation). Plain C++ over raw
+// pointers; arguments are already checked. Sizes are int64_t: every one is <= INT32_MAX (check.h) and their
+// products fit.
+#pragma once
+
+#include <cstdint>
+
+namespace nb {
+
+// Activation codes: the index in ACTIVATION_KINDS (lib/backend/contract.ts). Keep the two in the same order.
+enum Activation : int { kLinear = 0, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu, kSoftplus, kActivationCount };
+
+// Row-major C = alpha·op(A)·op(B) + beta·C with the zero-size cases handled here (OpenBLAS's xerbla prints
+// and returns on a leading dimension of 0, so it never sees one); beta == 0 never reads C.
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B, float beta, float* C);
+
+// out[j] = beta·out[j] + Σ_i X[i·N + j], summed in double; beta == 0 never reads out.
+void colSum(int64_t M, int64_t N, const float* X, double beta, float* out);
+
+// Y = f(X) and dX = dY·f'(X) over n elements; Y may be X, and dX may be dY, X or Y (same elements only).
+void activationForward(int kind, float param, int64_t n, const float* X, float* Y);
+void activationBackward(int kind, float param, int64_t n, const float* X, const float* Y, const float* dY, float* dX);
+
+}  // namespace nb

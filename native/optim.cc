@@ -1,0 +1,165 @@
+// Optimizer steps with PyTorch 1.13's update rules (torch.optim's single-tensor code paths), in place.
+// Scalars that depend on the step (bias corrections, the decayed learning rate) are computed in double;
+// the elementwise math is float, in PyTorch's order of operations. The gradient is never written: g is a
+// local copy.
+#include <cmath>
+#include <string>
+
+#include "bindings.h"
+#include "check.h"
+
+namespace nb {
+
+namespace {
+
+void sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t step, float lr, float momentum, float dampening, bool nesterov,
+             float wd) {
+  const bool first = step == 1;
+  for (int64_t i = 0; i < n; i++) {
+    float g = grad[i] + wd * param[i];
+    if (momentum != 0.0f) {
+      // The buffer starts as the first gradient itself (torch.clone(d_p)), not from zero.
+      const float b = first ? g : momentum * buf[i] + (1.0f - dampening) * g;
+      buf[i] = b;
+      g = nesterov ? g + momentum * b : b;
+    }
+    param[i] -= lr * g;
+  }
+}
+
+void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1, double beta2,
+              float eps, double wd, bool decoupled) {
+  const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+  const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  const float stepSize = static_cast<float>(lr / bc1);
+  const float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float oneMinusB1 = static_cast<float>(1.0 - beta1), oneMinusB2 = static_cast<float>(1.0 - beta2);
+  const float decay = static_cast<float>(1.0 - lr * wd);  // AdamW's decoupled shrink
+  const float l2 = decoupled ? 0.0f : static_cast<float>(wd);
+  for (int64_t i = 0; i < n; i++) {
+    float p = param[i];
+    if (decoupled) p *= decay;
+    const float g = grad[i] + l2 * p;
+    const float mi = b1 * m[i] + oneMinusB1 * g;
+    float vi = b2 * v[i] + oneMinusB2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    if (vMax != nullptr) {
+      vi = vMax[i] > vi ? vMax[i] : vi;
+      vMax[i] = vi;
+    }
+    const float denom = std::sqrt(vi) / bc2Sqrt + eps;
+    param[i] = p - stepSize * (mi / denom);
+  }
+}
+
+void rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha, float eps, float wd,
+                 float momentum) {
+  const float oneMinusAlpha = 1.0f - alpha;
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] + wd * param[i];
+    const float sq = alpha * squareAvg[i] + oneMinusAlpha * g * g;
+    squareAvg[i] = sq;
+    float avg;
+    if (gradAvg != nullptr) {
+      const float ga = alpha * gradAvg[i] + oneMinusAlpha * g;
+      gradAvg[i] = ga;
+      avg = std::sqrt(sq - ga * ga) + eps;
+    } else {
+      avg = std::sqrt(sq) + eps;
+    }
+    if (buf != nullptr) {
+      const float b = momentum * buf[i] + g / avg;
+      buf[i] = b;
+      param[i] -= lr * b;
+    } else {
+      param[i] -= lr * (g / avg);
+    }
+  }
+}
+
+void adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t step, double lr, double lrDecay, float wd, float eps) {
+  const float clr = static_cast<float>(lr / (1.0 + static_cast<double>(step - 1) * lrDecay));
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] + wd * param[i];
+    const float s = sum[i] + g * g;
+    sum[i] = s;
+    param[i] -= clr * (g / (std::sqrt(s) + eps));
+  }
+}
+
+}  // namespace
+
+// sgdStep(n, param, grad, momentumBuf | null, step, lr, momentum, dampening, nesterov, weightDecay)
+Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "sgdStep";
+  Args a(info, fn, 10);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* buf = a.f32OrNull(3, "momentumBuf", n);
+  const int64_t step = a.step(4, "step");
+  const double lr = a.number(5, "lr"), momentum = a.number(6, "momentum"), dampening = a.number(7, "dampening");
+  const bool nesterov = a.boolean(8, "nesterov");
+  const double wd = a.number(9, "weightDecay");
+  if (momentum != 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
+  sgdStep(n, param, grad, buf, step, static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(dampening), nesterov,
+          static_cast<float>(wd));
+  return info.Env().Undefined();
+}
+
+// adamStep(n, param, grad, m, v, vMax | null, step, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad)
+Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "adamStep";
+  Args a(info, fn, 14);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* m = a.f32(3, "m", n);
+  float* v = a.f32(4, "v", n);
+  float* vMax = a.f32OrNull(5, "vMax", n);
+  const int64_t step = a.step(6, "step");
+  const double lr = a.number(7, "lr"), beta1 = a.number(8, "beta1"), beta2 = a.number(9, "beta2"), eps = a.number(10, "eps");
+  const double wd = a.number(11, "weightDecay");
+  const bool decoupled = a.boolean(12, "decoupled"), amsgrad = a.boolean(13, "amsgrad");
+  if (amsgrad && vMax == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": vMax is required when amsgrad is true");
+  adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
+  return info.Env().Undefined();
+}
+
+// rmspropStep(n, param, grad, squareAvg, gradAvg | null, momentumBuf | null, lr, alpha, eps, weightDecay, momentum, centered)
+Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "rmspropStep";
+  Args a(info, fn, 12);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* squareAvg = a.f32(3, "squareAvg", n);
+  float* gradAvg = a.f32OrNull(4, "gradAvg", n);
+  float* buf = a.f32OrNull(5, "momentumBuf", n);
+  const double lr = a.number(6, "lr"), alpha = a.number(7, "alpha"), eps = a.number(8, "eps"), wd = a.number(9, "weightDecay");
+  const double momentum = a.number(10, "momentum");
+  const bool centered = a.boolean(11, "centered");
+  if (centered && gradAvg == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": gradAvg is required when centered is true");
+  if (momentum > 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
+  rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr), static_cast<float>(alpha),
+              static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
+  return info.Env().Undefined();
+}
+
+// adagradStep(n, param, grad, sum, step, lr, lrDecay, weightDecay, eps)
+Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "adagradStep";
+  Args a(info, fn, 9);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* sum = a.f32(3, "sum", n);
+  const int64_t step = a.step(4, "step");
+  const double lr = a.number(5, "lr"), lrDecay = a.number(6, "lrDecay"), wd = a.number(7, "weightDecay"), eps = a.number(8, "eps");
+  adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
+  return info.Env().Undefined();
+}
+
+}  // namespace nb

@@ -1,0 +1,68 @@
+// Row-wise softmax and its backward. Stable: each row's max is subtracted before exp, so no row overflows
+// whatever its magnitude; sums are accumulated in double.
+#include <cmath>
+
+#include "bindings.h"
+#include "check.h"
+
+namespace nb {
+
+namespace {
+
+// Y may be X: the max is read before any element is overwritten, and each element is read before written.
+void softmaxForward(int64_t M, int64_t N, const float* X, float* Y) {
+  for (int64_t i = 0; i < M; i++) {
+    const float* x = X + i * N;
+    float* y = Y + i * N;
+    float m = x[0];
+    for (int64_t j = 1; j < N; j++) m = x[j] > m ? x[j] : m;
+    double s = 0.0;
+    for (int64_t j = 0; j < N; j++) {
+      const float e = std::exp(x[j] - m);
+      y[j] = e;
+      s += e;
+    }
+    const float inv = static_cast<float>(1.0 / s);
+    for (int64_t j = 0; j < N; j++) y[j] *= inv;
+  }
+}
+
+// dX may be dY: the row's dot product is complete before dX is written.
+void softmaxBackward(int64_t M, int64_t N, const float* Y, const float* dY, float* dX) {
+  for (int64_t i = 0; i < M; i++) {
+    const float* y = Y + i * N;
+    const float* g = dY + i * N;
+    float* d = dX + i * N;
+    double dot = 0.0;
+    for (int64_t j = 0; j < N; j++) dot += static_cast<double>(g[j]) * y[j];
+    // In double: g − dot cancels when the row's gradient is nearly uniform.
+    for (int64_t j = 0; j < N; j++) d[j] = static_cast<float>(y[j] * (g[j] - dot));
+  }
+}
+
+}  // namespace
+
+Napi::Value softmaxForwardBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "softmaxForward";
+  Args a(info, fn, 4);
+  const int64_t M = a.size(0, "M"), N = a.size(1, "N");
+  const int64_t mn = product(fn, "M·N", M, N);
+  const float* X = a.f32(2, "X", mn);
+  float* Y = a.f32(3, "Y", mn);
+  if (N > 0) softmaxForward(M, N, X, Y);
+  return info.Env().Undefined();
+}
+
+Napi::Value softmaxBackwardBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "softmaxBackward";
+  Args a(info, fn, 5);
+  const int64_t M = a.size(0, "M"), N = a.size(1, "N");
+  const int64_t mn = product(fn, "M·N", M, N);
+  const float* Y = a.f32(2, "Y", mn);
+  const float* dY = a.f32(3, "dY", mn);
+  float* dX = a.f32(4, "dX", mn);
+  softmaxBackward(M, N, Y, dY, dX);
+  return info.Env().Undefined();
+}
+
+}  // namespace nb
