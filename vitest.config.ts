@@ -7,6 +7,6 @@ export default defineConfig({
     testTimeout: 60_000,
     // The JSON report is what .ci/run counts; the default reporter is what people read.
     reporters: ['default', 'json'],
-    outputFile: { json: 'build/test-results.json' },
+    outputFile: { json: 'reports/test-results.json' },
   },
 });

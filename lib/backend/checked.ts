@@ -17,32 +17,56 @@ function checkKind(fn: string, kind: unknown, param: unknown): void {
   }
 }
 
-function checkOptions(fn: string, o: unknown, fields: Record<string, 'number' | 'boolean'>): void {
+type Fields = readonly (readonly [string, 'number' | 'boolean'])[];
+
+function checkOptions(fn: string, o: unknown, fields: Fields): void {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', `${fn}: options must be an object, got ${o === null ? 'null' : typeof o}`);
-  for (const [key, type] of Object.entries(fields)) {
+  for (let i = 0; i < fields.length; i++) {
+    const [key, type] = fields[i];
     const v = (o as Record<string, unknown>)[key];
     if (type === 'boolean') checkBool(fn, `options.${key}`, v);
     else checkNumber(fn, `options.${key}`, v);
   }
 }
 
-const SGD = { lr: 'number', momentum: 'number', dampening: 'number', nesterov: 'boolean', weightDecay: 'number' } as const;
-const ADAM = { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number', decoupled: 'boolean', amsgrad: 'boolean' } as const;
-const RMSPROP = { lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number', momentum: 'number', centered: 'boolean' } as const;
-const ADAGRAD = { lr: 'number', lrDecay: 'number', weightDecay: 'number', eps: 'number' } as const;
+// Field lists built once: these checks run on every optimizer step and must not allocate.
+const SGD: Fields = [['lr', 'number'], ['momentum', 'number'], ['dampening', 'number'], ['nesterov', 'boolean'], ['weightDecay', 'number']];
+const ADAM: Fields = [['lr', 'number'], ['beta1', 'number'], ['beta2', 'number'], ['eps', 'number'], ['weightDecay', 'number'], ['decoupled', 'boolean'], ['amsgrad', 'boolean']];
+const RMSPROP: Fields = [['lr', 'number'], ['alpha', 'number'], ['eps', 'number'], ['weightDecay', 'number'], ['momentum', 'number'], ['centered', 'boolean']];
+const ADAGRAD: Fields = [['lr', 'number'], ['lrDecay', 'number'], ['weightDecay', 'number'], ['eps', 'number']];
 
-/** Checks an optimizer's parameter, gradient and state buffers: n elements each, all distinct. */
-function checkUpdate(fn: string, n: number, arrays: Record<string, unknown>): void {
+/** Checks an optimizer's parameter, gradient and state buffers: n elements each, all distinct (null = absent). */
+function checkUpdate(fn: string, n: number, names: readonly string[], a0: unknown, a1: unknown, a2: unknown = null, a3: unknown = null, a4: unknown = null): void {
   checkSize(fn, 'n', n);
-  const present: [string, Float32Array][] = [];
-  for (const [name, a] of Object.entries(arrays)) {
-    if (a === null) continue;
-    present.push([name, checkF32(fn, name, a, n)]);
-  }
-  for (let i = 0; i < present.length; i++) {
-    for (let j = i + 1; j < present.length; j++) checkNoOverlap(fn, present[i][0], present[i][1], present[j][0], present[j][1]);
+  const arrays = scratch;
+  arrays[0] = a0; arrays[1] = a1; arrays[2] = a2; arrays[3] = a3; arrays[4] = a4;
+  for (let i = 0; i < names.length; i++) if (arrays[i] !== null) checkF32(fn, names[i], arrays[i], n);
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      if (arrays[i] !== null && arrays[j] !== null) checkNoOverlap(fn, names[i], arrays[i] as Float32Array, names[j], arrays[j] as Float32Array);
+    }
   }
 }
+
+/** Refuses `out` overlapping any of the inputs (null entries are absent). */
+function checkDisjoint(fn: string, outName: string, out: Float32Array, names: readonly string[], i0: Float32Array | null, i1: Float32Array | null = null, i2: Float32Array | null = null, i3: Float32Array | null = null, i4: Float32Array | null = null): void {
+  const inputs = scratch;
+  inputs[0] = i0; inputs[1] = i1; inputs[2] = i2; inputs[3] = i3; inputs[4] = i4;
+  for (let i = 0; i < names.length; i++) if (inputs[i] !== null) checkNoOverlap(fn, outName, out, names[i], inputs[i] as Float32Array);
+}
+
+// Module-level scratch for the argument lists above: the checks run on every kernel call and must not allocate.
+const scratch: unknown[] = [null, null, null, null, null];
+
+const DENSE_INPUTS = ['X', 'W', 'bias'] as const;
+const DENSE_BACKWARD_INPUTS = ['X', 'W', 'Y', 'Z', 'dY'] as const;
+const BN_PARAMS = ['gamma', 'beta', 'mean', 'invStd'] as const;
+const BN_BACKWARD_INPUTS = ['X', 'dY', 'mean', 'invStd', 'gamma'] as const;
+
+const SGD_ARRAYS = ['param', 'grad', 'momentumBuf'] as const;
+const ADAM_ARRAYS = ['param', 'grad', 'm', 'v', 'vMax'] as const;
+const RMSPROP_ARRAYS = ['param', 'grad', 'squareAvg', 'gradAvg', 'momentumBuf'] as const;
+const ADAGRAD_ARRAYS = ['param', 'grad', 'sum'] as const;
 
 export function checked(raw: Backend): Backend {
   return {
@@ -92,17 +116,12 @@ export function checked(raw: Backend): Backend {
       const mn = checkProduct(fn, 'M·N', M, N);
       checkF32(fn, 'Y', Y, mn);
       if (Z === null && kind !== 'linear') fail('ERR_INVALID_ARG', `${fn}: Z (the pre-activation output) is required for activation ${kind}`);
-      const outs: [string, Float32Array][] = [['Y', Y]];
       if (Z !== null) {
         checkF32(fn, 'Z', Z, mn);
         checkNoOverlap(fn, 'Z', Z, 'Y', Y);
-        outs.push(['Z', Z]);
+        checkDisjoint(fn, 'Z', Z, DENSE_INPUTS, X, W, bias);
       }
-      for (const [name, out] of outs) {
-        checkNoOverlap(fn, name, out, 'X', X);
-        checkNoOverlap(fn, name, out, 'W', W);
-        if (bias !== null) checkNoOverlap(fn, name, out, 'bias', bias);
-      }
+      checkDisjoint(fn, 'Y', Y, DENSE_INPUTS, X, W, bias);
       raw.denseForward(M, N, K, X, W, bias, kind, param, Z, Y);
     },
 
@@ -119,17 +138,21 @@ export function checked(raw: Backend): Backend {
       checkF32(fn, 'dW', dW, kn);
       if (dBias !== null) checkF32(fn, 'dBias', dBias, N);
       if (dX !== null) checkF32(fn, 'dX', dX, mk);
-      const inputs: [string, Float32Array][] = [['X', X], ['W', W], ['Y', Y]];
-      if (Z !== null) inputs.push(['Z', Z]);
-      for (const [inName, input] of inputs) checkNoOverlap(fn, 'dZ', dZ, inName, input);
+      checkDisjoint(fn, 'dZ', dZ, DENSE_BACKWARD_INPUTS, X, W, Y, Z);
       checkNoOverlap(fn, 'dZ', dZ, 'dY', dY, true);
-      const outs: [string, Float32Array][] = [['dW', dW]];
-      if (dBias !== null) outs.push(['dBias', dBias]);
-      if (dX !== null) outs.push(['dX', dX]);
-      for (const [outName, out] of outs) {
-        for (const [inName, input] of [...inputs, ['dY', dY], ['dZ', dZ]] as [string, Float32Array][]) checkNoOverlap(fn, outName, out, inName, input);
+      checkDisjoint(fn, 'dW', dW, DENSE_BACKWARD_INPUTS, X, W, Y, Z, dY);
+      checkNoOverlap(fn, 'dW', dW, 'dZ', dZ);
+      if (dBias !== null) {
+        checkDisjoint(fn, 'dBias', dBias, DENSE_BACKWARD_INPUTS, X, W, Y, Z, dY);
+        checkNoOverlap(fn, 'dBias', dBias, 'dZ', dZ);
+        checkNoOverlap(fn, 'dBias', dBias, 'dW', dW);
       }
-      for (let i = 0; i < outs.length; i++) for (let j = i + 1; j < outs.length; j++) checkNoOverlap(fn, outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
+      if (dX !== null) {
+        checkDisjoint(fn, 'dX', dX, DENSE_BACKWARD_INPUTS, X, W, Y, Z, dY);
+        checkNoOverlap(fn, 'dX', dX, 'dZ', dZ);
+        checkNoOverlap(fn, 'dX', dX, 'dW', dW);
+        if (dBias !== null) checkNoOverlap(fn, 'dX', dX, 'dBias', dBias);
+      }
       raw.denseBackward(M, N, K, X, W, kind, param, Z, Y, dY, dZ, beta, dW, dBias, dX);
     },
 
@@ -197,10 +220,10 @@ export function checked(raw: Backend): Backend {
       const mn = checkProduct(fn, 'M·N', M, N);
       checkF32(fn, 'logits', logits, mn); checkF32(fn, 'targets', targets, mn);
       checkF32(fn, 'probs', probs, mn); checkF32(fn, 'dLogits', dLogits, mn);
-      for (const [name, out] of [['probs', probs], ['dLogits', dLogits]] as const) {
-        checkNoOverlap(fn, name, out, 'logits', logits);
-        checkNoOverlap(fn, name, out, 'targets', targets);
-      }
+      checkNoOverlap(fn, 'probs', probs, 'logits', logits);
+      checkNoOverlap(fn, 'probs', probs, 'targets', targets);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'logits', logits);
+      checkNoOverlap(fn, 'dLogits', dLogits, 'targets', targets);
       checkNoOverlap(fn, 'dLogits', dLogits, 'probs', probs);
       return raw.softmaxCrossEntropySoft(M, N, logits, targets, probs, dLogits);
     },
@@ -234,7 +257,7 @@ export function checked(raw: Backend): Backend {
       checkF32(fn, 'mean', mean, C); checkF32(fn, 'invStd', invStd, C);
       if (training && M * S < 2 && C > 0) fail('ERR_SHAPE', `${fn}: training statistics need more than one value per channel, got M·S = ${M * S}`);
       checkNoOverlap(fn, 'Y', Y, 'X', X);
-      for (const [name, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) checkNoOverlap(fn, 'Y', Y, name, a);
+      checkDisjoint(fn, 'Y', Y, BN_PARAMS, gamma, beta, mean, invStd);
       if (training) checkNoOverlap(fn, 'mean', mean, 'invStd', invStd);
       raw.batchNormForward(M, C, S, X, gamma, beta, eps, training, mean, invStd, Y);
     },
@@ -244,11 +267,11 @@ export function checked(raw: Backend): Backend {
       checkSize(fn, 'M', M); checkSize(fn, 'C', C); checkSize(fn, 'S', S);
       const total = checkProduct(fn, 'M·C·S', M, C, S);
       checkF32(fn, 'X', X, total); checkF32(fn, 'dY', dY, total); checkF32(fn, 'dX', dX, total);
-      for (const [name, a] of [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dGamma', dGamma], ['dBeta', dBeta]] as const) checkF32(fn, name, a, C);
-      const inputs = [['X', X], ['dY', dY], ['mean', mean], ['invStd', invStd], ['gamma', gamma]] as const;
-      for (const [outName, out] of [['dX', dX], ['dGamma', dGamma], ['dBeta', dBeta]] as const) {
-        for (const [inName, input] of inputs) checkNoOverlap(fn, outName, out, inName, input);
-      }
+      checkF32(fn, 'mean', mean, C); checkF32(fn, 'invStd', invStd, C); checkF32(fn, 'gamma', gamma, C);
+      checkF32(fn, 'dGamma', dGamma, C); checkF32(fn, 'dBeta', dBeta, C);
+      checkDisjoint(fn, 'dX', dX, BN_BACKWARD_INPUTS, X, dY, mean, invStd, gamma);
+      checkDisjoint(fn, 'dGamma', dGamma, BN_BACKWARD_INPUTS, X, dY, mean, invStd, gamma);
+      checkDisjoint(fn, 'dBeta', dBeta, BN_BACKWARD_INPUTS, X, dY, mean, invStd, gamma);
       checkNoOverlap(fn, 'dGamma', dGamma, 'dBeta', dBeta);
       checkNoOverlap(fn, 'dX', dX, 'dGamma', dGamma);
       checkNoOverlap(fn, 'dX', dX, 'dBeta', dBeta);
@@ -284,7 +307,7 @@ export function checked(raw: Backend): Backend {
       if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
       if (o.momentum !== 0 && momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${o.momentum}`);
       if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) fail('ERR_INVALID_ARG', `${fn}: Nesterov momentum requires momentum > 0 and dampening = 0`);
-      checkUpdate(fn, n, { param, grad, momentumBuf });
+      checkUpdate(fn, n, SGD_ARRAYS, param, grad, momentumBuf);
       raw.sgdStep(n, param, grad, momentumBuf, step, o);
     },
 
@@ -295,7 +318,7 @@ export function checked(raw: Backend): Backend {
       checkRange(fn, 'options.beta2', o.beta2, 0, 1);
       if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
       if (o.amsgrad && vMax === null) fail('ERR_INVALID_ARG', `${fn}: vMax is required when amsgrad is true`);
-      checkUpdate(fn, n, { param, grad, m, v, vMax: o.amsgrad ? vMax : null });
+      checkUpdate(fn, n, ADAM_ARRAYS, param, grad, m, v, o.amsgrad ? vMax : null);
       raw.adamStep(n, param, grad, m, v, o.amsgrad ? vMax : null, step, o);
     },
 
@@ -304,7 +327,7 @@ export function checked(raw: Backend): Backend {
       checkOptions(fn, o, RMSPROP);
       if (o.centered && gradAvg === null) fail('ERR_INVALID_ARG', `${fn}: gradAvg is required when centered is true`);
       if (o.momentum !== 0 && momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${o.momentum}`);
-      checkUpdate(fn, n, { param, grad, squareAvg, gradAvg: o.centered ? gradAvg : null, momentumBuf: o.momentum !== 0 ? momentumBuf : null });
+      checkUpdate(fn, n, RMSPROP_ARRAYS, param, grad, squareAvg, o.centered ? gradAvg : null, o.momentum !== 0 ? momentumBuf : null);
       raw.rmspropStep(n, param, grad, squareAvg, o.centered ? gradAvg : null, o.momentum !== 0 ? momentumBuf : null, o);
     },
 
@@ -312,7 +335,7 @@ export function checked(raw: Backend): Backend {
       const fn = 'adagradStep';
       checkOptions(fn, o, ADAGRAD);
       if (!Number.isInteger(step) || step < 1) fail('ERR_INVALID_ARG', `${fn}: step must be an integer >= 1, got ${String(step)}`);
-      checkUpdate(fn, n, { param, grad, sum });
+      checkUpdate(fn, n, ADAGRAD_ARRAYS, param, grad, sum);
       raw.adagradStep(n, param, grad, sum, step, o);
     },
 
