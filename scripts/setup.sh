@@ -19,5 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` with the committed lock file, not `npm ci`: npm 11 leaves other platforms' optional packages
+# (rollup's, esbuild's) out of the lock file it writes, and `npm ci` then refuses that lock as out of sync.
+npm install --no-audit --no-fund
 npm run build

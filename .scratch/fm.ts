@@ -1,0 +1,10 @@
+import { Dense, Sequential, SGD, Tensor, loadFashionMnist, manualSeed, setNumThreads, backendInfo } from '../lib/index.js';
+setNumThreads(1);
+manualSeed(1);
+let t = performance.now();
+const { train, test } = loadFashionMnist();
+console.log('load', (performance.now()-t)/1000, train.rows, test.rows, backendInfo().threads);
+const m = new Sequential([new Dense(784,512,{activation:'relu'}), new Dense(512,256,{activation:'relu'}), new Dense(256,10)]);
+const opt = new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
+const h = await m.fitSync(new Tensor(train.x, [train.rows, 784]), train.y, { optimizer: opt, epochs: 2, batchSize: 128, validationData: [new Tensor(test.x,[test.rows,784]), test.y] });
+console.log(h);
