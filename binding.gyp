@@ -33,8 +33,9 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       # Portable x86-64 baseline on purpose (no -march=native): the binary is shipped as a prebuild, and
-      # OpenBLAS picks its own kernels for the CPU at run time. -fno-math-errno lets sqrt inline and vectorize.
-      "cflags": ["-O3", "-fvisibility=hidden", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      # OpenBLAS picks its own kernels for the CPU at run time. -fno-math-errno lets sqrt inline and vectorize;
+      # -fno-trapping-math lets selects between float results vectorize (we never use FP exception traps).
+      "cflags": ["-O3", "-fvisibility=hidden", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fvisibility-inlines-hidden"],
       # OpenBLAS linked in statically, its symbols kept private (--exclude-libs), so the .node needs only
       # libc/libm/libstdc++/libgcc and cannot clash with another BLAS loaded in the same process.
