@@ -9,7 +9,8 @@
  *   npx tsx examples/adaline.ts [seed]
  */
 import { Dense, Random, SGD, Sequential, Tensor, manualSeed } from '../lib/index.js';
-import type { EpochLogs } from '../lib/index.js';
+import type { Backend, EpochLogs } from '../lib/index.js';
+import { onBackend } from './on-backend.js';
 import { separableSet } from './separable.js';
 
 export interface AdalineOptions {
@@ -19,6 +20,8 @@ export interface AdalineOptions {
   lr?: number; // 0.05
   epochs?: number; // 50
   batchSize?: number; // 10
+  /** Run on this backend (default: the active one). */
+  backend?: Backend;
   log?: (line: string) => void;
 }
 
@@ -30,12 +33,16 @@ export interface AdalineResult {
   accuracy: number;
 }
 
-export async function adaline(options: AdalineOptions = {}): Promise<AdalineResult> {
-  const { seed = 1, points = 200, margin = 0.2, lr = 0.05, epochs = 50, batchSize = 10, log = console.log } = options;
+export function adaline(options: AdalineOptions = {}): Promise<AdalineResult> {
+  return onBackend(options.backend, () => run(options));
+}
+
+async function run(options: AdalineOptions): Promise<AdalineResult> {
+  const { seed = 1, points = 200, margin = 0.2, lr = 0.05, epochs = 50, batchSize = 10, backend, log = console.log } = options;
   const data = separableSet(new Random(seed), points, margin);
   manualSeed(seed); // the initializer and fit's shuffles draw from the library's generator
   const model = new Sequential([new Dense(2, 1)]);
-  const optimizer = new SGD(model.parameters(), { lr });
+  const optimizer = new SGD(model.parameters(), { lr, backend });
   const x = new Tensor(data.x, [points, 2]);
   const targets = Float32Array.from(data.y, (c) => (c === 1 ? 1 : -1));
   const countErrors = (): number => {

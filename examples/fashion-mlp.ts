@@ -11,8 +11,9 @@
  *
  * The data: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or options.dir.
  */
-import { Dense, SGD, Sequential, Tensor, backendInfo, loadFashionMnist, manualSeed, setNumThreads } from '../lib/index.js';
-import type { Dataset, EpochLogs } from '../lib/index.js';
+import { Dense, SGD, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
+import type { Backend, Dataset, EpochLogs } from '../lib/index.js';
+import { onBackend } from './on-backend.js';
 
 export interface FashionMlpOptions {
   epochs?: number; // 10
@@ -22,6 +23,8 @@ export interface FashionMlpOptions {
   seed?: number; // 1
   /** OpenBLAS threads for the native backend (default: leave as is). */
   threads?: number;
+  /** Run on this backend (default: the active one). */
+  backend?: Backend;
   log?: (line: string) => void;
 }
 
@@ -42,19 +45,24 @@ export function headRows(d: Dataset, rows: number): Dataset {
   return { ...d, rows: n, x: d.x.subarray(0, n * d.features), y: d.y.subarray(0, n) };
 }
 
-export async function fashionMlp(options: FashionMlpOptions = {}) {
-  const { epochs = 10, trainRows, dir, seed = 1, threads, log = console.log } = options;
-  if (threads !== undefined) setNumThreads(threads);
+export function fashionMlp(options: FashionMlpOptions = {}) {
+  return onBackend(options.backend, () => run(options));
+}
+
+async function run(options: FashionMlpOptions) {
+  const { epochs = 10, trainRows, dir, seed = 1, threads, backend, log = console.log } = options;
+  if (threads !== undefined) currentBackend().setNumThreads(threads);
   manualSeed(seed);
   const data = loadFashionMnist(dir);
   const train = trainRows === undefined ? data.train : headRows(data.train, trainRows);
   const test = data.test;
   const model = mlpA();
-  const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum });
+  const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
   const x = new Tensor(train.x, [train.rows, train.features]);
   const xTest = new Tensor(test.x, [test.rows, test.features]);
-  const info = backendInfo();
-  log(`backend: ${info.backend} (${info.threads} thread${info.threads === 1 ? '' : 's'}); ${train.rows} train / ${test.rows} test images`);
+  const b = currentBackend();
+  const n = b.getNumThreads();
+  log(`backend: ${b.name} (${n} thread${n === 1 ? '' : 's'}); ${train.rows} train / ${test.rows} test images`);
   const history: EpochLogs[] = await model.fit(x, train.y, {
     optimizer, epochs, batchSize: MLP_A.batchSize, validationData: [xTest, test.y],
     callbacks: { onEpochEnd: (l) => log(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`) },

@@ -11,7 +11,8 @@
  *
  *   npx tsx examples/perceptron.ts [seed]
  */
-import { Dense, Random, Sequential, Tensor } from '../lib/index.js';
+import { Dense, Random, Sequential, Tensor, type Backend } from '../lib/index.js';
+import { onBackend } from './on-backend.js';
 import { separableSet } from './separable.js';
 
 export interface PerceptronOptions {
@@ -20,6 +21,8 @@ export interface PerceptronOptions {
   margin?: number; // 0.1: no point is closer to the true line than this
   lr?: number; // 1 (the rule is scale-free from zero weights; any η > 0 makes the same mistakes)
   maxEpochs?: number; // 1000
+  /** The backend of the final check through model.predict (default: the active one). */
+  backend?: Backend;
   log?: (line: string) => void;
 }
 
@@ -34,7 +37,11 @@ export interface PerceptronResult {
   accuracy: number;
 }
 
-export async function perceptron(options: PerceptronOptions = {}): Promise<PerceptronResult> {
+export function perceptron(options: PerceptronOptions = {}): Promise<PerceptronResult> {
+  return onBackend(options.backend, () => run(options));
+}
+
+async function run(options: PerceptronOptions): Promise<PerceptronResult> {
   const { seed = 1, points = 200, margin = 0.1, lr = 1, maxEpochs = 1000, log = console.log } = options;
   const rng = new Random(seed);
   const data = separableSet(rng, points, margin);

@@ -12,6 +12,7 @@
  */
 import { Dense, SGD, Sequential, Tensor, manualSeed } from '../lib/index.js';
 import type { Backend, EpochLogs } from '../lib/index.js';
+import { onBackend } from './on-backend.js';
 
 export const XOR_X = Float32Array.from([0, 0, 0, 1, 1, 0, 1, 1]);
 export const XOR_Y = Int32Array.from([0, 1, 1, 0]);
@@ -20,7 +21,7 @@ export interface XorOptions {
   seed?: number; // 1 (manualSeed: the initial weights)
   epochs?: number; // 2000
   lr?: number; // 0.5
-  /** The backend of the optimizer (the graph's ops follow useBackend/the active backend). */
+  /** Run on this backend (default: the active one). */
   backend?: Backend;
   log?: (line: string) => void;
 }
@@ -33,7 +34,11 @@ export interface XorResult {
   solved: boolean;
 }
 
-export async function xor(options: XorOptions = {}): Promise<XorResult> {
+export function xor(options: XorOptions = {}): Promise<XorResult> {
+  return onBackend(options.backend, () => run(options));
+}
+
+async function run(options: XorOptions): Promise<XorResult> {
   const { seed = 1, epochs = 2000, lr = 0.5, backend, log = console.log } = options;
   manualSeed(seed);
   const model = new Sequential([new Dense(2, 4, { activation: 'tanh' }), new Dense(4, 1, { activation: 'tanh' })]);

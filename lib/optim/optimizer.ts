@@ -8,7 +8,7 @@
  * (so one that sat out some steps gets the bias corrections of the steps it actually took).
  */
 import type { Backend } from '../backend/contract.js';
-import { activeBackend } from '../backend/load.js';
+import { currentBackend } from '../ops/current-backend.js';
 import { fail } from '../errors.js';
 import { nonNegative } from './hyper-checks.js';
 
@@ -87,7 +87,8 @@ export abstract class Optimizer {
     this.type = type;
     this.owner = owner;
     this.params = Object.freeze(toParameterList(owner, params));
-    this.backend = backend ?? activeBackend();
+    // The same backend as the graph (useBackend/withBackend), so a model and its optimizer never disagree.
+    this.backend = backend ?? currentBackend();
     this.hyper = hyper;
     this.paramSteps = new Array<number>(this.params.length).fill(0);
     this.slots = new Array<Float32Array[] | null>(this.params.length).fill(null);

@@ -7,7 +7,7 @@
 import { NeuroblasError, fail } from '../errors.js';
 import { noGrad } from '../graph.js';
 import type { Sequential } from '../layers/sequential.js';
-import { crossEntropyLoss, getLoss, l2Penalty, type LossFn, type LossName } from '../losses.js';
+import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss, type LossFn, type LossName } from '../losses.js';
 import { checkFinite, checkLabels } from '../ops/checks.js';
 import { add } from '../ops/elementwise.js';
 import { Workspace } from '../ops/workspace.js';
@@ -50,6 +50,8 @@ interface Data {
   sample: number[];
   features: number;
   rows: number;
+  /** Values per row of the model's output (the number of classes for a classifier). */
+  outWidth: number;
   /** Integer labels when the task is classification; else float targets, `targetWidth` per row. */
   labels: Int32Array | null;
   targets: Float32Array | null;
@@ -70,20 +72,34 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
   const features = x.size / Math.max(rows, 1);
   const outShape = model.outputShape(sample); // throws naming the layer on a wrong input shape
   const classes = outShape[outShape.length - 1];
+  const outWidth = outShape.reduce((a, b) => a * b, 1);
   const values = y instanceof Tensor ? y.data : y;
   if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
     fail('ERR_INVALID_ARG', `${where}: y must be labels (Int32Array or numbers) or a tensor of targets`);
   }
   checkFinite(`${where}: x`, x.data, features);
-  if (isClassifier && values.length === rows) {
+  // One output per row is a regression (or BCE) head: class labels need at least two classes.
+  if (isClassifier && classes >= 2 && values.length === rows) {
     checkLabels(`${where}: y`, values, classes);
-    return { x, sample, features, rows, labels: Int32Array.from(values), targets: null, targetWidth: 1 };
+    return { x, sample, features, rows, outWidth, labels: Int32Array.from(values), targets: null, targetWidth: 1 };
   }
   if (values.length % Math.max(rows, 1) !== 0 || (rows === 0 && values.length !== 0)) {
     fail('ERR_SHAPE', `${where}: x has ${rows} rows but y has ${values.length} values`);
   }
   checkFinite(`${where}: y`, values);
-  return { x, sample, features, rows, labels: null, targets: Float32Array.from(values), targetWidth: values.length / Math.max(rows, 1) };
+  return { x, sample, features, rows, outWidth, labels: null, targets: Float32Array.from(values), targetWidth: values.length / Math.max(rows, 1) };
+}
+
+/**
+ * The built-in losses compare float targets with the output element by element, so they need as many values per
+ * row as the model outputs; checked before any work (else the first batch would fail inside the loss, after
+ * onTrainBegin and a forward pass, with a message about batch-sized arrays). Custom loss functions are not checked.
+ */
+function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boolean): void {
+  if (d.targets === null || d.targetWidth === d.outWidth) return;
+  if (loss !== mseLoss && loss !== bceWithLogitsLoss && loss !== crossEntropyLoss) return;
+  const hint = lossGiven ? '' : '; class labels need exactly one value per row';
+  fail('ERR_SHAPE', `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), but the model outputs ${d.outWidth} per row${hint}`);
 }
 
 /** Splits the last `fraction` of rows off for validation. */
@@ -169,6 +185,8 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
   }
   if (train.rows === 0) fail('ERR_SHAPE', 'fit: x has no rows');
   const loss = lossFn ?? (train.labels ? crossEntropyLoss : getLoss('mse'));
+  checkTargetWidth('fit', train, loss, lossFn !== null);
+  if (val) checkTargetWidth('fit: validationData', val, loss, lossFn !== null);
   const signal = o.signal;
   if (signal?.aborted) throw abortError(signal, 'fit');
 
@@ -252,7 +270,7 @@ function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: numbe
   let lossSum = 0, correct = 0;
   let pred: Int32Array | null = null;
   if (withConfusion && d.labels) pred = new Int32Array(d.rows);
-  let classes = 0;
+  const classes = d.outWidth;
   noGrad(() => {
     for (let b = 0; b < batcher.batches; b++) {
       const batch = batcher.take(b, null);
@@ -260,7 +278,6 @@ function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: numbe
       const out = model.forward(batch.x, { reuse: true, checkInput: false });
       lossSum += loss(out, batch.labels ?? batch.targets!, { workspace: ws, checkTargets: false }).data[0] * n;
       if (batch.labels) {
-        classes = out.size / n;
         correct += accuracyOf(out.data, batch.labels, n, classes) * n;
         if (pred) argmax(out.data, n, classes, pred.subarray(b * batchSize, b * batchSize + n));
       }
@@ -283,6 +300,7 @@ export function evaluate(model: Sequential, x: Inputs, y: Targets, options: Eval
   const lossFn = options.loss === undefined ? null : getLoss(options.loss);
   const d = prepareData('evaluate', model, x, y, lossFn === null || lossFn === crossEntropyLoss);
   const loss = lossFn ?? (d.labels ? crossEntropyLoss : getLoss('mse'));
+  checkTargetWidth('evaluate', d, loss, lossFn !== null);
   const wasTraining = model.training;
   try {
     return evaluateData(model, d, loss, batchSize, true);
