@@ -2,7 +2,7 @@
 import type { ActivationKind } from '../backend/contract.js';
 import { activation, checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
 import { Tensor, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type ActivationName = ActivationKind | 'softmax';
 
@@ -28,6 +28,13 @@ export class Activation extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     return [...inputShape];
+  }
+
+  /** `alpha` only where the kind has a parameter (LeakyReLU's slope, ELU's alpha). */
+  override getConfig(): LayerConfig {
+    const config: LayerConfig = { type: this.type, name: this.name };
+    if (this.kind === 'leaky_relu' || this.kind === 'elu') config.alpha = this.param;
+    return config;
   }
 }
 

@@ -6,7 +6,7 @@ import { checkActivation, defaultActivationParam, softmax } from '../ops/activat
 import { dense } from '../ops/dense.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor, zeros, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type DenseActivation = ActivationKind | 'softmax';
 
@@ -81,6 +81,11 @@ export class Dense extends Layer {
 
   override regularizedWeights(): Tensor[] {
     return [this.weight];
+  }
+
+  /** Initializers are left out: a rebuilt layer gets its weights from the checkpoint, or fresh defaults. */
+  override getConfig(): LayerConfig {
+    return { type: 'Dense', name: this.name, in: this.inFeatures, out: this.outFeatures, activation: this.activation, alpha: this.alpha, useBias: this.bias !== null };
   }
 
   override toString(): string {

@@ -3,7 +3,7 @@ import { fail } from '../errors.js';
 import { dropout } from '../ops/dropout.js';
 import { defaultRandom, type Random } from '../random.js';
 import { Tensor, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export class Dropout extends Layer {
   readonly type = 'Dropout';
@@ -26,5 +26,10 @@ export class Dropout extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     return [...inputShape];
+  }
+
+  /** The generator is not part of the architecture: a rebuilt Dropout draws from the library's one. */
+  override getConfig(): LayerConfig {
+    return { type: 'Dropout', name: this.name, rate: this.rate };
   }
 }

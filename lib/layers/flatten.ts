@@ -1,7 +1,7 @@
 /** Flatten: [batch, d1, d2, …] → [batch, d1·d2·…], sharing the input's memory (free forward). */
 import { reshape } from '../ops/elementwise.js';
 import { shapeSize, Tensor, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export class Flatten extends Layer {
   readonly type = 'Flatten';
@@ -17,5 +17,9 @@ export class Flatten extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     return [shapeSize(inputShape)];
+  }
+
+  override getConfig(): LayerConfig {
+    return { type: 'Flatten', name: this.name };
   }
 }

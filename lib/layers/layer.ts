@@ -19,6 +19,16 @@ export interface ForwardOptions {
   reuse?: boolean;
 }
 
+/**
+ * A layer's architecture as plain JSON (no weights): `type` picks the factory in lib/layers/registry.ts,
+ * the other keys are the constructor's arguments. What checkpoints store, so a model can be rebuilt.
+ */
+export interface LayerConfig {
+  type: string;
+  name?: string;
+  [key: string]: unknown;
+}
+
 const counters = new Map<string, number>();
 
 /** "dense_1", "dense_2"…: unique per process, used in error messages and summaries. */
@@ -72,6 +82,14 @@ export abstract class Layer {
   train(mode = true): this {
     this.training = mode;
     return this;
+  }
+
+  /**
+   * The constructor arguments as plain JSON, for lib/layers/registry.ts to rebuild the layer. A layer type
+   * that does not override it cannot be saved, and says so here rather than writing a file nobody can load.
+   */
+  getConfig(): LayerConfig {
+    fail('ERR_INVALID_ARG', `${this.name}: ${this.type} layers cannot be saved yet (the class has no getConfig())`);
   }
 
   eval(): this {

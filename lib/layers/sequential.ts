@@ -6,7 +6,9 @@
 import { fail } from '../errors.js';
 import { checkBatch, checkFinite } from '../ops/checks.js';
 import { formatShape, isFloat32Array, shapeSize, Tensor, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
+import { checkConfigKeys, isPlainObject, layerFromConfig } from './registry.js';
+import { loadModel, saveModel, type SaveOptions } from '../io/checkpoint.js';
 import { evaluate, fit, fitSync, predict, type EvaluateOptions, type EvaluateResult, type FitOptions, type Inputs, type Targets } from '../train/fit.js';
 import type { EpochLogs } from '../train/callbacks.js';
 
@@ -107,12 +109,51 @@ export class Sequential extends Layer {
     return Object.fromEntries(this.namedWeights().map(([name, data]) => [name, data.slice()]));
   }
 
-  /** Trains on (x, y); yields to the event loop between batches. See lib/train/fit.ts. */
+  /** The architecture as plain JSON: `{ type: 'Sequential', name, layers: [each layer's getConfig()] }`. */
+  toConfig(): LayerConfig & { layers: LayerConfig[] } {
+    return { type: 'Sequential', name: this.name, layers: this.layers.map((layer) => layer.getConfig()) };
+  }
+
+  override getConfig(): LayerConfig {
+    return this.toConfig();
+  }
+
+  /**
+   * A new model (freshly initialized weights) from toConfig()'s JSON. Checks everything first: an entry that
+   * cannot be built is an ERR_INVALID_ARG naming it (`Sequential.fromConfig: layers[2] (Dense "dense_3"): …`).
+   */
+  static fromConfig(config: unknown, where = 'Sequential.fromConfig'): Sequential {
+    if (!isPlainObject(config)) fail('ERR_INVALID_ARG', `${where}: expected an object { type: 'Sequential', name, layers }, got ${config === null ? 'null' : typeof config}`);
+    if (config.type !== 'Sequential') fail('ERR_INVALID_ARG', `${where}: expected type "Sequential", got ${JSON.stringify(config.type)}`);
+    try {
+      checkConfigKeys(config as LayerConfig, ['layers']);
+    } catch (e) {
+      fail('ERR_INVALID_ARG', `${where}: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(config.layers)) fail('ERR_INVALID_ARG', `${where}: "layers" must be an array of layer configs`);
+    const layers = config.layers.map((entry, i) => layerFromConfig(entry, `${where}: layers[${i}]`));
+    return new Sequential(layers, { name: config.name as string | undefined });
+  }
+
+  /** Saves weights, architecture and (when given) optimizer state atomically: see lib/io/checkpoint.ts. */
+  save(path: string, options: SaveOptions = {}): void {
+    saveModel(path, this, options);
+  }
+
+  /**
+   * The model saved at `path`, with its weights; for the optimizer, epoch and metrics too (and to resume
+   * the random stream), use loadModel. This does not touch the library's random generator.
+   */
+  static load(path: string): Sequential {
+    return loadModel(path, { restoreRandom: false }).model;
+  }
+
+  /** Trains on (x, y) in a worker thread when it can (else on this thread, yielding between batches). See lib/train/fit.ts. */
   fit(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
     return fit(this, x, y, options);
   }
 
-  /** The same loop, never yielding to the event loop (for scripts). */
+  /** The same loop on the calling thread, never yielding to the event loop (for scripts). */
   fitSync(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
     return fitSync(this, x, y, options);
   }

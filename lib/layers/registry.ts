@@ -1,0 +1,161 @@
+/**
+ * Architecture as plain JSON. Every layer's getConfig() gives `{ type, name, ...constructor arguments }`;
+ * this registry maps each `type` back to a factory, so a saved model can be rebuilt without code.
+ * The built-in layers are registered below; a layer defined elsewhere (Conv2d, pooling…) registers itself
+ * with `registerLayer(type, fromConfig)` from its own file.
+ *
+ * Configs come from files, so every factory checks its keys: an unknown, missing or mistyped key is an
+ * ERR_INVALID_ARG naming the entry (`Sequential.fromConfig: layers[2] (Dense "dense_3"): …`), never a
+ * silently different model.
+ */
+import { NeuroblasError, fail } from '../errors.js';
+import { Activation, ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, type ActivationName } from './activation.js';
+import { BatchNorm1d } from './batchnorm.js';
+import { Dense, type DenseActivation } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { Layer, type LayerConfig } from './layer.js';
+import { Sequential } from './sequential.js';
+
+export type { LayerConfig } from './layer.js';
+
+/** Builds a layer from its config; `where` prefixes messages (nested containers pass their own path on). */
+export type LayerFactory = (config: LayerConfig, where: string) => Layer;
+
+const factories = new Map<string, LayerFactory>();
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return typeof v === 'object' && v !== null ? 'an object' : JSON.stringify(v);
+}
+
+/** Makes `type` buildable from a config. A second, different factory for the same type is refused. */
+export function registerLayer(type: string, fromConfig: LayerFactory): void {
+  if (typeof type !== 'string' || type === '') fail('ERR_INVALID_ARG', `registerLayer: type must be a non-empty string, got ${show(type)}`);
+  if (typeof fromConfig !== 'function') fail('ERR_INVALID_ARG', `registerLayer: fromConfig for "${type}" must be a function, got ${typeof fromConfig}`);
+  const existing = factories.get(type);
+  if (existing !== undefined && existing !== fromConfig) fail('ERR_INVALID_ARG', `registerLayer: layer type "${type}" is already registered`);
+  factories.set(type, fromConfig);
+}
+
+/** The types layerFromConfig can build, sorted. */
+export function registeredLayerTypes(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/**
+ * Refuses keys outside `required` ∪ `optional` (and `type`, `name`, which every config may have) and
+ * missing required ones. For factories: the constructors check the values, this checks the key set.
+ */
+export function checkConfigKeys(config: LayerConfig, required: readonly string[], optional: readonly string[] = []): void {
+  const allowed = ['type', 'name', ...required, ...optional];
+  for (const key of Object.keys(config)) {
+    if (!allowed.includes(key)) fail('ERR_INVALID_ARG', `unknown key "${key}" (a ${config.type} config has: ${allowed.join(', ')})`);
+  }
+  for (const key of required) {
+    if (config[key] === undefined) fail('ERR_INVALID_ARG', `"${key}" is missing`);
+  }
+}
+
+/** A boolean config value, or `fallback` when absent (the constructors treat any non-false value as true). */
+function optionalBool(config: LayerConfig, key: string, fallback: boolean): boolean {
+  const v = config[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') fail('ERR_INVALID_ARG', `"${key}" must be a boolean, got ${show(v)}`);
+  return v;
+}
+
+/** A number config value, or undefined when absent (for constructors whose range checks would accept a numeric string). */
+function optionalNumber(config: LayerConfig, key: string): number | undefined {
+  const v = config[key];
+  if (v !== undefined && typeof v !== 'number') fail('ERR_INVALID_ARG', `"${key}" must be a number, got ${show(v)}`);
+  return v;
+}
+
+function layerName(config: LayerConfig): string | undefined {
+  return config.name as string | undefined; // the Layer constructor checks it is a non-empty string
+}
+
+/**
+ * Builds one layer. Every failure is a NeuroblasError whose message starts with `where` and the entry's
+ * type and name, whatever part of the config was wrong.
+ */
+export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Layer {
+  if (!isPlainObject(config)) fail('ERR_INVALID_ARG', `${where}: a layer config must be an object with a "type", got ${show(config)}`);
+  const type = config.type;
+  if (typeof type !== 'string') fail('ERR_INVALID_ARG', `${where}: "type" must be a string, got ${show(type)}`);
+  const factory = factories.get(type);
+  if (factory === undefined) fail('ERR_INVALID_ARG', `${where}: unknown layer type "${type}" (known: ${registeredLayerTypes().join(', ')})`);
+  const entry = `${where} (${type}${typeof config.name === 'string' ? ` "${config.name}"` : ''})`;
+  try {
+    const layer = factory(config as LayerConfig, entry);
+    if (!(layer instanceof Layer)) fail('ERR_INVALID_ARG', `the factory registered for "${type}" returned ${show(layer)}, not a Layer`);
+    return layer;
+  } catch (e) {
+    // Nested containers already prefixed their entries' messages with a path that starts with ours.
+    if (e instanceof NeuroblasError && !e.message.startsWith(where)) throw new NeuroblasError(e.code, `${entry}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+// The built-in layers.
+
+registerLayer('Dense', (c) => {
+  checkConfigKeys(c, ['in', 'out'], ['activation', 'alpha', 'useBias']);
+  return new Dense(c.in as number, c.out as number, {
+    activation: c.activation as DenseActivation | undefined,
+    alpha: c.alpha as number | undefined,
+    useBias: optionalBool(c, 'useBias', true),
+    name: layerName(c),
+  });
+});
+
+const plainActivations: [string, new (options?: { name?: string }) => Activation][] = [
+  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax],
+];
+for (const [type, Cls] of plainActivations) {
+  registerLayer(type, (c) => {
+    checkConfigKeys(c, []);
+    return new Cls({ name: layerName(c) });
+  });
+}
+registerLayer('Linear', (c) => {
+  checkConfigKeys(c, []);
+  return new Activation('linear' satisfies ActivationName, { name: layerName(c) });
+});
+registerLayer('LeakyReLU', (c) => {
+  checkConfigKeys(c, [], ['alpha']);
+  return new LeakyReLU(c.alpha as number | undefined, { name: layerName(c) });
+});
+registerLayer('ELU', (c) => {
+  checkConfigKeys(c, [], ['alpha']);
+  return new ELU(c.alpha as number | undefined, { name: layerName(c) });
+});
+
+registerLayer('Dropout', (c) => {
+  checkConfigKeys(c, [], ['rate']);
+  return new Dropout(c.rate as number | undefined, { name: layerName(c) });
+});
+
+registerLayer('BatchNorm1d', (c) => {
+  checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
+  return new BatchNorm1d(c.numFeatures as number, {
+    eps: optionalNumber(c, 'eps'),
+    momentum: optionalNumber(c, 'momentum'),
+    affine: optionalBool(c, 'affine', true),
+    name: layerName(c),
+  });
+});
+
+registerLayer('Flatten', (c) => {
+  checkConfigKeys(c, []);
+  return new Flatten({ name: layerName(c) });
+});
+
+// A Sequential inside a Sequential (its weights are then named "0.1.weight", as in PyTorch).
+registerLayer('Sequential', (c, where) => Sequential.fromConfig(c, where));
