@@ -32,6 +32,16 @@ Napi::Value batchNormBackwardBinding(const Napi::CallbackInfo& info);
 // dropout.cc
 Napi::Value dropoutForwardBinding(const Napi::CallbackInfo& info);
 Napi::Value dropoutBackwardBinding(const Napi::CallbackInfo& info);
+// conv.cc
+Napi::Value im2colBinding(const Napi::CallbackInfo& info);
+Napi::Value col2imBinding(const Napi::CallbackInfo& info);
+Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info);
+Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info);
+// pool.cc
+Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info);
+Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info);
+Napi::Value avgPool2dForwardBinding(const Napi::CallbackInfo& info);
+Napi::Value avgPool2dBackwardBinding(const Napi::CallbackInfo& info);
 // optim.cc
 Napi::Value sgdStepBinding(const Napi::CallbackInfo& info);
 Napi::Value adamStepBinding(const Napi::CallbackInfo& info);

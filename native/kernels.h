@@ -21,4 +21,9 @@ void colSum(int64_t M, int64_t N, const float* X, double beta, float* out);
 void activationForward(int kind, float param, int64_t n, const float* X, float* Y);
 void activationBackward(int kind, float param, int64_t n, const float* X, const float* Y, const float* dY, float* dX);
 
+// Output size along one axis of a convolution or pooling window: ⌊(size + 2·pad − dilation·(k − 1) − 1)/stride⌋ + 1
+// (sizes <= kMaxDim, k, stride, dilation >= 1). Throws ERR_SHAPE when the window does not fit the padded input and
+// ERR_OVERFLOW when the result is beyond kMaxDim (conv.cc; pool.cc uses it too).
+int64_t windowOutput(const char* fn, const char* axis, int64_t size, int64_t k, int64_t stride, int64_t pad, int64_t dilation);
+
 }  // namespace nb

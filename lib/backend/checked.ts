@@ -4,7 +4,7 @@
  */
 import { fail } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind, type AdagradOptions, type AdamOptions, type Backend, type RmspropOptions, type SgdOptions } from './contract.js';
-import { checkArray, checkBool, checkF32, checkNoOverlap, checkNumber, checkProduct, checkRange, checkSize } from './validate.js';
+import { checkArray, checkBool, checkF32, checkNoOverlap, checkNumber, checkProduct, checkRange, checkSize, MAX_DIM } from './validate.js';
 
 function checkKind(fn: string, kind: unknown, param: unknown): void {
   if (!ACTIVATION_KINDS.includes(kind as ActivationKind)) {
@@ -67,6 +67,54 @@ const SGD_ARRAYS = ['param', 'grad', 'momentumBuf'] as const;
 const ADAM_ARRAYS = ['param', 'grad', 'm', 'v', 'vMax'] as const;
 const RMSPROP_ARRAYS = ['param', 'grad', 'squareAvg', 'gradAvg', 'momentumBuf'] as const;
 const ADAGRAD_ARRAYS = ['param', 'grad', 'sum'] as const;
+
+const CONV_INPUTS = ['X', 'weight', 'bias', 'cols'] as const;
+const CONV_BACKWARD_INPUTS = ['X', 'weight', 'dY', 'cols'] as const;
+
+/** The geometry of the last checkConv/checkPool call: module-level so the checks allocate nothing. */
+const geo = { OH: 0, OW: 0, K: 0, P: 0 };
+
+function checkAtLeastOne(fn: string, name: string, v: unknown): number {
+  checkSize(fn, name, v);
+  if ((v as number) < 1) fail('ERR_INVALID_ARG', `${fn}: ${name} must be >= 1, got ${v as number}`);
+  return v as number;
+}
+
+/** Output size along one axis; ERR_SHAPE when the window does not fit the padded input (no output). */
+function windowAxis(fn: string, axis: string, size: number, k: number, stride: number, pad: number, dilation: number): number {
+  // Inexact only beyond 2^53, where it is far beyond any padded size (< 2^33) anyway.
+  const span = dilation * (k - 1) + 1;
+  const padded = size + 2 * pad;
+  if (span > padded) fail('ERR_SHAPE', `${fn}: the ${span}-wide window does not fit ${axis} = ${size} with padding ${pad} (no output position)`);
+  const out = Math.floor((padded - span) / stride) + 1;
+  if (out > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: the output size along ${axis} (${out}) is beyond ${MAX_DIM}`);
+  return out;
+}
+
+/** Sizes and window of a convolution; sets geo (K = C·kh·kw and P = OH·OW are GEMM dimensions, so at most 2^31 − 1). */
+function checkConv(fn: string, N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number): void {
+  checkSize(fn, 'N', N); checkSize(fn, 'C', C); checkSize(fn, 'H', H); checkSize(fn, 'W', W); checkSize(fn, 'O', O);
+  checkAtLeastOne(fn, 'kh', kh); checkAtLeastOne(fn, 'kw', kw);
+  checkAtLeastOne(fn, 'stride', stride); checkSize(fn, 'pad', pad); checkAtLeastOne(fn, 'dilation', dilation);
+  geo.OH = windowAxis(fn, 'H', H, kh, stride, pad, dilation);
+  geo.OW = windowAxis(fn, 'W', W, kw, stride, pad, dilation);
+  geo.K = checkProduct(fn, 'C·kh·kw', C, kh, kw);
+  geo.P = checkProduct(fn, 'OH·OW', geo.OH, geo.OW);
+  if (geo.K > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: C·kh·kw = ${geo.K} is beyond ${MAX_DIM}`);
+  if (geo.P > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: OH·OW = ${geo.P} is beyond ${MAX_DIM}`);
+}
+
+/** Sizes and window of a pooling (pad ≤ k/2, so every window holds a real pixel); sets geo.OH, geo.OW, geo.P. */
+function checkPool(fn: string, N: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void {
+  checkSize(fn, 'N', N); checkSize(fn, 'C', C); checkAtLeastOne(fn, 'H', H); checkAtLeastOne(fn, 'W', W);
+  checkAtLeastOne(fn, 'k', k); checkAtLeastOne(fn, 'stride', stride); checkSize(fn, 'pad', pad);
+  if (2 * pad > k) fail('ERR_INVALID_ARG', `${fn}: pad must be at most half the window (k = ${k}), got ${pad}`);
+  geo.OH = windowAxis(fn, 'H', H, k, stride, pad, 1);
+  geo.OW = windowAxis(fn, 'W', W, k, stride, pad, 1);
+  geo.P = checkProduct(fn, 'OH·OW', geo.OH, geo.OW);
+  // argmax holds a pixel's index in its plane as an int32.
+  if (H * W > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: H·W = ${H}×${W} is beyond ${MAX_DIM}`);
+}
 
 export function checked(raw: Backend): Backend {
   return {
@@ -299,6 +347,112 @@ export function checked(raw: Backend): Backend {
       checkF32(fn, 'dY', dY, n); checkF32(fn, 'dX', dX, n);
       checkNoOverlap(fn, 'dX', dX, 'dY', dY, true);
       raw.dropoutBackward(n, keep, mask, dY, dX);
+    },
+
+    im2col(C, H, W, kh, kw, stride, pad, dilation, X, cols) {
+      const fn = 'im2col';
+      checkConv(fn, 1, C, H, W, 0, kh, kw, stride, pad, dilation);
+      checkF32(fn, 'X', X, checkProduct(fn, 'C·H·W', C, H, W));
+      checkF32(fn, 'cols', cols, checkProduct(fn, 'C·kh·kw·OH·OW', geo.K, geo.P));
+      checkNoOverlap(fn, 'cols', cols, 'X', X);
+      raw.im2col(C, H, W, kh, kw, stride, pad, dilation, X, cols);
+    },
+
+    col2im(C, H, W, kh, kw, stride, pad, dilation, cols, X) {
+      const fn = 'col2im';
+      checkConv(fn, 1, C, H, W, 0, kh, kw, stride, pad, dilation);
+      checkF32(fn, 'cols', cols, checkProduct(fn, 'C·kh·kw·OH·OW', geo.K, geo.P));
+      checkF32(fn, 'X', X, checkProduct(fn, 'C·H·W', C, H, W));
+      checkNoOverlap(fn, 'X', X, 'cols', cols);
+      raw.col2im(C, H, W, kh, kw, stride, pad, dilation, cols, X);
+    },
+
+    conv2dForward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias, cols, Y) {
+      const fn = 'conv2dForward';
+      checkConv(fn, N, C, H, W, O, kh, kw, stride, pad, dilation);
+      checkF32(fn, 'X', X, checkProduct(fn, 'N·C·H·W', N, C, H, W));
+      checkF32(fn, 'weight', weight, checkProduct(fn, 'O·C·kh·kw', O, geo.K));
+      if (bias !== null) checkF32(fn, 'bias', bias, O);
+      checkF32(fn, 'cols', cols, checkProduct(fn, 'C·kh·kw·OH·OW', geo.K, geo.P));
+      checkF32(fn, 'Y', Y, checkProduct(fn, 'N·O·OH·OW', N, O, geo.P));
+      checkDisjoint(fn, 'cols', cols, CONV_INPUTS, X, weight, bias);
+      checkDisjoint(fn, 'Y', Y, CONV_INPUTS, X, weight, bias, cols);
+      raw.conv2dForward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias, cols, Y);
+    },
+
+    conv2dBackward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias, dX) {
+      const fn = 'conv2dBackward';
+      checkConv(fn, N, C, H, W, O, kh, kw, stride, pad, dilation);
+      const nchw = checkProduct(fn, 'N·C·H·W', N, C, H, W);
+      checkF32(fn, 'X', X, nchw);
+      checkF32(fn, 'weight', weight, checkProduct(fn, 'O·C·kh·kw', O, geo.K));
+      checkF32(fn, 'dY', dY, checkProduct(fn, 'N·O·OH·OW', N, O, geo.P));
+      checkF32(fn, 'cols', cols, checkProduct(fn, 'C·kh·kw·OH·OW', geo.K, geo.P));
+      checkNumber(fn, 'beta', beta);
+      checkF32(fn, 'dWeight', dWeight, checkProduct(fn, 'O·C·kh·kw', O, geo.K));
+      if (dBias !== null) checkF32(fn, 'dBias', dBias, O);
+      if (dX !== null) checkF32(fn, 'dX', dX, nchw);
+      checkDisjoint(fn, 'cols', cols, CONV_BACKWARD_INPUTS, X, weight, dY);
+      checkDisjoint(fn, 'dWeight', dWeight, CONV_BACKWARD_INPUTS, X, weight, dY, cols);
+      if (dBias !== null) {
+        checkDisjoint(fn, 'dBias', dBias, CONV_BACKWARD_INPUTS, X, weight, dY, cols);
+        checkNoOverlap(fn, 'dBias', dBias, 'dWeight', dWeight);
+      }
+      if (dX !== null) {
+        checkDisjoint(fn, 'dX', dX, CONV_BACKWARD_INPUTS, X, weight, dY, cols);
+        checkNoOverlap(fn, 'dX', dX, 'dWeight', dWeight);
+        if (dBias !== null) checkNoOverlap(fn, 'dX', dX, 'dBias', dBias);
+      }
+      raw.conv2dBackward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias, dX);
+    },
+
+    maxPool2dForward(N, C, H, W, k, stride, pad, X, Y, argmax) {
+      const fn = 'maxPool2dForward';
+      checkPool(fn, N, C, H, W, k, stride, pad);
+      checkF32(fn, 'X', X, checkProduct(fn, 'N·C·H·W', N, C, H, W));
+      const out = checkProduct(fn, 'N·C·OH·OW', N, C, geo.P);
+      checkF32(fn, 'Y', Y, out);
+      checkArray(fn, 'argmax', argmax, 'Int32Array', out);
+      checkNoOverlap(fn, 'Y', Y, 'X', X);
+      checkNoOverlap(fn, 'argmax', argmax, 'X', X);
+      checkNoOverlap(fn, 'argmax', argmax, 'Y', Y);
+      raw.maxPool2dForward(N, C, H, W, k, stride, pad, X, Y, argmax);
+    },
+
+    maxPool2dBackward(N, C, H, W, k, stride, pad, dY, argmax, dX) {
+      const fn = 'maxPool2dBackward';
+      checkPool(fn, N, C, H, W, k, stride, pad);
+      const out = checkProduct(fn, 'N·C·OH·OW', N, C, geo.P);
+      checkF32(fn, 'dY', dY, out);
+      const idx = checkArray<Int32Array>(fn, 'argmax', argmax, 'Int32Array', out);
+      checkF32(fn, 'dX', dX, checkProduct(fn, 'N·C·H·W', N, C, H, W));
+      checkNoOverlap(fn, 'dX', dX, 'dY', dY);
+      checkNoOverlap(fn, 'dX', dX, 'argmax', argmax);
+      // The indices address dX: one outside its plane would write out of bounds.
+      const plane = H * W;
+      for (let i = 0; i < out; i++) {
+        const a = idx[i];
+        if (a < 0 || a >= plane) fail('ERR_INVALID_ARG', `${fn}: argmax[${i}] = ${a} is outside its H·W = ${plane} plane`);
+      }
+      raw.maxPool2dBackward(N, C, H, W, k, stride, pad, dY, argmax, dX);
+    },
+
+    avgPool2dForward(N, C, H, W, k, stride, pad, X, Y) {
+      const fn = 'avgPool2dForward';
+      checkPool(fn, N, C, H, W, k, stride, pad);
+      checkF32(fn, 'X', X, checkProduct(fn, 'N·C·H·W', N, C, H, W));
+      checkF32(fn, 'Y', Y, checkProduct(fn, 'N·C·OH·OW', N, C, geo.P));
+      checkNoOverlap(fn, 'Y', Y, 'X', X);
+      raw.avgPool2dForward(N, C, H, W, k, stride, pad, X, Y);
+    },
+
+    avgPool2dBackward(N, C, H, W, k, stride, pad, dY, dX) {
+      const fn = 'avgPool2dBackward';
+      checkPool(fn, N, C, H, W, k, stride, pad);
+      checkF32(fn, 'dY', dY, checkProduct(fn, 'N·C·OH·OW', N, C, geo.P));
+      checkF32(fn, 'dX', dX, checkProduct(fn, 'N·C·H·W', N, C, H, W));
+      checkNoOverlap(fn, 'dX', dX, 'dY', dY);
+      raw.avgPool2dBackward(N, C, H, W, k, stride, pad, dY, dX);
     },
 
     sgdStep(n, param, grad, momentumBuf, step, o: SgdOptions) {

@@ -59,6 +59,21 @@ export interface Backend {
   dropoutForward(n: number, keep: number, seed: number, X: F32, mask: Uint8Array, Y: F32): void;
   dropoutBackward(n: number, keep: number, mask: Uint8Array, dY: F32, dX: F32): void;
 
+  /** Convolution windows (NCHW images): out = ⌊(size + 2·pad − dilation·(k − 1) − 1)/stride⌋ + 1 per axis, P = OH·OW.
+   *  im2col: cols (C·kh·kw × P) = the zero-padded windows of one C×H×W image; col2im: X = the sum of cols back into the image (overwrites X). */
+  im2col(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, cols: F32): void;
+  col2im(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, cols: F32, X: F32): void;
+  /** Y (N×O×P) = weight (O×C·kh·kw) · im2col(X_n) + bias, image by image in one crossing; cols is caller-owned scratch of C·kh·kw·P. */
+  conv2dForward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, bias: F32 | null, cols: F32, Y: F32): void;
+  /** dWeight = beta·dWeight + Σ_n dY_n·colsᵀ, dBias = beta·dBias + Σ dY per channel (when not null), dX = col2im(weightᵀ·dY_n) (when not null). */
+  conv2dBackward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, dY: F32, cols: F32, beta: number, dWeight: F32, dBias: F32 | null, dX: F32 | null): void;
+  /** k×k max pooling with implicit −∞ padding (pad ≤ k/2); argmax[i] = the winner's index h·W + w in its H×W plane. Backward: dX = Σ dY at argmax. */
+  maxPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32, argmax: Int32Array): void;
+  maxPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, argmax: Int32Array, dX: F32): void;
+  /** k×k average pooling, zero padding counted in the divisor (PyTorch's count_include_pad = true, pad ≤ k/2), and its backward. */
+  avgPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32): void;
+  avgPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, dX: F32): void;
+
   /** In-place optimizer steps with PyTorch's update rules; `step` counts from 1. State buffers start at zero. */
   sgdStep(n: number, param: F32, grad: F32, momentumBuf: F32 | null, step: number, o: SgdOptions): void;
   adamStep(n: number, param: F32, grad: F32, m: F32, v: F32, vMax: F32 | null, step: number, o: AdamOptions): void;

@@ -44,6 +44,14 @@ export interface NativeAddon {
   batchNormBackward(M: number, C: number, S: number, X: F32, mean: F32, invStd: F32, gamma: F32, dY: F32, dX: F32, dGamma: F32, dBeta: F32): void;
   dropoutForward(n: number, keep: number, seed: number, X: F32, mask: Uint8Array, Y: F32): void;
   dropoutBackward(n: number, keep: number, mask: Uint8Array, dY: F32, dX: F32): void;
+  im2col(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, cols: F32): void;
+  col2im(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, cols: F32, X: F32): void;
+  conv2dForward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, bias: F32 | null, cols: F32, Y: F32): void;
+  conv2dBackward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, dY: F32, cols: F32, beta: number, dWeight: F32, dBias: F32 | null, dX: F32 | null): void;
+  maxPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32, argmax: Int32Array): void;
+  maxPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, argmax: Int32Array, dX: F32): void;
+  avgPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32): void;
+  avgPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, dX: F32): void;
   sgdStep(n: number, param: F32, grad: F32, momentumBuf: F32 | null, step: number, lr: number, momentum: number, dampening: number, nesterov: boolean, weightDecay: number): void;
   adamStep(n: number, param: F32, grad: F32, m: F32, v: F32, vMax: F32 | null, step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean): void;
   rmspropStep(n: number, param: F32, grad: F32, squareAvg: F32, gradAvg: F32 | null, momentumBuf: F32 | null, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean): void;
@@ -61,6 +69,7 @@ const REQUIRED_EXPORTS = [
   'activationForward', 'activationBackward', 'softmaxForward', 'softmaxBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropySoft',
   'sigmoidBce', 'mse', 'batchNormForward', 'batchNormBackward', 'dropoutForward', 'dropoutBackward', 'sgdStep', 'adamStep',
   'rmspropStep', 'adagradStep', 'axpy', 'scale', 'fill', 'copy', 'mul', 'sum',
+  'im2col', 'col2im', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 /** Activation kind → the addon's integer code, looked up once per call with no search. */
@@ -104,6 +113,17 @@ export function wrapAddon(addon: NativeAddon): Backend {
       addon.batchNormBackward(M, C, S, X, mean, invStd, gamma, dY, dX, dGamma, dBeta),
     dropoutForward: (n, keep, seed, X, mask, Y) => addon.dropoutForward(n, keep, seed, X, mask, Y),
     dropoutBackward: (n, keep, mask, dY, dX) => addon.dropoutBackward(n, keep, mask, dY, dX),
+
+    im2col: (C, H, W, kh, kw, stride, pad, dilation, X, cols) => addon.im2col(C, H, W, kh, kw, stride, pad, dilation, X, cols),
+    col2im: (C, H, W, kh, kw, stride, pad, dilation, cols, X) => addon.col2im(C, H, W, kh, kw, stride, pad, dilation, cols, X),
+    conv2dForward: (N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias, cols, Y) =>
+      addon.conv2dForward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias, cols, Y),
+    conv2dBackward: (N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias, dX) =>
+      addon.conv2dBackward(N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias, dX),
+    maxPool2dForward: (N, C, H, W, k, stride, pad, X, Y, argmax) => addon.maxPool2dForward(N, C, H, W, k, stride, pad, X, Y, argmax),
+    maxPool2dBackward: (N, C, H, W, k, stride, pad, dY, argmax, dX) => addon.maxPool2dBackward(N, C, H, W, k, stride, pad, dY, argmax, dX),
+    avgPool2dForward: (N, C, H, W, k, stride, pad, X, Y) => addon.avgPool2dForward(N, C, H, W, k, stride, pad, X, Y),
+    avgPool2dBackward: (N, C, H, W, k, stride, pad, dY, dX) => addon.avgPool2dBackward(N, C, H, W, k, stride, pad, dY, dX),
 
     sgdStep: (n, param, grad, momentumBuf, step, o) =>
       addon.sgdStep(n, param, grad, momentumBuf, step, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay),

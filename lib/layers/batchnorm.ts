@@ -7,7 +7,7 @@
 import { fail } from '../errors.js';
 import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
 import { formatShape, full, Tensor, zeros, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -66,11 +66,23 @@ export class BatchNorm extends Layer {
   override namedBuffers(): [string, Float32Array][] {
     return [['running_mean', this.running.mean], ['running_var', this.running.variance]];
   }
+
+  /** The type names the variant (BatchNorm1d, BatchNorm2d…), which fixes the spatial dimensions. */
+  override getConfig(): LayerConfig {
+    return { type: this.type, name: this.name, numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.affine };
+  }
 }
 
 /** BatchNorm1d over [batch, C] (or [batch, C, L]). */
 export class BatchNorm1d extends BatchNorm {
   constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
     super(numFeatures, [0, 1], 'BatchNorm1d', options);
+  }
+}
+
+/** BatchNorm2d over [batch, C, H, W]: statistics per channel over the batch and every position. */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
+    super(numFeatures, [2], 'BatchNorm2d', options);
   }
 }

@@ -5,6 +5,8 @@ export { sum, mean } from './reduce.js';
 export { activation, softmax, relu, sigmoid, tanh, defaultActivationParam, DEFAULT_ELU_ALPHA, DEFAULT_LEAKY_SLOPE } from './activation.js';
 export { dense } from './dense.js';
 export { batchNorm, type BatchNormOptions, type RunningStats } from './batchnorm.js';
+export { conv2d, convOutputSize, type Conv2dOptions } from './conv.js';
+export { maxPool2d, avgPool2d, type Pool2dOptions } from './pool.js';
 export { dropout } from './dropout.js';
 export { softmaxCrossEntropyOp, softmaxCrossEntropySoftOp, sigmoidBceOp, mseOp, l2PenaltyOp } from './losses.js';
 export { Workspace } from './workspace.js';

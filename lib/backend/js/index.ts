@@ -5,11 +5,13 @@
 import type { Backend } from '../contract.js';
 import { activationBackward, activationForward } from './activations.js';
 import { batchNormBackward, batchNormForward } from './batchnorm.js';
+import { col2im, conv2dBackward, conv2dForward, im2col } from './conv.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { axpy, copy, fill, mul, scale, sum } from './elementwise.js';
 import { biasAdd, colSum, denseBackward, denseForward, sgemm } from './gemm.js';
 import { mse, sigmoidBce, softmaxCrossEntropy, softmaxCrossEntropySoft } from './losses.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
@@ -33,6 +35,14 @@ export const jsBackend: Backend = {
   batchNormBackward,
   dropoutForward,
   dropoutBackward,
+  im2col,
+  col2im,
+  conv2dForward,
+  conv2dBackward,
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPool2dForward,
+  avgPool2dBackward,
   sgdStep,
   adamStep,
   rmspropStep,

@@ -1,0 +1,82 @@
+/**
+ * LeNet-5 on Fashion-MNIST, the seeds' last network: conv 5×5 1→6 (padding 2), ReLU, max-pool 2, conv 5×5 6→16,
+ * ReLU, max-pool 2, flatten (400), dense 120, 84 (ReLU), 10; softmax cross-entropy, Adam lr 1e-3, batch 128.
+ * Every layer starts as PyTorch's would (uniform ±1/√fan_in for weights and biases), so the run is comparable
+ * with bench/peers/lenet_torch.py (88.5 % test accuracy after 5 epochs there).
+ *
+ *   npx tsx examples/lenet.ts [epochs] [trainRows]
+ *
+ * The data: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or options.dir.
+ */
+import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
+import type { Backend, EpochLogs, Random } from '../lib/index.js';
+import { headRows } from './fashion-mlp.js';
+import { onBackend } from './on-backend.js';
+
+export interface LenetOptions {
+  epochs?: number; // 5
+  /** Train on the first `trainRows` rows only (default all 60,000); the test set is always the full 10,000. */
+  trainRows?: number;
+  dir?: string;
+  seed?: number; // 1
+  /** OpenBLAS threads for the native backend (default: leave as is). */
+  threads?: number;
+  /** Run on this backend (default: the active one). */
+  backend?: Backend;
+  log?: (line: string) => void;
+}
+
+export const LENET = { lr: 1e-3, batchSize: 128, epochs: 5 } as const;
+
+/** PyTorch's nn.Linear initialization: weight and bias uniform in ±1/√in. */
+function torchDense(inFeatures: number, outFeatures: number, activation: 'relu' | 'linear', rng?: Random): Dense {
+  const bound = 1 / Math.sqrt(inFeatures);
+  const uniform = { kind: 'uniform', low: -bound, high: bound } as const;
+  return new Dense(inFeatures, outFeatures, { activation, kernelInitializer: uniform, biasInitializer: uniform, rng });
+}
+
+/** The LeNet-5 model for [batch, 1, 28, 28] images and 10 classes (also what the CLI's `--model lenet` builds). */
+export function lenet(rng?: Random): Sequential {
+  return new Sequential([
+    new Conv2d(1, 6, 5, { padding: 2, rng }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(6, 16, 5, { rng }), new ReLU(), new MaxPool2d(2),
+    new Flatten(),
+    torchDense(400, 120, 'relu', rng), torchDense(120, 84, 'relu', rng), torchDense(84, 10, 'linear', rng),
+  ]);
+}
+
+export function lenetFashion(options: LenetOptions = {}) {
+  return onBackend(options.backend, () => run(options));
+}
+
+async function run(options: LenetOptions) {
+  const { epochs = LENET.epochs, trainRows, dir, seed = 1, threads, backend, log = console.log } = options;
+  if (threads !== undefined) currentBackend().setNumThreads(threads);
+  manualSeed(seed);
+  const data = loadFashionMnist(dir);
+  const train = trainRows === undefined ? data.train : headRows(data.train, trainRows);
+  const test = data.test;
+  const model = lenet();
+  const optimizer = new Adam(model.parameters(), { lr: LENET.lr, backend });
+  // The loader gives flat rows of 784 pixels; the same memory viewed as 1×28×28 images.
+  const x = new Tensor(train.x, [train.rows, 1, 28, 28]);
+  const xTest = new Tensor(test.x, [test.rows, 1, 28, 28]);
+  const b = currentBackend();
+  const n = b.getNumThreads();
+  log(`backend: ${b.name} (${n} thread${n === 1 ? '' : 's'}); ${train.rows} train / ${test.rows} test images`);
+  // fitSync: a script with nothing else to keep responsive, so the training loop stays on this thread (the
+  // epoch times are then the kernels' and the loop's alone, comparable with PyTorch's).
+  const history: EpochLogs[] = await model.fitSync(x, train.y, {
+    optimizer, epochs, batchSize: LENET.batchSize, validationData: [xTest, test.y],
+    callbacks: { onEpochEnd: (l) => log(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`) },
+  });
+  return { model, history, testAccuracy: history[history.length - 1].valAccuracy! };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const epochs = Number(process.argv[2] ?? LENET.epochs);
+  const trainRows = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  const { testAccuracy, history } = await lenetFashion({ epochs, trainRows });
+  const seconds = history.map((l) => l.seconds).sort((a, b) => a - b);
+  console.log(`test accuracy after ${epochs} epochs: ${(100 * testAccuracy).toFixed(2)} % (median epoch ${seconds[Math.floor(seconds.length / 2)].toFixed(2)} s)`);
+}

@@ -1,0 +1,129 @@
+/**
+ * Conv2d: a 2-D convolution over [batch, C, H, W], weights stored [O, C, kh, kw] as PyTorch does (so its
+ * state_dict loads as is), lowered to one sgemm per image by the backend. Initialization is PyTorch's default,
+ * kaiming_uniform(a = √5): weight and bias uniform in ±1/√fan_in, fan_in = C·kh·kw.
+ */
+import { fail } from '../errors.js';
+import { initialize, type InitializerSpec } from '../init.js';
+import { conv2d, convOutputSize } from '../ops/conv.js';
+import { defaultRandom, type Random } from '../random.js';
+import { formatShape, Tensor, zeros, type Shape } from '../tensor.js';
+import { BatchNorm2d } from './batchnorm.js';
+import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
+import { checkConfigKeys, registerLayer } from './registry.js';
+
+export interface Conv2dLayerOptions {
+  stride?: number; // 1
+  padding?: number; // 0 (zeros)
+  dilation?: number; // 1
+  /** A learnable per-channel bias (default true). */
+  bias?: boolean;
+  /** Default: PyTorch's, uniform ±1/√fan_in. */
+  kernelInitializer?: InitializerSpec;
+  /** Default: PyTorch's, uniform ±1/√fan_in. */
+  biasInitializer?: InitializerSpec;
+  name?: string;
+  /** The generator for initialization (default: the library's seeded one). */
+  rng?: Random;
+}
+
+/** A positive integer (or, with min 0, a non-negative one), else ERR_INVALID_ARG naming the layer and argument. */
+export function checkInt(where: string, what: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('ERR_INVALID_ARG', `${where}: ${what} must be an integer >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+export class Conv2d extends Layer {
+  readonly type = 'Conv2d';
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: number;
+  readonly padding: number;
+  readonly dilation: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dLayerOptions = {}) {
+    super('conv2d', options.name);
+    this.inChannels = checkInt(this.name, 'inChannels', inChannels);
+    this.outChannels = checkInt(this.name, 'outChannels', outChannels);
+    const [kh, kw] = Array.isArray(kernelSize) ? kernelSize : [kernelSize, kernelSize];
+    this.kernelSize = [checkInt(this.name, 'kernelSize', kh), checkInt(this.name, 'kernelSize', kw)];
+    this.stride = checkInt(this.name, 'stride', options.stride ?? 1);
+    this.padding = checkInt(this.name, 'padding', options.padding ?? 0, 0);
+    this.dilation = checkInt(this.name, 'dilation', options.dilation ?? 1);
+    const rng = options.rng ?? defaultRandom;
+    const bound = 1 / Math.sqrt(inChannels * kh * kw);
+    this.weight = zeros([outChannels, inChannels, kh, kw], { requiresGrad: true, name: `${this.name}.weight` });
+    initialize(options.kernelInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.weight.data, this.weight.shape, rng);
+    if (options.bias === false) this.bias = null;
+    else {
+      this.bias = zeros([outChannels], { requiresGrad: true, name: `${this.name}.bias` });
+      // A bias is 1-D: its fan is the weight's, which PyTorch uses for the bound, so only fan-free specs make sense here.
+      initialize(options.biasInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.bias.data, [1, outChannels], rng);
+    }
+  }
+
+  forward(x: Tensor, options?: ForwardOptions): Tensor {
+    this.checkInput(x);
+    return conv2d(x, this.weight, this.bias, this, this.workspace(options), this.name);
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    const [kh, kw] = this.kernelSize;
+    if (inputShape.length !== 3 || inputShape[0] !== this.inChannels) {
+      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+    }
+    const [, H, W] = inputShape;
+    const OH = convOutputSize(H, kh, this.stride, this.padding, this.dilation), OW = convOutputSize(W, kw, this.stride, this.padding, this.dilation);
+    if (OH < 1 || OW < 1) {
+      fail('ERR_SHAPE', `${this.name}: a ${kh}×${kw} kernel (dilation ${this.dilation}, padding ${this.padding}) does not fit a ${H}×${W} input`);
+    }
+    return [this.outChannels, OH, OW];
+  }
+
+  override namedParameters(): [string, Tensor][] {
+    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+  }
+
+  override regularizedWeights(): Tensor[] {
+    return [this.weight];
+  }
+
+  /** Initializers are left out, as Dense's: a rebuilt layer gets its weights from the checkpoint. */
+  override getConfig(): LayerConfig {
+    return {
+      type: 'Conv2d', name: this.name, inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize],
+      stride: this.stride, padding: this.padding, dilation: this.dilation, bias: this.bias !== null,
+    };
+  }
+
+  override toString(): string {
+    return `${this.name}: Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize.join('×')}, stride ${this.stride}, padding ${this.padding}) ${formatShape(this.weight.shape)}`;
+  }
+}
+
+registerLayer('Conv2d', (c) => {
+  checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+  if (c.bias !== undefined && typeof c.bias !== 'boolean') fail('ERR_INVALID_ARG', `"bias" must be a boolean, got ${JSON.stringify(c.bias)}`);
+  const k = c.kernelSize;
+  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
+  return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
+    stride: c.stride as number | undefined, padding: c.padding as number | undefined, dilation: c.dilation as number | undefined,
+    bias: c.bias as boolean | undefined, name: c.name as string | undefined,
+  });
+});
+
+// BatchNorm2d is registered here rather than in batchnorm.ts: the registry imports batchnorm.ts for BatchNorm1d,
+// so registering from there would be an import cycle.
+registerLayer('BatchNorm2d', (c) => {
+  checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
+  for (const key of ['eps', 'momentum']) {
+    if (c[key] !== undefined && typeof c[key] !== 'number') fail('ERR_INVALID_ARG', `"${key}" must be a number, got ${JSON.stringify(c[key])}`);
+  }
+  if (c.affine !== undefined && typeof c.affine !== 'boolean') fail('ERR_INVALID_ARG', `"affine" must be a boolean, got ${JSON.stringify(c.affine)}`);
+  return new BatchNorm2d(c.numFeatures as number, {
+    eps: c.eps as number | undefined, momentum: c.momentum as number | undefined, affine: c.affine as boolean | undefined, name: c.name as string | undefined,
+  });
+});

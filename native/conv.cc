@@ -1,0 +1,217 @@
+// Convolution lowered to sgemm, matching lib/backend/js/conv.ts: im2col copies each kh×kw window of an image into
+// one column of `cols` (rows ordered c, i, j like the O×C×kh×kw weight), so image n is one product
+// Y_n (O×P) = weight (O×K) · cols (K×P), K = C·kh·kw, P = OH·OW. The batch loop runs here, in one crossing.
+#include <algorithm>
+#include <string>
+
+#include "bindings.h"
+#include "check.h"
+#include "kernels.h"
+
+namespace nb {
+
+namespace {
+
+// ⌈a / b⌉ for b > 0 and any sign of a (C++ division truncates toward zero).
+int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+struct Window {
+  int64_t C, H, W, kh, kw, stride, pad, dilation, OH, OW;
+  int64_t K() const { return C * kh * kw; }
+  int64_t P() const { return OH * OW; }
+  // The output columns [lo, hi) whose input column ow·stride − pad + offset lies inside [0, size).
+  void validRange(int64_t offset, int64_t size, int64_t count, int64_t& lo, int64_t& hi) const {
+    lo = std::min(count, std::max<int64_t>(0, ceilDiv(pad - offset, stride)));
+    hi = std::max(lo, std::min(count, ceilDiv(size + pad - offset, stride)));
+  }
+};
+
+void im2col(const Window& g, const float* X, float* cols) {
+  const int64_t OW = g.OW, P = g.P();
+  float* dst = cols;
+  for (int64_t c = 0; c < g.C; c++) {
+    const float* plane = X + c * g.H * g.W;
+    for (int64_t i = 0; i < g.kh; i++) {
+      for (int64_t j = 0; j < g.kw; j++, dst += P) {
+        int64_t lo, hi;
+        g.validRange(j * g.dilation, g.W, OW, lo, hi);
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          float* out = dst + oh * OW;
+          const int64_t ih = oh * g.stride - g.pad + i * g.dilation;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(out, out + OW, 0.0f);
+            continue;
+          }
+          const int64_t base = ih * g.W - g.pad + j * g.dilation;  // plane[base + ow·stride] is the pixel of column ow
+          for (int64_t ow = 0; ow < lo; ow++) out[ow] = 0.0f;
+          // Rows are short (OW = 10…28 in LeNet): plain loops the compiler vectorizes beat memcpy/fill calls here.
+          if (g.stride == 1) {
+            const float* src = plane + base + lo;  // the first real pixel of the row (never before the plane)
+            float* dst = out + lo;
+            for (int64_t k = 0; k < hi - lo; k++) dst[k] = src[k];
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) out[ow] = plane[base + ow * g.stride];
+          }
+          for (int64_t ow = hi; ow < OW; ow++) out[ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// X = 0, then every entry of cols added back to the pixel it was copied from.
+void col2im(const Window& g, const float* cols, float* X) {
+  const int64_t OW = g.OW, P = g.P();
+  std::fill(X, X + g.C * g.H * g.W, 0.0f);
+  const float* src = cols;
+  for (int64_t c = 0; c < g.C; c++) {
+    float* plane = X + c * g.H * g.W;
+    for (int64_t i = 0; i < g.kh; i++) {
+      for (int64_t j = 0; j < g.kw; j++, src += P) {
+        int64_t lo, hi;
+        g.validRange(j * g.dilation, g.W, OW, lo, hi);
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          const int64_t ih = oh * g.stride - g.pad + i * g.dilation;
+          if (ih < 0 || ih >= g.H) continue;
+          const float* in = src + oh * OW;
+          const int64_t base = ih * g.W - g.pad + j * g.dilation;
+          if (g.stride == 1) {
+            float* dst = plane + base + lo;  // the first real pixel of the row (never before the plane)
+            const float* src = in + lo;
+            for (int64_t k = 0; k < hi - lo; k++) dst[k] += src[k];
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) plane[base + ow * g.stride] += in[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Reads and checks C, H, W (at cAt, cAt+1, cAt+2) and kh, kw, stride, pad, dilation (at kAt…kAt+4).
+Window readWindow(const Args& a, const char* fn, size_t cAt, size_t kAt) {
+  Window g{};
+  g.C = a.size(cAt, "C");
+  g.H = a.size(cAt + 1, "H");
+  g.W = a.size(cAt + 2, "W");
+  g.kh = a.size(kAt, "kh");
+  g.kw = a.size(kAt + 1, "kw");
+  g.stride = a.size(kAt + 2, "stride");
+  g.pad = a.size(kAt + 3, "pad");
+  g.dilation = a.size(kAt + 4, "dilation");
+  if (g.kh < 1 || g.kw < 1 || g.stride < 1 || g.dilation < 1) fail("ERR_INVALID_ARG", std::string(fn) + ": kh, kw, stride and dilation must be >= 1");
+  g.OH = windowOutput(fn, "H", g.H, g.kh, g.stride, g.pad, g.dilation);
+  g.OW = windowOutput(fn, "W", g.W, g.kw, g.stride, g.pad, g.dilation);
+  // K and P are sgemm dimensions.
+  if (product(fn, "C·kh·kw", g.C, g.kh, g.kw) > kMaxDim) fail("ERR_OVERFLOW", std::string(fn) + ": C·kh·kw is beyond 2^31 − 1");
+  if (product(fn, "OH·OW", g.OH, g.OW) > kMaxDim) fail("ERR_OVERFLOW", std::string(fn) + ": OH·OW is beyond 2^31 − 1");
+  return g;
+}
+
+}  // namespace
+
+int64_t windowOutput(const char* fn, const char* axis, int64_t size, int64_t k, int64_t stride, int64_t pad, int64_t dilation) {
+  // Every term is <= 2^31 − 1, so span (< 2^62) and size + 2·pad (< 2^33) fit in 64 bits.
+  const int64_t span = dilation * (k - 1) + 1;
+  const int64_t padded = size + 2 * pad;
+  if (span > padded) fail("ERR_SHAPE", std::string(fn) + ": the window does not fit " + axis + " = " + std::to_string(size) + " with padding " + std::to_string(pad));
+  const int64_t out = (padded - span) / stride + 1;
+  if (out > kMaxDim) fail("ERR_OVERFLOW", std::string(fn) + ": the output size along " + axis + " is beyond 2^31 − 1");
+  return out;
+}
+
+Napi::Value im2colBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "im2col";
+  Args a(info, fn, 10);
+  const Window g = readWindow(a, fn, 0, 3);
+  const float* X = a.f32(8, "X", product(fn, "C·H·W", g.C, g.H, g.W));
+  float* cols = a.f32(9, "cols", product(fn, "C·kh·kw·OH·OW", g.K(), g.P()));
+  im2col(g, X, cols);
+  return info.Env().Undefined();
+}
+
+Napi::Value col2imBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "col2im";
+  Args a(info, fn, 10);
+  const Window g = readWindow(a, fn, 0, 3);
+  const float* cols = a.f32(8, "cols", product(fn, "C·kh·kw·OH·OW", g.K(), g.P()));
+  float* X = a.f32(9, "X", product(fn, "C·H·W", g.C, g.H, g.W));
+  col2im(g, cols, X);
+  return info.Env().Undefined();
+}
+
+// Arguments: N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias|null, cols, Y.
+Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dForward";
+  Args a(info, fn, 15);
+  const int64_t N = a.size(0, "N");
+  const int64_t O = a.size(4, "O");
+  const Window g = readWindow(a, fn, 1, 5);
+  const int64_t K = g.K(), P = g.P();
+  const int64_t chw = product(fn, "C·H·W", g.C, g.H, g.W), op = product(fn, "O·OH·OW", O, P);
+  const float* X = a.f32(10, "X", product(fn, "N·C·H·W", N, chw));
+  const float* weight = a.f32(11, "weight", product(fn, "O·C·kh·kw", O, K));
+  const float* bias = a.f32OrNull(12, "bias", O);
+  float* cols = a.f32(13, "cols", product(fn, "C·kh·kw·OH·OW", K, P));
+  float* Y = a.f32(14, "Y", product(fn, "N·O·OH·OW", N, op));
+  for (int64_t n = 0; n < N; n++) {
+    im2col(g, X + n * chw, cols);
+    float* y = Y + n * op;
+    // Seeded with the bias, then the product accumulated (beta = 1): the bias is added before sgemm's rounding,
+    // as the js specification does.
+    if (bias != nullptr) {
+      for (int64_t o = 0; o < O; o++) std::fill(y + o * P, y + (o + 1) * P, bias[o]);
+    }
+    sgemm(false, false, O, P, K, 1.0f, weight, cols, bias != nullptr ? 1.0f : 0.0f, y);
+  }
+  return info.Env().Undefined();
+}
+
+// Arguments: N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias|null, dX|null.
+Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBackward";
+  Args a(info, fn, 18);
+  const int64_t N = a.size(0, "N");
+  const int64_t O = a.size(4, "O");
+  const Window g = readWindow(a, fn, 1, 5);
+  const int64_t K = g.K(), P = g.P();
+  const int64_t chw = product(fn, "C·H·W", g.C, g.H, g.W), op = product(fn, "O·OH·OW", O, P);
+  const int64_t nchw = product(fn, "N·C·H·W", N, chw);
+  const float* X = a.f32(10, "X", nchw);
+  const float* weight = a.f32(11, "weight", product(fn, "O·C·kh·kw", O, K));
+  const float* dY = a.f32(12, "dY", product(fn, "N·O·OH·OW", N, op));
+  float* cols = a.f32(13, "cols", product(fn, "C·kh·kw·OH·OW", K, P));
+  const double beta = a.number(14, "beta");
+  float* dWeight = a.f32(15, "dWeight", product(fn, "O·C·kh·kw", O, K));
+  float* dBias = a.f32OrNull(16, "dBias", O);
+  float* dX = a.f32OrNull(17, "dX", nchw);
+
+  if (dBias != nullptr) {
+    for (int64_t o = 0; o < O; o++) {
+      double s = 0.0;
+      for (int64_t n = 0; n < N; n++) {
+        const float* d = dY + n * op + o * P;
+        for (int64_t p = 0; p < P; p++) s += d[p];
+      }
+      dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
+    }
+  }
+  if (N == 0) {
+    // No images: dWeight = beta·dWeight, what the loop would have left.
+    for (int64_t i = 0; i < O * K; i++) dWeight[i] = beta == 0.0 ? 0.0f : static_cast<float>(beta * dWeight[i]);
+  }
+  for (int64_t n = 0; n < N; n++) {
+    const float* dy = dY + n * op;
+    im2col(g, X + n * chw, cols);
+    // dWeight (O×K) += dY_n (O×P) · colsᵀ (P×K); the first image applies beta.
+    sgemm(false, true, O, K, P, 1.0f, dy, cols, n == 0 ? static_cast<float>(beta) : 1.0f, dWeight);
+    if (dX != nullptr) {
+      // cols (K×P) = weightᵀ (K×O) · dY_n (O×P), then summed back into image n.
+      sgemm(true, false, K, P, O, 1.0f, weight, dy, 0.0f, cols);
+      col2im(g, cols, dX + n * chw);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace nb
