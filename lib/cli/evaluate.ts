@@ -1,0 +1,69 @@
+/**
+ * `neuroblas evaluate MODEL --data …`: loss, accuracy and the confusion matrix of a saved model on the test
+ * split of a built-in or IDX dataset, or on every row of a CSV file.
+ */
+import { Option, type Command } from 'commander';
+import { BUILTIN_DATASETS, resolveEvaluationData } from '../data/resolve.js';
+import { fail } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { evaluate } from '../train/fit.js';
+import { formatConfusionMatrix, precisionRecall } from '../train/metrics.js';
+import { loadTrainedModel, type TrainedModel } from './model-file.js';
+import { parseColumn, parsePositiveInt, parseSeed } from './options.js';
+import { Output, pct } from './output.js';
+import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
+
+interface EvaluateFlags extends RuntimeFlags {
+  data: string;
+  labelColumn?: string | number;
+  limit?: number;
+  batchSize: number;
+  json?: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description("a saved model's loss, accuracy and confusion matrix on a dataset")
+    .argument('<model>', 'a model saved by `neuroblas train --save`')
+    .requiredOption('--data <source>', `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row)`)
+    .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
+    .option('--limit <n>', 'evaluate at most n rows (a seeded random sample)', parsePositiveInt)
+    .option('--seed <n>', 'seed of the --limit sample', parseSeed, 1)
+    .option('--batch-size <n>', 'rows per forward pass', parsePositiveInt, 256)
+    .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
+    .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
+    .option('--json', 'one JSON object on stdout')
+    .action((modelFile: string, flags: EvaluateFlags) => evaluateCommand(modelFile, flags));
+}
+
+/** Checks that the model can read the data's rows and name its labels, in terms of the files given. */
+export function checkFits(modelFile: string, m: TrainedModel, dataName: string, features: number, classes: number): void {
+  if (features !== m.features) fail('ERR_SHAPE', `${modelFile} takes ${m.features} features per row, but ${dataName} has ${features}`);
+  if (classes > m.classes) fail('ERR_LABEL', `${dataName} has labels up to ${classes - 1}, but ${modelFile} has only ${m.classes} classes`);
+}
+
+function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
+  const out = new Output(flags.json === true);
+  const runtime = applyRuntime(flags);
+  const m = loadTrainedModel(modelFile);
+  const data = resolveEvaluationData(flags.data, { limit: flags.limit, seed: flags.seed, labelColumn: flags.labelColumn, classNames: m.classNames });
+  const d = data.test;
+  checkFits(modelFile, m, data.name, d.features, d.classes);
+  const started = performance.now();
+  const r = evaluate(m.model, new Tensor(d.x, [d.rows, d.features]), d.y, { batchSize: flags.batchSize });
+  const seconds = (performance.now() - started) / 1000;
+  const confusion = r.confusion!;
+  const names = m.classNames ?? d.classNames;
+  const { precision, recall } = precisionRecall(confusion);
+  out.record({
+    model: modelFile, data: data.name, rows: d.rows, loss: r.loss, accuracy: r.accuracy ?? null,
+    confusion: Array.from({ length: confusion.classes }, (_, t) => Array.from(confusion.counts.subarray(t * confusion.classes, (t + 1) * confusion.classes))),
+    precision: Array.from(precision, (v) => (Number.isNaN(v) ? null : v)), recall: Array.from(recall, (v) => (Number.isNaN(v) ? null : v)),
+    classNames: names ?? null, seconds, backend: runtime.backend,
+  });
+  out.human(`${modelFile} on ${data.name} (${d.rows} rows: ${data.testSource})`);
+  out.human(`accuracy ${pct(r.accuracy)}  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)} s, ${runtime.backend} backend)`);
+  out.human('');
+  out.human(formatConfusionMatrix(confusion, names && names.length === confusion.classes ? names : undefined));
+}

@@ -1,0 +1,108 @@
+/**
+ * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file. A file is
+ * an IDX images file (plain or gzip; pixels scaled to [0, 1] as the IDX datasets are for training) or a CSV of
+ * feature rows, with or without a label column (when present, the true label is shown beside the prediction).
+ */
+import fs from 'node:fs';
+import { Option, type Command } from 'commander';
+import { csvColumnCount, labelsToClasses, parseCsvTable, readCsvText } from '../data/csv.js';
+import { readIdx } from '../data/idx.js';
+import { NeuroblasError, fail } from '../errors.js';
+import { softmax } from '../ops/activation.js';
+import { noGrad } from '../graph.js';
+import { Tensor } from '../tensor.js';
+import { predict } from '../train/fit.js';
+import { argmax } from '../train/metrics.js';
+import { loadTrainedModel, type TrainedModel } from './model-file.js';
+import { parseColumn, parsePositiveInt } from './options.js';
+import { Output } from './output.js';
+import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
+
+interface PredictFlags extends RuntimeFlags {
+  labelColumn?: string | number;
+  json?: boolean;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('classify every row of CSV or IDX files with a saved model')
+    .argument('<model>', 'a model saved by `neuroblas train --save`')
+    .argument('<files...>', 'CSV files of feature rows (an extra label column is allowed) or IDX image files')
+    .option('--label-column <name|index>', 'CSV with labels: the label column (default: the last)', parseColumn)
+    .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
+    .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
+    .option('--json', 'one JSON object per row on stdout')
+    .action((modelFile: string, files: string[], flags: PredictFlags) => predictCommand(modelFile, files, flags));
+}
+
+interface Rows {
+  x: Float32Array;
+  rows: number;
+  /** True class indices when the file has labels. */
+  truth: Int32Array | null;
+}
+
+function isIdx(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NeuroblasError('ERR_IO', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`, { cause: e });
+  }
+  try {
+    const head = Buffer.alloc(2);
+    const n = fs.readSync(fd, head, 0, 2, 0);
+    // gzip, or the two zero bytes every IDX file starts with; text CSV never begins with either.
+    return n === 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0 && head[1] === 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readIdxRows(file: string, m: TrainedModel): Rows {
+  const idx = readIdx(file);
+  const features = idx.dims.slice(1).reduce((a, b) => a * b, 1);
+  if (idx.dims.length < 2 || features !== m.features) fail('ERR_SHAPE', `${file}: IDX data of dimensions ${idx.dims.join('×')} (${features} values per item); the model takes ${m.features} per row`);
+  const x = new Float32Array(idx.data.length);
+  for (let i = 0; i < x.length; i++) x[i] = idx.data[i] / 255;
+  return { x, rows: idx.dims[0], truth: null };
+}
+
+function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number | undefined): Rows {
+  const text = readCsvText(file);
+  const width = csvColumnCount(text);
+  if (width === m.features && labelColumn === undefined) {
+    const t = parseCsvTable(text, file, { labelColumn: null });
+    return { x: t.x, rows: t.rows, truth: null };
+  }
+  if (width === m.features + 1 || labelColumn !== undefined) {
+    const t = parseCsvTable(text, file, { labelColumn: labelColumn ?? -1 });
+    if (t.features !== m.features) fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
+    return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames).y };
+  }
+  return fail('ERR_SHAPE', `${file}: ${width} columns; the model takes ${m.features} features per row (give ${m.features} columns, or ${m.features + 1} with a label)`);
+}
+
+function predictCommand(modelFile: string, files: string[], flags: PredictFlags): void {
+  const out = new Output(flags.json === true);
+  applyRuntime(flags);
+  const m = loadTrainedModel(modelFile);
+  const name = (c: number): string => (m.classNames ? `${c} (${m.classNames[c]})` : String(c));
+  for (const file of files) {
+    const data = isIdx(file) ? readIdxRows(file, m) : readCsvRows(file, m, flags.labelColumn);
+    const probs = noGrad(() => softmax(predict(m.model, new Tensor(data.x, [data.rows, m.features])))).data;
+    const classes = m.classes;
+    const pred = argmax(probs, data.rows, classes);
+    out.human(`${file}: ${data.rows} rows; probabilities of classes 0..${classes - 1}${m.classNames ? ` (${m.classNames.join(', ')})` : ''}`);
+    for (let r = 0; r < data.rows; r++) {
+      const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
+      const c = pred[r];
+      const truth = data.truth ? data.truth[r] : null;
+      out.record({ file, row: r + 1, class: c, className: m.classNames?.[c] ?? null, probability: p[c], probabilities: p, label: truth });
+      const verdict = truth === null ? '' : `  · true ${name(truth)} ${truth === c ? '✓' : '✗'}`;
+      out.human(`row ${r + 1}: ${name(c)} ${(100 * p[c]).toFixed(1)}%${verdict}  | ${p.map((v) => v.toFixed(3)).join(' ')}`);
+    }
+  }
+}
