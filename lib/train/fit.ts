@@ -2,9 +2,11 @@
  * The training loop: `fit`, `evaluate`, `predict`. Everything is checked once, before any work (shapes through
  * every layer, NaN/Inf in the data, label range, sizes); then each step reuses its buffers (batch copies,
  * layer outputs and gradients, optimizer state), so after the first batch a step allocates no typed arrays.
- * `fit` yields to the event loop between batches so a server stays responsive; `fitSync` never yields.
+ * `fit` trains in a worker thread (remote-fit.ts) or, for tiny fits and what cannot leave the thread, yields to
+ * the event loop between batches, so a server stays responsive; `fitSync` never yields.
  */
-import { NeuroblasError, fail } from '../errors.js';
+import { fail } from '../errors.js';
+import { gatherRows } from '../data/batches.js';
 import { noGrad } from '../graph.js';
 import type { Sequential } from '../layers/sequential.js';
 import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss, type LossFn, type LossName } from '../losses.js';
@@ -16,6 +18,9 @@ import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor } from '../tensor.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
 import { accuracy as accuracyOf, argmax, confusionMatrix, type ConfusionMatrix } from './metrics.js';
+import { abortError } from './abort-error.js';
+import { fitInWorker } from './remote-fit.js';
+import { batchIsHeavy, planWorkerFit } from './worker-plan.js';
 
 /** Inputs: a tensor [rows, ...sample]. Targets: class labels (one per row) or a tensor/array of values per row. */
 export type Inputs = Tensor;
@@ -37,6 +42,12 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** The generator used to shuffle (default: the library's seeded one). */
   rng?: Random;
+  /**
+   * fit only (fitSync always trains on the calling thread). true: train in a worker thread, an error if this
+   * fit cannot (see lib/train/worker-plan.ts); false: train on the calling thread, yielding between batches.
+   * Default: a worker when the fit can use one and its batches are not tiny.
+   */
+  worker?: boolean;
 }
 
 export interface EvaluateResult {
@@ -136,12 +147,9 @@ class Batcher {
     const xb = this.ws.f32('x', n * d.features);
     const lb = d.labels ? this.ws.i32('labels', n) : null;
     const tb = d.targets ? this.ws.f32('targets', n * d.targetWidth) : null;
-    for (let i = 0; i < n; i++) {
-      const r = order ? order[start + i] : start + i;
-      xb.set(d.x.data.subarray(r * d.features, (r + 1) * d.features), i * d.features);
-      if (lb) lb[i] = d.labels![r];
-      if (tb) tb.set(d.targets!.subarray(r * d.targetWidth, (r + 1) * d.targetWidth), i * d.targetWidth);
-    }
+    gatherRows(d.x.data, d.features, order, start, n, xb);
+    if (lb) gatherRows(d.labels!, 1, order, start, n, lb);
+    if (tb) gatherRows(d.targets!, d.targetWidth, order, start, n, tb);
     let x = this.tensors.get(n);
     if (x === undefined || x.data !== xb) {
       x = new Tensor(xb, [n, ...d.sample]);
@@ -149,12 +157,6 @@ class Batcher {
     }
     return { x, labels: lb, targets: tb };
   }
-}
-
-function abortError(signal: AbortSignal, where: string): NeuroblasError {
-  const err = new NeuroblasError('ERR_ABORTED', `${where}: training aborted${signal.reason !== undefined ? ` (${String(signal.reason?.message ?? signal.reason)})` : ''}`, { cause: signal.reason });
-  err.name = 'AbortError';
-  return err;
 }
 
 const YIELD_EVERY_MS = 4;
@@ -253,8 +255,21 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
   return history;
 }
 
-/** Trains the model; yields to the event loop between batches. Resolves to one EpochLogs per epoch. */
-export function fit(model: Sequential, x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
+/**
+ * Trains the model, off the calling thread when it can (lib/train/remote-fit.ts), else on it, yielding to the
+ * event loop between batches (`options.worker` chooses). Resolves to one EpochLogs per epoch.
+ */
+export async function fit(model: Sequential, x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
+  const wanted = (options as FitOptions | undefined)?.worker;
+  if (wanted !== undefined && typeof wanted !== 'boolean') fail('ERR_INVALID_ARG', `fit: worker must be true or false, got ${String(wanted)}`);
+  if (wanted !== false) {
+    const plan = planWorkerFit(model, x, y, options);
+    if (typeof plan === 'string') {
+      if (wanted) fail('ERR_INVALID_ARG', `fit: worker: true, but this fit cannot run in a worker: ${plan}`);
+    } else if (wanted || batchIsHeavy(model, x, options.batchSize)) {
+      return fitInWorker(model, x, y, options, plan);
+    }
+  }
   return runFit(model, x, y, options, yieldToEventLoop);
 }
 

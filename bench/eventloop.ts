@@ -1,0 +1,168 @@
+/**
+ * Event-loop bench: how long a loopback HTTP request waits while this process trains MLP-A (784-512-256-10 ReLU,
+ * batch 128, SGD 0.05 momentum 0.9) for a fixed number of batches, and how fast it trains off the thread.
+ *
+ *   npx tsx bench/eventloop.ts [--batches N] [--js-batches N] [--rounds R]
+ *
+ * - The server (this process) answers GET / on 127.0.0.1:<ephemeral port>. The client is another process, so
+ *   its timers are never blocked by the training: it sends one GET every 10 ms (the next one waits for the previous
+ *   answer), at most 5000 requests or 120 s per scenario, and reports each request's latency.
+ * - Scenarios: idle; native and js through `fit` (a worker thread); native through `fit` with `worker: false`
+ *   (the caller-thread loop that yields every ~4 ms) and through `fitSync` (never yields), for contrast.
+ * - Data: random pixels in [0, 1) and random labels (the timing does not depend on the values).
+ * - Throughput: batches/s of the native training loop, fit in a worker vs fitSync, from EpochLogs.seconds (the loop
+ *   alone) and from the wall clock (worker start-up and data sharing included); median of R alternating rounds,
+ *   without the client running.
+ * - TF.js: measured only when installed under bench/node_modules (it is not a dependency of this package).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Random, SGD, Tensor, fit, fitSync, getBackend, getNumThreads, manualSeed, useBackend, type Backend, type EpochLogs } from '../lib/index.js';
+import { MLP_A, mlpA } from '../examples/fashion-mlp.js';
+import { option } from './args.js';
+
+const BATCHES = option('--batches', 400);
+const JS_BATCHES = option('--js-batches', 30);
+const ROUNDS = option('--rounds', 3);
+const PING_EVERY_MS = 10;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** The client: pings until told to stop on stdin (or its bounds), then prints every latency in ms as JSON. */
+const CLIENT = `
+const http = require('node:http');
+const [port, every, maxCount, maxMs] = process.argv.slice(1).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const latencies = [];
+let stop = false;
+process.stdin.on('data', () => { stop = true; });
+const started = Date.now();
+function ping() {
+  if (stop || latencies.length >= maxCount || Date.now() - started > maxMs) {
+    process.stdout.write(JSON.stringify(latencies));
+    process.exit(0);
+  }
+  const t = process.hrtime.bigint();
+  http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      latencies.push(ms);
+      setTimeout(ping, Math.max(0, every - ms));
+    });
+  });
+}
+process.stdout.write('ready\\n');
+ping();
+`;
+
+interface Latency { n: number; p50: number; p99: number; max: number }
+
+/** Runs `work` while the client pings the server; the client's latencies. */
+async function pingDuring(port: number, work: () => Promise<unknown>): Promise<Latency> {
+  const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(PING_EVERY_MS), '5000', '120000'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise<void>((resolve) => {
+    client.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.startsWith('ready\n')) resolve();
+    });
+  });
+  const exited = new Promise<void>((resolve) => client.on('exit', () => resolve()));
+  await ready;
+  await new Promise((r) => setTimeout(r, 100)); // the first requests (connection set-up) before the work starts
+  out = out.slice('ready\n'.length);
+  await work();
+  client.stdin.end('stop');
+  await exited;
+  const all = JSON.parse(out.slice(out.indexOf('['))) as number[];
+  const lat = all.sort((a, b) => a - b);
+  return { n: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] };
+}
+
+function data(batches: number): { x: Tensor; y: Int32Array } {
+  const rows = batches * MLP_A.batchSize;
+  const rng = new Random(1);
+  const x = new Float32Array(rows * 784);
+  for (let i = 0; i < x.length; i++) x[i] = rng.random();
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) y[i] = rng.int(10);
+  return { x: new Tensor(x, [rows, 784]), y };
+}
+
+type How = 'worker' | 'caller-yielding' | 'fitSync';
+
+/** One epoch of MLP-A over `d` (so `batches` batches) on `backend`, trained `how`. */
+async function trainMlpA(backend: Backend, d: { x: Tensor; y: Int32Array }, how: How): Promise<{ loop: number; wall: number }> {
+  const previous = useBackend(backend);
+  try {
+    manualSeed(1);
+    const model = mlpA();
+    const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
+    const options = { optimizer, epochs: 1, batchSize: MLP_A.batchSize };
+    const t = performance.now();
+    let h: EpochLogs[];
+    if (how === 'fitSync') h = await fitSync(model, d.x, d.y, options);
+    else h = await fit(model, d.x, d.y, { ...options, worker: how === 'worker' });
+    return { loop: h[0].seconds, wall: (performance.now() - t) / 1000 };
+  } finally {
+    useBackend(previous);
+  }
+}
+
+const fmt = (l: Latency) => `${String(l.n).padStart(5)}  ${l.p50.toFixed(2).padStart(8)}  ${l.p99.toFixed(2).padStart(8)}  ${l.max.toFixed(2).padStart(8)}`;
+
+async function main(): Promise<void> {
+  const server = http.createServer((_req, res) => res.end('pong'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const native = getBackend('native');
+  const js = getBackend('js');
+  console.log(`MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process`);
+  const nativeData = data(BATCHES);
+  const jsData = data(JS_BATCHES);
+  await trainMlpA(native, data(4), 'worker'); // warm-up: first worker start, JIT
+
+  console.log('\nscenario                                    requests  p50 (ms)  p99 (ms)  max (ms)  training');
+  const row = (name: string, l: Latency, extra = '') => console.log(`${name.padEnd(44)}${fmt(l)}  ${extra}`);
+  row('idle', await pingDuring(port, () => new Promise((r) => setTimeout(r, 2000))));
+  const scenarios: [string, Backend, { x: Tensor; y: Int32Array }, How][] = [
+    ['native, fit (worker thread)', native, nativeData, 'worker'],
+    ['native, fit { worker: false } (yields ~4 ms)', native, nativeData, 'caller-yielding'],
+    ['native, fitSync (never yields)', native, nativeData, 'fitSync'],
+    ['js, fit (worker thread)', js, jsData, 'worker'],
+    ['js, fitSync (never yields)', js, jsData, 'fitSync'],
+  ];
+  for (const [name, backend, d, how] of scenarios) {
+    let t = { loop: 0, wall: 0 };
+    const l = await pingDuring(port, async () => { t = await trainMlpA(backend, d, how); });
+    const batches = d.x.shape[0] / MLP_A.batchSize;
+    row(name, l, `${(batches / t.loop).toFixed(1)} batches/s (loop), ${t.wall.toFixed(2)} s wall`);
+  }
+  const tfjs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '@tensorflow');
+  if (!fs.existsSync(tfjs)) console.log(`TF.js: not installed under ${path.relative(process.cwd(), tfjs)}, not measured`);
+
+  console.log(`\nthroughput, native, ${BATCHES} batches, median of ${ROUNDS} alternating rounds (no client):`);
+  const loops: Record<'worker' | 'fitSync', number[]> = { worker: [], fitSync: [] };
+  const walls: Record<'worker' | 'fitSync', number[]> = { worker: [], fitSync: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const how of ['fitSync', 'worker'] as const) {
+      const t = await trainMlpA(native, nativeData, how);
+      loops[how].push(BATCHES / t.loop);
+      walls[how].push(BATCHES / t.wall);
+    }
+  }
+  for (const how of ['fitSync', 'worker'] as const) {
+    console.log(`  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ${median(walls[how]).toFixed(1)} batches/s (wall clock)`);
+  }
+  const ratio = median(loops.worker) / median(loops.fitSync);
+  console.log(`  worker / fitSync: ${ratio.toFixed(3)} (loop), ${(median(walls.worker) / median(walls.fitSync)).toFixed(3)} (wall clock)`);
+  server.close();
+}
+
+await main();

@@ -1,0 +1,105 @@
+/**
+ * The training worker: rebuilds the caller's model from its config over the caller's shared weights, rebuilds
+ * the optimizer and the random generators from their states, and runs fitSync, the same loop as the caller's
+ * thread runs, so a seeded run gives the same weights on either side. The caller's callbacks are reached through
+ * one bridging callback: batch logs are posted without waiting; at the other hooks the worker waits for the
+ * caller's acknowledgment (new lr, stop, a callback that threw). Started by remote-fit.ts through worker-spawn.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { getBackend } from '../backend/load.js';
+import { NeuroblasError } from '../errors.js';
+// All layers, not just Sequential: Conv2d, the pools and BatchNorm2d register themselves when their module loads.
+import { Sequential } from '../layers/index.js';
+import type { LossName } from '../losses.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { defaultRandom, Random } from '../random.js';
+import { useBackend } from '../tensor.js';
+import type { TrainContext, TrainingCallback } from './callbacks.js';
+import { fitSync, type FitOptions } from './fit.js';
+import { unshareInputs, unshareTargets } from './shared-data.js';
+import { adoptWeights } from './shared-weights.js';
+import { ABORT_FLAG, type Ack, type FinalState, type HookName, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
+import { rebuildOptimizer } from './worker-optimizer.js';
+
+/** Thrown into the loop when a caller's callback threw: the caller rejects with that callback's own error. */
+class CallerCallbackFailed extends Error {}
+
+const port = parentPort!;
+const start = workerData as WorkerStart;
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+let answer: ((ack: Ack) => void) | null = null;
+port.on('message', (m: Ack) => {
+  const resolve = answer;
+  answer = null;
+  resolve?.(m);
+});
+
+async function run(): Promise<void> {
+  let optimizer: Optimizer | null = null;
+  let fitRandom: Random | null = null;
+  const finalState = (): FinalState | null =>
+    optimizer && { optimizer: optimizer.state(), random: defaultRandom.getState(), fitRandom: fitRandom?.getState() ?? null };
+  try {
+    const backend = getBackend(start.backend);
+    useBackend(backend);
+    const model = Sequential.fromConfig(start.model, 'fit worker');
+    adoptWeights(model, start.weights);
+    const params = model.parameters();
+    optimizer = rebuildOptimizer(start.optimizer.state, start.optimizer.paramIndex.map((i) => params[i]), getBackend(start.optimizerBackend));
+    // After the model is built: its (discarded) initialization must not advance the caller's stream.
+    defaultRandom.setState(start.random);
+    if (start.fitRandom) {
+      fitRandom = new Random();
+      fitRandom.setState(start.fitRandom);
+    }
+    const controller = new AbortController();
+    const checkAbort = () => {
+      if (!controller.signal.aborted && Atomics.load(start.control, ABORT_FLAG) === 1) controller.abort();
+    };
+    checkAbort();
+    const trainingOptimizer = optimizer;
+    const hook = async (name: HookName, ctx: TrainContext, extra: Partial<Extract<WorkerMessage, { type: 'hook' }>> = {}) => {
+      const acked = new Promise<Ack>((resolve) => { answer = resolve; });
+      post({ type: 'hook', hook: name, ...extra });
+      const ack = await acked;
+      trainingOptimizer.lr = ack.lr;
+      if (ack.stop) ctx.stop();
+      if (ack.failed) throw new CallerCallbackFailed();
+      checkAbort();
+    };
+    const bridge: TrainingCallback = {
+      onTrainBegin: start.hooks.trainBegin ? (ctx) => hook('trainBegin', ctx) : undefined,
+      onEpochBegin: start.hooks.epochBegin ? (epoch, ctx) => hook('epochBegin', ctx, { epoch }) : undefined,
+      onBatchEnd: (logs) => {
+        if (start.hooks.batchEnd) post({ type: 'batch', logs });
+        checkAbort();
+      },
+      // Always: schedules and early stopping act here, and it is where lr and stop requests reach the worker.
+      onEpochEnd: (logs, ctx) => hook('epochEnd', ctx, { logs }),
+      onTrainEnd: (history, ctx) => hook('trainEnd', ctx, { history, state: finalState()! }),
+    };
+    const options: FitOptions = {
+      ...start.options,
+      loss: start.options.loss as LossName | undefined, // a name the worker's getLoss checks, as fitSync's would
+      optimizer,
+      rng: fitRandom ?? defaultRandom,
+      signal: controller.signal,
+      callbacks: bridge,
+      validationData: start.validationData ? [unshareInputs(start.validationData[0]), unshareTargets(start.validationData[1])] : undefined,
+    };
+    if (options.validationData === undefined) delete options.validationData;
+    const history = await fitSync(model, unshareInputs(start.x), unshareTargets(start.y), options);
+    post({ type: 'done', history });
+  } catch (e) {
+    const err = e as { code?: unknown; name?: unknown; message?: unknown };
+    const code = e instanceof NeuroblasError ? e.code : typeof err?.code === 'string' ? err.code : undefined;
+    post({
+      type: 'failed',
+      error: { code, name: String(err?.name ?? 'Error'), message: e instanceof CallerCallbackFailed ? 'a callback threw' : String(err?.message ?? e) },
+      state: finalState(),
+    });
+  }
+}
+
+void run();

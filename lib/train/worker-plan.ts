@@ -1,0 +1,84 @@
+/**
+ * Whether a fit can run in a worker thread, and if so what to send it. A worker rebuilds everything from plain
+ * data, so the model must have a config (lib/layers/registry.ts), the optimizer must be a built-in one over the
+ * model's own parameters, the loss a built-in one, and every generator the run draws from must be one whose
+ * state can travel. Anything else (a custom loss function, a layer of your own, a Dropout with its own
+ * generator) trains on the caller's thread, yielding between batches; `worker: true` makes that an error instead.
+ *
+ * In automatic mode, fits whose batches are tiny also stay on the caller's thread: a batch there takes well under
+ * a millisecond, so yielding between batches already keeps the event loop responsive, and a worker's start-up
+ * (tens of milliseconds, more from TypeScript source) would cost more than it saves.
+ */
+import { Dropout } from '../layers/dropout.js';
+import type { Layer } from '../layers/layer.js';
+import { Sequential } from '../layers/sequential.js';
+import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../losses.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { defaultRandom, Random } from '../random.js';
+import type { FitOptions, Inputs, Targets } from './fit.js';
+import { canShareInputs, canShareTargets } from './shared-data.js';
+import { unshareableWeights } from './shared-weights.js';
+import type { PlainFitOptions } from './worker-protocol.js';
+import { isRebuildable } from './worker-optimizer.js';
+
+/** Batch rows × parameters (≈ multiply-adds per forward pass) below which automatic mode stays on the caller's thread. */
+export const MIN_BATCH_WORK_FOR_WORKER = 1 << 18;
+
+const LOSS_NAMES = new Map<LossFn, string>([[mseLoss, 'mse'], [bceWithLogitsLoss, 'bceWithLogits'], [crossEntropyLoss, 'crossEntropy']]);
+
+export interface WorkerPlan {
+  options: PlainFitOptions;
+  /** For each optimizer parameter, its index in model.parameters(). */
+  paramIndex: number[];
+}
+
+const scalar = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
+
+function leafLayers(layer: Layer): Layer[] {
+  return layer instanceof Sequential ? layer.layers.flatMap(leafLayers) : [layer];
+}
+
+/** The plan, or why this fit cannot leave the caller's thread (a sentence for the `worker: true` error). */
+export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions): WorkerPlan | string {
+  if (typeof o !== 'object' || o === null || !(o.optimizer instanceof Optimizer)) return 'options.optimizer is not an optimizer';
+  if (!isRebuildable(o.optimizer)) return `the optimizer (${o.optimizer.constructor.name}) is not one of the built-in classes`;
+  const params = model.parameters();
+  const paramIndex = o.optimizer.params.map((p) => params.indexOf(p as never));
+  if (paramIndex.includes(-1)) return 'the optimizer updates tensors that are not parameters of this model';
+  try {
+    model.toConfig();
+  } catch (e) {
+    return `the model has no config (${(e as Error).message})`;
+  }
+  const weightsWhy = unshareableWeights(model);
+  if (weightsWhy) return weightsWhy;
+  const ownRng = leafLayers(model).find((l) => l instanceof Dropout && Reflect.get(l, 'rng') !== defaultRandom);
+  if (ownRng) return `${ownRng.name} draws from its own generator, which cannot follow the model into a worker`;
+  if (o.rng !== undefined && !(o.rng instanceof Random)) return 'options.rng is not a Random';
+
+  let loss: string | undefined;
+  if (typeof o.loss === 'function') {
+    loss = LOSS_NAMES.get(o.loss);
+    if (loss === undefined) return 'a custom loss function cannot be sent to a worker';
+  } else if (o.loss !== undefined) {
+    if (typeof o.loss !== 'string') return 'options.loss is neither a name nor a function';
+    loss = o.loss;
+  }
+  for (const key of ['epochs', 'batchSize', 'shuffle', 'l2', 'validationSplit'] as const) {
+    if (!scalar(o[key])) return `options.${key} is not a plain value`;
+  }
+  if (!canShareInputs(x) || !canShareTargets(y)) return 'x or y is not a tensor or array';
+  if (o.validationData !== undefined) {
+    const v = o.validationData;
+    if (!Array.isArray(v) || v.length !== 2 || !canShareInputs(v[0]) || !canShareTargets(v[1])) return 'validationData is not [tensor, targets]';
+  }
+  const options: PlainFitOptions = { epochs: o.epochs, batchSize: o.batchSize, shuffle: o.shuffle, l2: o.l2, validationSplit: o.validationSplit, loss };
+  for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
+  return { options, paramIndex };
+}
+
+/** Automatic mode's size test: is one batch heavy enough to be worth a worker? */
+export function batchIsHeavy(model: Sequential, x: Inputs, batchSize: unknown): boolean {
+  const size = typeof batchSize === 'number' && batchSize > 0 ? batchSize : 32;
+  return Math.min(size, x.shape[0]) * model.parameterCount() >= MIN_BATCH_WORK_FOR_WORKER;
+}

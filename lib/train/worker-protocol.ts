@@ -1,0 +1,79 @@
+/**
+ * What the caller's thread and the training worker say to each other (lib/train/remote-fit.ts ↔ fit-worker.ts).
+ *
+ * The worker runs fitSync, which never returns to its event loop between batches, so it cannot receive messages
+ * while it trains. Hence two channels: the abort request is a flag in shared memory the worker reads after every
+ * batch; everything else waits for a hook (epoch end, …) where the worker awaits an acknowledgment.
+ */
+import type { BackendName } from '../backend/load.js';
+import type { LayerConfig } from '../layers/layer.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import type { RandomState } from '../random.js';
+import type { BatchLogs, EpochLogs } from './callbacks.js';
+import type { SharedInputs, SharedTargets } from './shared-data.js';
+
+/** Index in `WorkerStart.control` (an Int32Array over a SharedArrayBuffer): 1 = stop at the next batch. */
+export const ABORT_FLAG = 0;
+export const CONTROL_SLOTS = 1;
+
+/** The fit options that travel as they are (the worker checks them exactly as fitSync does). */
+export interface PlainFitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  l2?: number;
+  validationSplit?: number;
+  /** A loss by name: built-in loss functions are sent by their name. */
+  loss?: string;
+}
+
+/** Which hooks the caller's callbacks implement: the worker only stops to wait for the ones that exist. */
+export interface HookSet {
+  trainBegin: boolean;
+  epochBegin: boolean;
+  batchEnd: boolean;
+}
+
+/** Everything the worker needs, sent as its workerData (SharedArrayBuffers are shared, not copied). */
+export interface WorkerStart {
+  backend: BackendName;
+  optimizerBackend: BackendName;
+  model: LayerConfig;
+  /** The model's parameters and buffers, SharedArrayBuffer-backed, in the order of shared-weights.ts's walk. */
+  weights: Float32Array[];
+  optimizer: { type: string; state: OptimizerState; paramIndex: number[] };
+  x: SharedInputs;
+  y: SharedTargets;
+  validationData: [SharedInputs, SharedTargets] | null;
+  options: PlainFitOptions;
+  /** The library generator's state (shuffles, dropout masks), and fit's own generator when it is another one. */
+  random: RandomState;
+  fitRandom: RandomState | null;
+  control: Int32Array;
+  hooks: HookSet;
+}
+
+/** Optimizer and generators as they are when the worker stops: the caller's copies are set from them. */
+export interface FinalState {
+  optimizer: OptimizerState;
+  random: RandomState;
+  fitRandom: RandomState | null;
+}
+
+export type HookName = 'trainBegin' | 'epochBegin' | 'epochEnd' | 'trainEnd';
+
+export type WorkerMessage =
+  /** Fire-and-forget: the worker does not wait for the caller's onBatchEnd. */
+  | { type: 'batch'; logs: BatchLogs }
+  /** The worker waits for an Ack. trainEnd carries the final state, so onTrainEnd callbacks see the trained optimizer. */
+  | { type: 'hook'; hook: HookName; epoch?: number; logs?: EpochLogs; history?: EpochLogs[]; state?: FinalState }
+  | { type: 'done'; history: EpochLogs[] }
+  | { type: 'failed'; error: { code: string | undefined; name: string; message: string }; state: FinalState | null };
+
+/** The caller's answer to a hook: its optimizer's lr (schedules change it), whether to stop, whether a callback threw. */
+export interface Ack {
+  type: 'ack';
+  lr: number;
+  stop: boolean;
+  failed: boolean;
+}
