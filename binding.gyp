@@ -19,6 +19,8 @@
         "native/losses.cc",
         "native/batchnorm.cc",
         "native/dropout.cc",
+        "native/conv.cc",
+        "native/pool.cc",
         "native/optim.cc",
         "native/elementwise.cc",
         "native/openblas.cc",

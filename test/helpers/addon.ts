@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { NeuroblasError } from '../../lib/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const addonFile = path.join(repoRoot, 'build', 'Release', 'neuroblas.node');
+/** build/Release's, or NEUROBLAS_ADDON_PATH's as the loader honors it (the sanitizer run: scripts/sanitize.sh). */
+export const addonFile = process.env.NEUROBLAS_ADDON_PATH
+  ? path.resolve(process.env.NEUROBLAS_ADDON_PATH)
+  : path.join(repoRoot, 'build', 'Release', 'neuroblas.node');
 
 export type RawAddon = Record<string, (...args: unknown[]) => unknown>;
 
