@@ -19,28 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SGD, Tensor, backendInfo, evaluate, fitSync, getBackend, loadFashionMnist, manualSeed, useBackend, FASHION_MNIST_DIR, type Backend, type Dataset } from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
-
-function flag(name: string): boolean {
-  return process.argv.includes(name);
-}
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer, got ${process.argv[i + 1]}`);
-  return n;
-}
-
-function stringOption(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? fallback : process.argv[i + 1];
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+import { flag, option, stringOption, median } from './args.js';
 
 const epochs = option('--epochs', 3);
 const threads = option('--threads', 1);

@@ -31,3 +31,10 @@ export type { Dataset, Split } from './data/dataset.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';
+
+// Save and load.
+export { registerLayer, layerFromConfig, registeredLayerTypes, checkConfigKeys, type LayerConfig, type LayerFactory } from './layers/registry.js';
+export { saveModel, loadModel, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type SaveOptions, type LoadOptions, type Checkpoint } from './io/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type F32Tensor, type Safetensors } from './io/safetensors.js';
+export { writeFileAtomic, type AtomicWriteOptions } from './io/atomic-write.js';
+export type { RandomState } from './random.js';

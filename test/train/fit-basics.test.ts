@@ -11,21 +11,14 @@ import {
 } from '../../lib/index.js';
 import { backends, backendNames } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
+import { gaussianBlobs } from '../helpers/blobs.js';
 
 const FEATURES = 4;
 const CLASSES = 3;
 
 /** Three Gaussian blobs in 4-D (class c centred at 2·e_c), `rows` rows in a random class order. */
 function blobs(rows: number, seed = 11): { x: Tensor; y: Int32Array } {
-  const rng = new Random(seed);
-  const x = new Float32Array(rows * FEATURES);
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const c = rng.int(CLASSES);
-    y[i] = c;
-    for (let j = 0; j < FEATURES; j++) x[i * FEATURES + j] = rng.normal(j === c ? 2 : 0, 0.7);
-  }
-  return { x: new Tensor(x, [rows, FEATURES]), y };
+  return gaussianBlobs(rows, FEATURES, CLASSES, seed, 0.7);
 }
 
 function makeModel(seed = 1): Sequential {
