@@ -2,7 +2,7 @@
  * Event-loop bench: how long a loopback HTTP request waits while this process trains MLP-A (784-512-256-10 ReLU,
  * batch 128, SGD 0.05 momentum 0.9) for a fixed number of batches, and how fast it trains off the thread.
  *
- *   npx tsx bench/eventloop.ts [--batches N] [--js-batches N] [--rounds R]
+ *   npx tsx bench/eventloop.ts [--dist] [--copy-data] [--batches N] [--js-batches N] [--rounds R]
  *
  * - The server (this process) answers GET / on 127.0.0.1:<ephemeral port>. The client is another process, so
  *   its timers are never blocked by the training: it sends one GET every 10 ms (the next one waits for the previous
@@ -21,9 +21,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Random, SGD, Tensor, fit, fitSync, getBackend, getNumThreads, manualSeed, useBackend, type Backend, type EpochLogs } from '../lib/index.js';
-import { MLP_A, mlpA } from '../examples/fashion-mlp.js';
-import { option } from './args.js';
+import type { Backend, EpochLogs, Tensor as TensorType } from '../lib/index.js';
+import { flag, option } from './args.js';
+
+// --dist measures the built package (dist/, what users run: the worker is one bundled file) instead of the
+// TypeScript sources, whose worker first compiles the library through tsx (slower start-up, more CPU).
+const nb: typeof import('../lib/index.js') = flag('--dist') ? await import('../dist/index.js' as string) : await import('../lib/index.js');
+const { Random, SGD, Tensor, fit, fitSync, getBackend, getNumThreads, manualSeed, useBackend, Sequential, Dense } = nb;
+const MLP_A = { lr: 0.05, momentum: 0.9, batchSize: 128 } as const; // examples/fashion-mlp.ts's recipe
+const mlpA = () => new Sequential([
+  new Dense(784, 512, { activation: 'relu', kernelInitializer: 'heUniform' }),
+  new Dense(512, 256, { activation: 'relu', kernelInitializer: 'heUniform' }),
+  new Dense(256, 10, { kernelInitializer: 'heUniform' }),
+]);
 
 const BATCHES = option('--batches', 400);
 const JS_BATCHES = option('--js-batches', 30);
@@ -85,12 +95,15 @@ async function pingDuring(port: number, work: () => Promise<unknown>): Promise<L
   return { n: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] };
 }
 
-function data(batches: number): { x: Tensor; y: Int32Array } {
+/** Random MLP-A data on shared memory, as the library's dataset loaders allocate it (so fit's worker reads it
+ *  without a copy); with --copy-data, on ordinary arrays that fit must first copy to shared memory. */
+function data(batches: number): { x: TensorType; y: Int32Array } {
   const rows = batches * MLP_A.batchSize;
   const rng = new Random(1);
-  const x = new Float32Array(rows * 784);
+  const copy = flag('--copy-data');
+  const x = copy ? new Float32Array(rows * 784) : nb.sharedFloat32(rows * 784);
   for (let i = 0; i < x.length; i++) x[i] = rng.random();
-  const y = new Int32Array(rows);
+  const y = copy ? new Int32Array(rows) : nb.sharedInt32(rows);
   for (let i = 0; i < rows; i++) y[i] = rng.int(10);
   return { x: new Tensor(x, [rows, 784]), y };
 }
@@ -98,7 +111,7 @@ function data(batches: number): { x: Tensor; y: Int32Array } {
 type How = 'worker' | 'caller-yielding' | 'fitSync';
 
 /** One epoch of MLP-A over `d` (so `batches` batches) on `backend`, trained `how`. */
-async function trainMlpA(backend: Backend, d: { x: Tensor; y: Int32Array }, how: How): Promise<{ loop: number; wall: number }> {
+async function trainMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how: How): Promise<{ loop: number; wall: number }> {
   const previous = useBackend(backend);
   try {
     manualSeed(1);
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
   console.log('\nscenario                                    requests  p50 (ms)  p99 (ms)  max (ms)  training');
   const row = (name: string, l: Latency, extra = '') => console.log(`${name.padEnd(44)}${fmt(l)}  ${extra}`);
   row('idle', await pingDuring(port, () => new Promise((r) => setTimeout(r, 2000))));
-  const scenarios: [string, Backend, { x: Tensor; y: Int32Array }, How][] = [
+  const scenarios: [string, Backend, { x: TensorType; y: Int32Array }, How][] = [
     ['native, fit (worker thread)', native, nativeData, 'worker'],
     ['native, fit { worker: false } (yields ~4 ms)', native, nativeData, 'caller-yielding'],
     ['native, fitSync (never yields)', native, nativeData, 'fitSync'],

@@ -27,7 +27,7 @@ export type { EpochLogs, BatchLogs, TrainContext, TrainingCallback, WeightsHolde
 export * from './train/metrics.js';
 
 // Data.
-export type { Dataset, Split } from './data/dataset.js';
+export { sharedFloat32, sharedInt32, type Dataset, type Split } from './data/dataset.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';

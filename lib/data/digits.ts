@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { fail } from '../errors.js';
-import type { Dataset, Split } from './dataset.js';
+import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
 
 const SIDE = 28;
 const FEATURES = SIDE * SIDE;
@@ -13,8 +13,8 @@ export const DIGITS_TRAIN_FRACTION = 0.8;
 
 function assemble(parts: { data: ArrayLike<number>; start: number; end: number; label: number }[]): Dataset {
   const rows = parts.reduce((s, p) => s + p.end - p.start, 0);
-  const x = new Float32Array(rows * FEATURES);
-  const y = new Int32Array(rows);
+  const x = sharedFloat32(rows * FEATURES);
+  const y = sharedInt32(rows);
   let r = 0;
   for (const p of parts) {
     for (let i = p.start; i < p.end; i++, r++) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import type { Dataset, Split } from './dataset.js';
+import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
 import { readIdx } from './idx.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -30,9 +30,9 @@ export function loadIdxPair(dir: string, prefix: string, classNames?: string[]):
   const [rows, h, w] = images.dims;
   if (labels.dims[0] !== rows) fail('ERR_IO', `${labelsFile}: ${labels.dims[0]} labels for ${rows} images in ${imagesFile}`);
   const features = h * w;
-  const x = new Float32Array(rows * features);
+  const x = sharedFloat32(rows * features);
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
-  const y = new Int32Array(rows);
+  const y = sharedInt32(rows);
   let classes = 0;
   for (let i = 0; i < rows; i++) {
     y[i] = labels.data[i];

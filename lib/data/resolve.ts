@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
 import { readCsv } from './csv.js';
-import type { Dataset, Split } from './dataset.js';
+import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
 import { loadDigits } from './digits.js';
 import { FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnist, loadIdxPair } from './fashion-mnist.js';
 
@@ -40,8 +40,8 @@ export interface ResolvedData extends Split {
 /** The rows `indices` of `d`, in that order, as a new dataset. */
 export function takeRows(d: Dataset, indices: ArrayLike<number>): Dataset {
   const n = indices.length;
-  const x = new Float32Array(n * d.features);
-  const y = new Int32Array(n);
+  const x = sharedFloat32(n * d.features);
+  const y = sharedInt32(n);
   for (let i = 0; i < n; i++) {
     const r = indices[i];
     x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);

@@ -179,10 +179,12 @@ export abstract class Optimizer {
   }
 
   /**
-   * Restores a state from state(): hyper-parameters (lr included), step counts and buffers (copied in).
+   * Restores a state from state(): hyper-parameters (lr included), step counts and buffers (copied in, or with
+   * `adopt`, taken over as they are: for buffers made for this call, such as a training worker's final state,
+   * whose copy would cost page faults on the caller's thread).
    * Everything is checked before anything changes, so a refused state leaves the optimizer as it was.
    */
-  loadState(state: OptimizerState): void {
+  loadState(state: OptimizerState, options: { adopt?: boolean } = {}): void {
     const fn = `${this.owner}.loadState`;
     if (!isPlainObject(state)) fail('ERR_INVALID_ARG', `${fn}: state must be an object`);
     if (state.type !== this.type) {
@@ -205,7 +207,7 @@ export abstract class Optimizer {
         if (b === undefined) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' is missing`);
         if (!isF32(b)) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' must be a Float32Array`);
         if (b.length !== n) fail('ERR_SHAPE', `${fn}: buffer '${key}' has ${b.length} elements, parameter ${i} has ${n}`);
-        return b.slice();
+        return options.adopt ? b : b.slice();
       });
     });
     for (const key of Object.keys(buffers)) {

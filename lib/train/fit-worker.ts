@@ -26,7 +26,11 @@ class CallerCallbackFailed extends Error {}
 
 const port = parentPort!;
 const start = workerData as WorkerStart;
-const post = (m: WorkerMessage) => port.postMessage(m);
+/** Posts a message; the optimizer buffers of a final state (fresh copies from state()) are transferred, not copied. */
+const post = (m: WorkerMessage) => {
+  const state = 'state' in m ? m.state : undefined;
+  port.postMessage(m, state ? Object.values(state.optimizer.buffers).map((b) => b.buffer as ArrayBuffer) : []);
+};
 
 let answer: ((ack: Ack) => void) | null = null;
 port.on('message', (m: Ack) => {

@@ -77,7 +77,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
 
   const takeBack = (state: FinalState | null | undefined) => {
     if (!state) return;
-    optimizer.loadState(state.optimizer);
+    optimizer.loadState(state.optimizer, { adopt: true }); // the worker transferred these buffers to us
     defaultRandom.setState(state.random);
     if (state.fitRandom && o.rng) o.rng.setState(state.fitRandom);
   };

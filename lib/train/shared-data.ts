@@ -23,7 +23,7 @@ export type SharedTargets =
 const SHAREABLE = [Float32Array, Float64Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array];
 
 /** Elements copied between two yields to the event loop: ~1 ms of memcpy, so a large dataset never blocks the caller. */
-const COPY_CHUNK = 1 << 20;
+const COPY_CHUNK = 1 << 17;
 
 /** The same values on shared memory (a copy unless they already are), copied a chunk at a time between yields. */
 async function shared<T extends SharedTypedArray>(a: T): Promise<T> {

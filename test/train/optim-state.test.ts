@@ -117,6 +117,21 @@ describe('optimizer state contents', () => {
     expect(s.buffers['0.momentum']).toEqual(before);
   });
 
+  it('loadState copies buffers in, unless told to adopt them (a training worker hands its final state over)', () => {
+    const source = new SGD(makeParams(new Rng(3)), { lr: 0.1, momentum: 0.9, backend: js });
+    source.step();
+    const state = source.state();
+    const copied = new SGD(makeParams(new Rng(3)), { lr: 0.1, momentum: 0.9, backend: js });
+    copied.loadState(state);
+    expect(copied.state().buffers['0.momentum']).toEqual(state.buffers['0.momentum']);
+    state.buffers['0.momentum'][0] += 1; // the copy does not follow the caller's array
+    expect(copied.state().buffers['0.momentum'][0]).not.toBe(state.buffers['0.momentum'][0]);
+    const adopted = new SGD(makeParams(new Rng(3)), { lr: 0.1, momentum: 0.9, backend: js });
+    adopted.loadState(state, { adopt: true });
+    state.buffers['0.momentum'][0] += 1; // adopted: the optimizer now owns this very array
+    expect(adopted.state().buffers['0.momentum'][0]).toBe(state.buffers['0.momentum'][0]);
+  });
+
   it('each optimizer names its type and buffers', () => {
     const cases: [Optimizer, string, string[]][] = [
       [new SGD(makeParams(new Rng(3)), { lr: 1, backend: js }), 'sgd', []],
