@@ -11,13 +11,11 @@
  *   rows (30 batches of 128, 1/15.6 of an epoch) and the time is scaled by 60000/R. --js-rows 60000 runs a whole one.
  * - torch: bench/peers/lenet_torch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe and data.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Adam, Tensor, backendInfo, evaluate, fitSync, getBackend, loadFashionMnist, manualSeed, useBackend, FASHION_MNIST_DIR, type Backend, type Dataset } from '../lib/index.js';
 import { headRows } from '../examples/fashion-mlp.js';
 import { LENET, lenet } from '../examples/lenet.js';
 import { flag, option, stringOption, median } from './args.js';
+import { torchPeer } from './peers.js';
 
 const epochs = option('--epochs', LENET.epochs);
 const threads = option('--threads', 1);
@@ -51,22 +49,6 @@ async function trainOn(backend: Backend, data: Dataset, n: number, withAccuracy:
   }
 }
 
-function torchPeer(): { median: number; accuracy: number; version: string } | string {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'lenet_torch.py');
-  const r = spawnSync('/usr/bin/python3', [script, '--epochs', String(epochs), '--threads', String(threads), '--dir', dir], { encoding: 'utf8', timeout: 1_200_000 });
-  if (r.error) return `cannot run /usr/bin/python3 (${r.error.message})`;
-  if (r.status !== 0) {
-    const last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
-    return /No module named .?torch/.test(r.stderr) ? 'torch does not import' : `peer failed: ${last}`;
-  }
-  try {
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    for (const [i, s] of (j.epochs as number[]).entries()) console.log(`  torch epoch ${i + 1}: ${s.toFixed(3)} s`);
-    return { median: j.median, accuracy: j.testAccuracy, version: j.torch };
-  } catch {
-    return `unreadable peer output: ${r.stdout.slice(0, 200)}`;
-  }
-}
 
 const info = backendInfo();
 console.log(`native: ${native.getNumThreads()} OpenBLAS thread(s)${info.openblas ? ` · ${JSON.stringify(info.openblas)}` : ''}`);
@@ -89,7 +71,7 @@ if (!flag('--no-js')) {
 let torch: ReturnType<typeof torchPeer> = 'skipped (--no-torch)';
 if (!flag('--no-torch')) {
   console.log('torch peer:');
-  torch = torchPeer();
+  torch = torchPeer('lenet_torch.py', epochs, threads, dir, 1_200_000);
 }
 
 const rows: [string, string][] = [

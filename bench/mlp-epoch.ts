@@ -14,12 +14,10 @@
  *   dX = dY·Wᵀ for the 2 upper layers (8 calls per step). Median over N repetitions.
  * - torch: bench/peers/mlp_epoch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe, when torch imports.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SGD, Tensor, backendInfo, evaluate, fitSync, getBackend, loadFashionMnist, manualSeed, useBackend, FASHION_MNIST_DIR, type Backend, type Dataset } from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
 import { flag, option, stringOption, median } from './args.js';
+import { torchPeer } from './peers.js';
 
 const epochs = option('--epochs', 3);
 const threads = option('--threads', 1);
@@ -87,22 +85,6 @@ function filledArray(n: number, scale: number): Float32Array {
   return a;
 }
 
-function torchPeer(): { median: number; accuracy: number; version: string } | string {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'mlp_epoch.py');
-  const r = spawnSync('/usr/bin/python3', [script, '--epochs', String(epochs), '--threads', String(threads), '--dir', dir], { encoding: 'utf8', timeout: 600_000 });
-  if (r.error) return `cannot run /usr/bin/python3 (${r.error.message})`;
-  if (r.status !== 0) {
-    const last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
-    return /No module named .?torch/.test(r.stderr) ? 'torch does not import' : `peer failed: ${last}`;
-  }
-  try {
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    for (const [i, s] of (j.epochs as number[]).entries()) console.log(`  torch epoch ${i + 1}: ${s.toFixed(3)} s`);
-    return { median: j.median, accuracy: j.testAccuracy, version: j.torch };
-  } catch {
-    return `unreadable peer output: ${r.stdout.slice(0, 200)}`;
-  }
-}
 
 const info = backendInfo();
 console.log(`native: ${native.getNumThreads()} OpenBLAS thread(s)${info.openblas ? ` · ${JSON.stringify(info.openblas)}` : ''}`);
@@ -138,7 +120,7 @@ const flops = (() => {
 let torch: ReturnType<typeof torchPeer> = 'skipped (--no-torch)';
 if (!flag('--no-torch')) {
   console.log('torch peer:');
-  torch = torchPeer();
+  torch = torchPeer('mlp_epoch.py', epochs, threads, dir, 600_000);
 }
 
 const rows: [string, string][] = [

@@ -1,0 +1,28 @@
+/** Runs a PyTorch peer script from bench/peers/ with Debian's /usr/bin/python3 (the interpreter torch imports with). */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PeerResult {
+  median: number;
+  accuracy: number;
+  version: string;
+}
+
+/** The peer's epoch times (printed as they come) and median, or a one-line reason it could not run. */
+export function torchPeer(script: string, epochs: number, threads: number, dir: string, timeoutMs: number): PeerResult | string {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', script);
+  const r = spawnSync('/usr/bin/python3', [file, '--epochs', String(epochs), '--threads', String(threads), '--dir', dir], { encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) return `cannot run /usr/bin/python3 (${r.error.message})`;
+  if (r.status !== 0) {
+    const last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
+    return /No module named .?torch/.test(r.stderr) ? 'torch does not import' : `peer failed: ${last}`;
+  }
+  try {
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    for (const [i, s] of (j.epochs as number[]).entries()) console.log(`  torch epoch ${i + 1}: ${s.toFixed(3)} s`);
+    return { median: j.median, accuracy: j.testAccuracy, version: j.torch };
+  } catch {
+    return `unreadable peer output: ${r.stdout.slice(0, 200)}`;
+  }
+}
