@@ -15,8 +15,9 @@ import { Dense, SGD, Sequential, Tensor, currentBackend, loadFashionMnist, manua
 import type { Backend, Dataset, EpochLogs } from '../lib/index.js';
 import { onBackend } from './on-backend.js';
 
+/** Options of the Fashion-MNIST examples (this one and lenet.ts). */
 export interface FashionMlpOptions {
-  epochs?: number; // 10
+  epochs?: number; // the recipe's: 10 here, 5 for LeNet
   /** Train on the first `trainRows` rows only (default all 60,000); the test set is always the full 10,000. */
   trainRows?: number;
   dir?: string;

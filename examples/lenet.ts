@@ -10,21 +10,11 @@
  */
 import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
 import type { Backend, EpochLogs, Random } from '../lib/index.js';
-import { headRows } from './fashion-mlp.js';
+import { headRows, type FashionMlpOptions } from './fashion-mlp.js';
 import { onBackend } from './on-backend.js';
 
-export interface LenetOptions {
-  epochs?: number; // 5
-  /** Train on the first `trainRows` rows only (default all 60,000); the test set is always the full 10,000. */
-  trainRows?: number;
-  dir?: string;
-  seed?: number; // 1
-  /** OpenBLAS threads for the native backend (default: leave as is). */
-  threads?: number;
-  /** Run on this backend (default: the active one). */
-  backend?: Backend;
-  log?: (line: string) => void;
-}
+/** The same options as the Fashion-MNIST MLP example: epochs (default 5 here), rows, data dir, seed, threads, backend, log. */
+export type LenetOptions = FashionMlpOptions;
 
 export const LENET = { lr: 1e-3, batchSize: 128, epochs: 5 } as const;
 
