@@ -32,13 +32,16 @@ fail() { echo "prebuild: $*" >&2; exit 1; }
 if ldd "$file" | grep -E 'openblas|gfortran|quadmath'; then
   fail "$file links a shared BLAS/Fortran runtime; it must carry OpenBLAS statically"
 fi
-objdump -T "$file" | grep -q ' napi_register_module_v1$' || fail "$file does not export napi_register_module_v1 (stripped too far?)"
+# The symbol table is read once into a variable: `objdump | grep -q` fails at random under pipefail,
+# because grep exits at the first match and objdump dies of SIGPIPE on its next write.
+symbols=$(objdump -T "$file")
+grep ' napi_register_module_v1$' <<<"$symbols" >/dev/null || fail "$file does not export napi_register_module_v1 (stripped too far?)"
 
-floor=$(objdump -T "$file" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+floor=$(grep -o 'GLIBC_[0-9.]*' <<<"$symbols" | sed 's/GLIBC_//' | sort -uV | tail -1)
 expected=$(node -e "process.stdout.write(/glibcFloor: '([0-9.]+)'/.exec(require('fs').readFileSync('lib/backend/cpu.ts','utf8'))[1])")
 newest=$(printf '%s\n%s\n' "$floor" "$expected" | sort -V | tail -1)
 [ "$newest" = "$expected" ] || fail "$file needs glibc $floor, newer than PREBUILD_TARGET.glibcFloor ($expected) in lib/backend/cpu.ts"
-libstdcxx=$(objdump -T "$file" | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1)
+libstdcxx=$(grep -o 'GLIBCXX_[0-9.]*' <<<"$symbols" | sort -uV | tail -1)
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 echo "prebuild: $file $(mib "$before") -> $(mib "$after") stripped; needs glibc ≥ $floor, $libstdcxx"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(libopenblas-dev g++ make python3 dataset-fashion-mnist ${NEUROBLAS_EXTRA_PACKAGES:-})
 missing=()
 for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == *'install ok installed'* ]] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
