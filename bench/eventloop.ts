@@ -2,12 +2,17 @@
  * Event-loop bench: how long a loopback HTTP request waits while this process trains MLP-A (784-512-256-10 ReLU,
  * batch 128, SGD 0.05 momentum 0.9) for a fixed number of batches, and how fast it trains off the thread.
  *
- *   npx tsx bench/eventloop.ts [--dist] [--copy-data] [--batches N] [--js-batches N] [--rounds R]
+ *   npx tsx bench/eventloop.ts [--dist] [--copy-data] [--batches N] [--js-batches N] [--rounds R] [--latency-rounds L]
  *
  * - The server (this process) answers GET / on 127.0.0.1:<ephemeral port>. The client is another process, so
  *   its timers are never blocked by the training: it sends one GET every 10 ms (the next one waits for the previous
- *   answer), at most 5000 requests or 120 s per scenario, and reports each request's latency.
- * - Scenarios: idle; native and js through `fit` (a worker thread); native through `fit` with `worker: false`
+ *   answer), at most 5000 requests or 120 s per scenario, and reports each request's send time and latency.
+ * - Only requests sent while the training runs count (send times on the monotonic clock both processes share): not
+ *   the client's first request (connection set-up), not the model's construction (which runs before, on this
+ *   thread: 535,818 weights drawn from the seeded generator). Each scenario runs --latency-rounds times (default 3);
+ *   p50/p99/max are over all of its rounds' requests.
+ * - Scenarios: idle; a worker thread that only spins (what keeping one of the cores busy costs by itself: the
+ *   floor for any off-thread design); native and js through `fit` (a worker thread); native through `fit` with `worker: false`
  *   (the caller-thread loop that yields every ~4 ms) and through `fitSync` (never yields), for contrast.
  * - Data: random pixels in [0, 1) and random labels (the timing does not depend on the values).
  * - Throughput: batches/s of the native training loop, fit in a worker vs fitSync, from EpochLogs.seconds (the loop
@@ -21,8 +26,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Backend, EpochLogs, Tensor as TensorType } from '../lib/index.js';
-import { flag, option } from './args.js';
+import { flag, median, option } from './args.js';
 
 // --dist measures the built package (dist/, what users run: the worker is one bundled file) instead of the
 // TypeScript sources, whose worker first compiles the library through tsx (slower start-up, more CPU).
@@ -38,12 +44,12 @@ const mlpA = () => new Sequential([
 const BATCHES = option('--batches', 400);
 const JS_BATCHES = option('--js-batches', 30);
 const ROUNDS = option('--rounds', 3);
+const LATENCY_ROUNDS = option('--latency-rounds', 3);
 const PING_EVERY_MS = 10;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** The client: pings until told to stop on stdin (or its bounds), then prints every latency in ms as JSON. */
+/** The client: pings until told to stop on stdin (or its bounds), then prints [send time µs, latency ms] pairs as JSON. */
 const CLIENT = `
 const http = require('node:http');
 const [port, every, maxCount, maxMs] = process.argv.slice(1).map(Number);
@@ -62,7 +68,7 @@ function ping() {
     res.resume();
     res.on('end', () => {
       const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      latencies.push(ms);
+      latencies.push([Number(t / 1000n), ms]);
       setTimeout(ping, Math.max(0, every - ms));
     });
   });
@@ -73,8 +79,13 @@ ping();
 
 interface Latency { n: number; p50: number; p99: number; max: number }
 
-/** Runs `work` while the client pings the server; the client's latencies. */
-async function pingDuring(port: number, work: () => Promise<unknown>): Promise<Latency> {
+function summarize(latencies: number[]): Latency {
+  const lat = [...latencies].sort((a, b) => a - b);
+  return { n: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] };
+}
+
+/** Runs `work` while the client pings the server; the latencies of the requests sent while it ran. */
+async function pingDuring(port: number, work: () => Promise<unknown>): Promise<number[]> {
   const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(PING_EVERY_MS), '5000', '120000'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const ready = new Promise<void>((resolve) => {
@@ -87,12 +98,13 @@ async function pingDuring(port: number, work: () => Promise<unknown>): Promise<L
   await ready;
   await new Promise((r) => setTimeout(r, 100)); // the first requests (connection set-up) before the work starts
   out = out.slice('ready\n'.length);
+  const from = Number(process.hrtime.bigint() / 1000n);
   await work();
+  const to = Number(process.hrtime.bigint() / 1000n);
   client.stdin.end('stop');
   await exited;
-  const all = JSON.parse(out.slice(out.indexOf('['))) as number[];
-  const lat = all.sort((a, b) => a - b);
-  return { n: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] };
+  const pairs = JSON.parse(out.slice(out.indexOf('['))) as [number, number][];
+  return pairs.filter(([sent]) => sent >= from && sent <= to).map(([, ms]) => ms);
 }
 
 /** Random MLP-A data on shared memory, as the library's dataset loaders allocate it (so fit's worker reads it
@@ -110,23 +122,38 @@ function data(batches: number): { x: TensorType; y: Int32Array } {
 
 type How = 'worker' | 'caller-yielding' | 'fitSync';
 
-/** One epoch of MLP-A over `d` (so `batches` batches) on `backend`, trained `how`. */
-async function trainMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how: How): Promise<{ loop: number; wall: number }> {
-  const previous = useBackend(backend);
-  try {
-    manualSeed(1);
-    const model = mlpA();
-    const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
-    const options = { optimizer, epochs: 1, batchSize: MLP_A.batchSize };
-    const t = performance.now();
-    let h: EpochLogs[];
-    if (how === 'fitSync') h = await fitSync(model, d.x, d.y, options);
-    else h = await fit(model, d.x, d.y, { ...options, worker: how === 'worker' });
-    return { loop: h[0].seconds, wall: (performance.now() - t) / 1000 };
-  } finally {
-    useBackend(previous);
-  }
+/** A worker thread that keeps one core busy for `ms` and touches nothing else. */
+async function spinFor(ms: number): Promise<void> {
+  const w = new Worker(`const t = Date.now(); let x = 0; while (Date.now() - t < ${ms}) x++; require('node:worker_threads').parentPort.postMessage(x);`, { eval: true });
+  await new Promise((resolve) => w.once('message', resolve));
+  await w.terminate();
 }
+
+type Run = () => Promise<{ loop: number; wall: number }>;
+
+/** Builds a seeded MLP-A and its optimizer on `backend` (now), and returns the run: one epoch over `d`, trained `how`. */
+function prepareMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how: How): Run {
+  const previous = useBackend(backend);
+  manualSeed(1);
+  const model = mlpA();
+  useBackend(previous);
+  const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
+  const options = { optimizer, epochs: 1, batchSize: MLP_A.batchSize };
+  return async () => {
+    const before = useBackend(backend);
+    try {
+      const t = performance.now();
+      let h: EpochLogs[];
+      if (how === 'fitSync') h = await fitSync(model, d.x, d.y, options);
+      else h = await fit(model, d.x, d.y, { ...options, worker: how === 'worker' });
+      return { loop: h[0].seconds, wall: (performance.now() - t) / 1000 };
+    } finally {
+      useBackend(before);
+    }
+  };
+}
+
+const trainMlpA = (backend: Backend, d: { x: TensorType; y: Int32Array }, how: How) => prepareMlpA(backend, d, how)();
 
 const fmt = (l: Latency) => `${String(l.n).padStart(5)}  ${l.p50.toFixed(2).padStart(8)}  ${l.p99.toFixed(2).padStart(8)}  ${l.max.toFixed(2).padStart(8)}`;
 
@@ -136,14 +163,20 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const native = getBackend('native');
   const js = getBackend('js');
-  console.log(`MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process`);
+  console.log(`MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process; ${LATENCY_ROUNDS} rounds per scenario`);
   const nativeData = data(BATCHES);
   const jsData = data(JS_BATCHES);
   await trainMlpA(native, data(4), 'worker'); // warm-up: first worker start, JIT
 
   console.log('\nscenario                                    requests  p50 (ms)  p99 (ms)  max (ms)  training');
   const row = (name: string, l: Latency, extra = '') => console.log(`${name.padEnd(44)}${fmt(l)}  ${extra}`);
-  row('idle', await pingDuring(port, () => new Promise((r) => setTimeout(r, 2000))));
+  const idle: number[] = [];
+  for (let r = 0; r < LATENCY_ROUNDS; r++) idle.push(...await pingDuring(port, () => new Promise((resolve) => setTimeout(resolve, 2000))));
+  row('idle', summarize(idle));
+  // The floor for any design that trains on another thread: a worker that does nothing but keep one core busy.
+  const spinning: number[] = [];
+  for (let r = 0; r < LATENCY_ROUNDS; r++) spinning.push(...await pingDuring(port, () => spinFor(1600)));
+  row('a worker thread spinning 1.6 s (the floor)', summarize(spinning));
   const scenarios: [string, Backend, { x: TensorType; y: Int32Array }, How][] = [
     ['native, fit (worker thread)', native, nativeData, 'worker'],
     ['native, fit { worker: false } (yields ~4 ms)', native, nativeData, 'caller-yielding'],
@@ -152,10 +185,20 @@ async function main(): Promise<void> {
     ['js, fitSync (never yields)', js, jsData, 'fitSync'],
   ];
   for (const [name, backend, d, how] of scenarios) {
-    let t = { loop: 0, wall: 0 };
-    const l = await pingDuring(port, async () => { t = await trainMlpA(backend, d, how); });
+    const latencies: number[] = [];
+    const loops: number[] = [];
+    const walls: number[] = [];
+    // One round suffices to show that a thread that never yields blocks requests for the whole run.
+    for (let r = 0; r < (how === 'fitSync' ? 1 : LATENCY_ROUNDS); r++) {
+      const run = prepareMlpA(backend, d, how);
+      latencies.push(...await pingDuring(port, async () => {
+        const t = await run();
+        loops.push(t.loop);
+        walls.push(t.wall);
+      }));
+    }
     const batches = d.x.shape[0] / MLP_A.batchSize;
-    row(name, l, `${(batches / t.loop).toFixed(1)} batches/s (loop), ${t.wall.toFixed(2)} s wall`);
+    row(name, summarize(latencies), `${(batches / median(loops)).toFixed(1)} batches/s (loop), ${median(walls).toFixed(2)} s wall (medians)`);
   }
   const tfjs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '@tensorflow');
   if (!fs.existsSync(tfjs)) console.log(`TF.js: not installed under ${path.relative(process.cwd(), tfjs)}, not measured`);

@@ -45,3 +45,8 @@ libstdcxx=$(grep -o 'GLIBCXX_[0-9.]*' <<<"$symbols" | sort -uV | tail -1)
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 echo "prebuild: $file $(mib "$before") -> $(mib "$after") stripped; needs glibc ≥ $floor, $libstdcxx"
+
+# prebuildify's node-gyp rebuild leaves build/Release without the addon; the development tree (tests, examples)
+# loads it from there, so put the same binary back.
+mkdir -p build/Release
+cp "$file" build/Release/neuroblas.node

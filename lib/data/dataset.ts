@@ -16,15 +16,5 @@ export interface Split {
   test: Dataset;
 }
 
-/**
- * Dataset arrays are allocated on shared memory: `fit` trains in a worker thread (lib/train/remote-fit.ts), and
- * data already on a SharedArrayBuffer reaches it without a copy (a copy of Fashion-MNIST's 188 MB costs about
- * half a second of page faults). Everything else treats them as ordinary typed arrays.
- */
-export function sharedFloat32(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
-}
-
-export function sharedInt32(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
-}
+// Dataset arrays are allocated on shared memory, so fit's worker reads them without a copy (lib/shared-memory.ts).
+export { sharedFloat32, sharedInt32 } from '../shared-memory.js';

@@ -6,8 +6,9 @@
  */
 import { fail } from '../errors.js';
 import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
-import { formatShape, full, Tensor, zeros, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
+import { sharedFloat32 } from '../shared-memory.js';
+import { formatShape, Tensor, type Shape } from '../tensor.js';
+import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -40,9 +41,9 @@ export class BatchNorm extends Layer {
     if (!(this.eps > 0) || !Number.isFinite(this.eps)) fail('ERR_INVALID_ARG', `${this.name}: eps must be a finite number > 0, got ${this.eps}`);
     if (!(this.momentum >= 0 && this.momentum <= 1)) fail('ERR_INVALID_ARG', `${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
     this.affine = options.affine ?? true;
-    this.weight = full([numFeatures], 1, { requiresGrad: this.affine, name: `${this.name}.weight` });
-    this.bias = zeros([numFeatures], { requiresGrad: this.affine, name: `${this.name}.bias` });
-    this.running = { mean: new Float32Array(numFeatures), variance: new Float32Array(numFeatures).fill(1), momentum: this.momentum };
+    this.weight = weightTensor([numFeatures], `${this.name}.weight`, { fill: 1, requiresGrad: this.affine });
+    this.bias = weightTensor([numFeatures], `${this.name}.bias`, { requiresGrad: this.affine });
+    this.running = { mean: sharedFloat32(numFeatures), variance: sharedFloat32(numFeatures).fill(1), momentum: this.momentum };
   }
 
   forward(x: Tensor, options?: ForwardOptions): Tensor {

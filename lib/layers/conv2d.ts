@@ -7,9 +7,9 @@ import { fail } from '../errors.js';
 import { initialize, type InitializerSpec } from '../init.js';
 import { conv2d, convOutputSize } from '../ops/conv.js';
 import { defaultRandom, type Random } from '../random.js';
-import { formatShape, Tensor, zeros, type Shape } from '../tensor.js';
+import { formatShape, Tensor, type Shape } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
-import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
+import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 import { checkConfigKeys, registerLayer } from './registry.js';
 
 export interface Conv2dLayerOptions {
@@ -55,11 +55,11 @@ export class Conv2d extends Layer {
     this.dilation = checkInt(this.name, 'dilation', options.dilation ?? 1);
     const rng = options.rng ?? defaultRandom;
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
-    this.weight = zeros([outChannels, inChannels, kh, kw], { requiresGrad: true, name: `${this.name}.weight` });
+    this.weight = weightTensor([outChannels, inChannels, kh, kw], `${this.name}.weight`);
     initialize(options.kernelInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.weight.data, this.weight.shape, rng);
     if (options.bias === false) this.bias = null;
     else {
-      this.bias = zeros([outChannels], { requiresGrad: true, name: `${this.name}.bias` });
+      this.bias = weightTensor([outChannels], `${this.name}.bias`);
       // A bias is 1-D: its fan is the weight's, which PyTorch uses for the bound, so only fan-free specs make sense here.
       initialize(options.biasInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.bias.data, [1, outChannels], rng);
     }

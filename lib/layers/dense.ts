@@ -5,8 +5,8 @@ import { defaultInitializer, initialize, type InitializerSpec } from '../init.js
 import { checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
 import { dense } from '../ops/dense.js';
 import { defaultRandom, type Random } from '../random.js';
-import { formatShape, Tensor, zeros, type Shape } from '../tensor.js';
-import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
+import { formatShape, Tensor, type Shape } from '../tensor.js';
+import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type DenseActivation = ActivationKind | 'softmax';
 
@@ -49,11 +49,11 @@ export class Dense extends Layer {
     this.alpha = options.alpha ?? defaultActivationParam(fused);
     checkActivation(this.name, fused, this.alpha);
     const rng = options.rng ?? defaultRandom;
-    this.weight = zeros([inFeatures, outFeatures], { requiresGrad: true, name: `${this.name}.weight` });
+    this.weight = weightTensor([inFeatures, outFeatures], `${this.name}.weight`);
     initialize(options.kernelInitializer ?? defaultInitializer(this.activation, this.alpha), this.weight.data, this.weight.shape, rng);
     if (options.useBias === false) this.bias = null;
     else {
-      this.bias = zeros([outFeatures], { requiresGrad: true, name: `${this.name}.bias` });
+      this.bias = weightTensor([outFeatures], `${this.name}.bias`);
       // A bias is 1-D: fans do not apply, so only fan-free initializers make sense here.
       if (options.biasInitializer !== undefined) initialize(options.biasInitializer, this.bias.data, [1, outFeatures], rng);
     }

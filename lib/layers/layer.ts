@@ -8,7 +8,8 @@
 import { fail } from '../errors.js';
 import { checkBatch } from '../ops/checks.js';
 import { Workspace } from '../ops/workspace.js';
-import { Tensor, type Shape } from '../tensor.js';
+import { sharedFloat32 } from '../shared-memory.js';
+import { Tensor, shapeSize, type Shape } from '../tensor.js';
 
 export interface ForwardOptions {
   /**
@@ -27,6 +28,16 @@ export interface LayerConfig {
   type: string;
   name?: string;
   [key: string]: unknown;
+}
+
+/**
+ * A layer's weight tensor, on shared memory from the start: fit's worker thread then trains it in place, with no
+ * copy on the caller's thread when fit begins (lib/shared-memory.ts). Filled with `fill` (default 0).
+ */
+export function weightTensor(shape: Shape, name: string, options: { fill?: number; requiresGrad?: boolean } = {}): Tensor {
+  const data = sharedFloat32(shapeSize(shape));
+  if (options.fill) data.fill(options.fill);
+  return new Tensor(data, shape, { requiresGrad: options.requiresGrad ?? true, name });
 }
 
 const counters = new Map<string, number>();

@@ -10,6 +10,7 @@
 import type { Backend } from '../backend/contract.js';
 import { currentBackend } from '../ops/current-backend.js';
 import { fail } from '../errors.js';
+import { sharedCopy, sharedFloat32, toSharedFloat32 } from '../shared-memory.js';
 import { nonNegative } from './hyper-checks.js';
 
 /** What an optimizer updates: the graph's Tensor has these two fields; anything else with them works too. */
@@ -162,20 +163,26 @@ export abstract class Optimizer {
 
   /** A snapshot of the whole state; the buffers are copies, so later steps do not change it. */
   state(): OptimizerState {
+    return this.stateWith((buffer) => buffer.slice());
+  }
+
+  /**
+   * The state with its buffers themselves, not copies, each on shared memory (moved there if it was not): what a
+   * training worker adopts and updates in place, so fit copies no optimizer state on the caller's thread.
+   * @internal
+   */
+  sharedState(): OptimizerState {
+    for (const s of this.slots) if (s !== null) s.forEach((buffer, k) => { s[k] = toSharedFloat32(buffer); });
+    return this.stateWith((buffer) => buffer);
+  }
+
+  private stateWith(take: (buffer: Float32Array) => Float32Array): OptimizerState {
     const buffers: Record<string, Float32Array> = {};
     this.slots.forEach((s, i) => {
       if (s === null || this.paramSteps[i] === 0) return;
-      this.slotNames.forEach((name, k) => {
-        buffers[`${i}.${name}`] = s[k].slice();
-      });
+      this.slotNames.forEach((name, k) => { buffers[`${i}.${name}`] = take(s[k]); });
     });
-    return {
-      type: this.type,
-      hyper: this.hyperParameters,
-      step: this.steps,
-      paramSteps: [...this.paramSteps],
-      buffers,
-    };
+    return { type: this.type, hyper: this.hyperParameters, step: this.steps, paramSteps: [...this.paramSteps], buffers };
   }
 
   /**
@@ -207,7 +214,7 @@ export abstract class Optimizer {
         if (b === undefined) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' is missing`);
         if (!isF32(b)) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' must be a Float32Array`);
         if (b.length !== n) fail('ERR_SHAPE', `${fn}: buffer '${key}' has ${b.length} elements, parameter ${i} has ${n}`);
-        return options.adopt ? b : b.slice();
+        return options.adopt ? b : sharedCopy(b);
       });
     });
     for (const key of Object.keys(buffers)) {
@@ -254,7 +261,7 @@ export abstract class Optimizer {
 
   private allocateSlots(n: number): Float32Array[] {
     return this.slotNames.map((name) => {
-      const a = new Float32Array(n);
+      const a = sharedFloat32(n); // a training worker updates it in place (lib/shared-memory.ts)
       const v = this.initialSlotValue(name);
       if (v !== 0) a.fill(v);
       return a;

@@ -1,11 +1,11 @@
 /**
- * The training worker: rebuilds the caller's model from its config over the caller's shared weights, rebuilds
+ * The training worker, one fit at a time (worker-pool.ts keeps it between fits): for each StartMessage it rebuilds the caller's model from its config over the caller's shared weights, rebuilds
  * the optimizer and the random generators from their states, and runs fitSync, the same loop as the caller's
  * thread runs, so a seeded run gives the same weights on either side. The caller's callbacks are reached through
  * one bridging callback: batch logs are posted without waiting; at the other hooks the worker waits for the
  * caller's acknowledgment (new lr, stop, a callback that threw). Started by remote-fit.ts through worker-spawn.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { getBackend } from '../backend/load.js';
 import { NeuroblasError } from '../errors.js';
 // All layers, not just Sequential: Conv2d, the pools and BatchNorm2d register themselves when their module loads.
@@ -18,32 +18,33 @@ import type { TrainContext, TrainingCallback } from './callbacks.js';
 import { fitSync, type FitOptions } from './fit.js';
 import { unshareInputs, unshareTargets } from './shared-data.js';
 import { adoptWeights } from './shared-weights.js';
-import { ABORT_FLAG, type Ack, type FinalState, type HookName, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
+import { ABORT_FLAG, type Ack, type FinalState, type HookName, type ToWorker, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
 import { rebuildOptimizer } from './worker-optimizer.js';
 
 /** Thrown into the loop when a caller's callback threw: the caller rejects with that callback's own error. */
 class CallerCallbackFailed extends Error {}
 
 const port = parentPort!;
-const start = workerData as WorkerStart;
-/** Posts a message; the optimizer buffers of a final state (fresh copies from state()) are transferred, not copied. */
-const post = (m: WorkerMessage) => {
-  const state = 'state' in m ? m.state : undefined;
-  port.postMessage(m, state ? Object.values(state.optimizer.buffers).map((b) => b.buffer as ArrayBuffer) : []);
-};
+/** Posts a message. The optimizer buffers of a final state are on shared memory: they go without a copy. */
+const post = (m: WorkerMessage) => port.postMessage(m);
 
 let answer: ((ack: Ack) => void) | null = null;
-port.on('message', (m: Ack) => {
+port.on('message', (m: ToWorker) => {
+  // The caller sends the next start only after this fit's 'done' or 'failed'.
+  if (m.type === 'start') {
+    void run(m.start);
+    return;
+  }
   const resolve = answer;
   answer = null;
   resolve?.(m);
 });
 
-async function run(): Promise<void> {
+async function run(start: WorkerStart): Promise<void> {
   let optimizer: Optimizer | null = null;
   let fitRandom: Random | null = null;
   const finalState = (): FinalState | null =>
-    optimizer && { optimizer: optimizer.state(), random: defaultRandom.getState(), fitRandom: fitRandom?.getState() ?? null };
+    optimizer && { optimizer: optimizer.sharedState(), random: defaultRandom.getState(), fitRandom: fitRandom?.getState() ?? null };
   try {
     const backend = getBackend(start.backend);
     useBackend(backend);
@@ -105,5 +106,3 @@ async function run(): Promise<void> {
     });
   }
 }
-
-void run();

@@ -10,7 +10,7 @@ import { gatherRows } from '../data/batches.js';
 import { noGrad } from '../graph.js';
 import type { Sequential } from '../layers/sequential.js';
 import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss, type LossFn, type LossName } from '../losses.js';
-import { checkFinite, checkLabels } from '../ops/checks.js';
+import { checkFinite, checkFiniteYielding, checkLabels } from '../ops/checks.js';
 import { add } from '../ops/elementwise.js';
 import { Workspace } from '../ops/workspace.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -74,8 +74,11 @@ function checkPositiveInt(name: string, v: unknown): number {
   return v;
 }
 
-/** Integer-valued targets of one value per row become labels; anything else stays float. */
-function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, isClassifier: boolean): Data {
+/**
+ * Integer-valued targets of one value per row become labels; anything else stays float. `checkX: false` leaves the
+ * check of x's values to the caller (fit's yielding path checks them in stretches: checkFiniteYielding).
+ */
+function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, isClassifier: boolean, checkX = true): Data {
   if (!(x instanceof Tensor)) fail('ERR_INVALID_ARG', `${where}: x must be a Tensor of shape [rows, ...features], got ${typeof x}`);
   if (x.shape.length < 2) fail('ERR_SHAPE', `${where}: x must be [rows, ...features], got ${formatShape(x.shape)}`);
   const rows = x.shape[0];
@@ -88,7 +91,7 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
   if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
     fail('ERR_INVALID_ARG', `${where}: y must be labels (Int32Array or numbers) or a tensor of targets`);
   }
-  checkFinite(`${where}: x`, x.data, features);
+  if (checkX) checkFinite(`${where}: x`, x.data, features);
   // One output per row is a regression (or BCE) head: class labels need at least two classes.
   if (isClassifier && classes >= 2 && values.length === rows) {
     checkLabels(`${where}: y`, values, classes);
@@ -175,12 +178,16 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
   const callbacks = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? o.callbacks : [o.callbacks];
   const isClassifier = lossFn === null || lossFn === crossEntropyLoss;
 
-  let train = prepareData('fit', model, x, y, isClassifier);
+  // On the yielding path, x's values are checked in stretches (below) instead of in one long loop.
+  const checkX = pause === null;
+  let train = prepareData('fit', model, x, y, isClassifier, checkX);
+  if (!checkX) await checkFiniteYielding('fit: x', train.x.data, train.features, pause!);
   let val: Data | null = null;
   if (o.validationData !== undefined && o.validationSplit !== undefined) fail('ERR_INVALID_ARG', 'fit: give validationData or validationSplit, not both');
   if (o.validationData !== undefined) {
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) fail('ERR_INVALID_ARG', 'fit: validationData must be [x, y]');
-    val = prepareData('fit: validationData', model, o.validationData[0], o.validationData[1], isClassifier);
+    val = prepareData('fit: validationData', model, o.validationData[0], o.validationData[1], isClassifier, checkX);
+    if (!checkX) await checkFiniteYielding('fit: validationData: x', val.x.data, val.features, pause!);
   } else if (o.validationSplit !== undefined) {
     if (typeof o.validationSplit !== 'number' || !(o.validationSplit > 0 && o.validationSplit < 1)) fail('ERR_INVALID_ARG', `fit: validationSplit must be in (0, 1), got ${String(o.validationSplit)}`);
     [train, val] = splitRows(train, o.validationSplit);

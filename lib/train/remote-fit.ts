@@ -3,8 +3,9 @@
  * side shares the weights and data with it, runs the caller's callbacks in order as the worker reports (batch
  * logs without making it wait; epoch hooks with an answer it waits for), turns an AbortSignal into the shared
  * abort flag, and at the end takes back the optimizer's and the generators' state, so the caller's objects end
- * exactly as fitSync would have left them. The worker is terminated (and its exit awaited) before the promise
- * settles, whatever happened: nothing keeps running after resolve, reject or abort.
+ * exactly as fitSync would have left them. When the promise settles the worker has stopped training, whatever
+ * happened: after 'done' or 'failed' it goes back to the pool idle and unref'd (worker-pool.ts), otherwise it is
+ * terminated and its exit awaited. Nothing keeps running after resolve, reject or abort.
  */
 import { getBackend, type BackendName } from '../backend/load.js';
 import { NeuroblasError, fail, type ErrorCode } from '../errors.js';
@@ -16,9 +17,9 @@ import type { EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
 import type { FitOptions, Inputs, Targets } from './fit.js';
 import { shareInputs, shareTargets } from './shared-data.js';
 import { shareWeights } from './shared-weights.js';
-import { ABORT_FLAG, CONTROL_SLOTS, type Ack, type FinalState, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
+import { ABORT_FLAG, CONTROL_SLOTS, type Ack, type FinalState, type StartMessage, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
 import type { WorkerPlan } from './worker-plan.js';
-import { spawnFitWorker } from './worker-spawn.js';
+import { acquireWorker, discardWorker, releaseWorker } from './worker-pool.js';
 import type { Worker } from 'node:worker_threads';
 
 /** Models being trained by a worker: a second concurrent fit of the same model would have two writers. */
@@ -57,7 +58,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
     optimizerBackend: backendName(optimizer.backend.name),
     model: model.toConfig(),
     weights: shareWeights(model),
-    optimizer: { type: optimizer.type, state: optimizer.state(), paramIndex: plan.paramIndex },
+    optimizer: { type: optimizer.type, state: optimizer.sharedState(), paramIndex: plan.paramIndex },
     options: plan.options,
     random: defaultRandom.getState(),
     fitRandom: o.rng !== undefined && o.rng !== defaultRandom ? o.rng.getState() : null,
@@ -77,7 +78,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
 
   const takeBack = (state: FinalState | null | undefined) => {
     if (!state) return;
-    optimizer.loadState(state.optimizer, { adopt: true }); // the worker transferred these buffers to us
+    optimizer.loadState(state.optimizer, { adopt: true }); // the worker's buffers: ours, or new ones on shared memory
     defaultRandom.setState(state.random);
     if (state.fitRandom && o.rng) o.rng.setState(state.fitRandom);
   };
@@ -96,6 +97,9 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
   model.train();
   signal?.addEventListener('abort', requestAbort);
   let worker: Worker | null = null;
+  /** The worker reported 'done' or 'failed': its fit is over and its loop is intact. */
+  let finished = false;
+  let detachListeners = () => {};
   try {
     const start: WorkerStart = {
       ...taken,
@@ -103,8 +107,8 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
       y: await shareTargets(y),
       validationData: o.validationData ? [await shareInputs(o.validationData[0]), await shareTargets(o.validationData[1])] : null,
     };
-    const w = (worker = spawnFitWorker(start));
-    return await new Promise<EpochLogs[]>((resolve, reject) => {
+    const w = (worker = acquireWorker());
+    const ended = new Promise<EpochLogs[]>((resolve, reject) => {
       let settled = false;
       const settle = (outcome: () => void) => {
         if (settled) return;
@@ -127,25 +131,37 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
             return;
           }
           case 'done':
+            finished = true;
             if (callbackError) settle(() => reject(callbackError!.error));
             else settle(() => resolve(m.history));
             return;
           case 'failed':
+            finished = true;
             takeBack(m.state);
             settle(() => reject(callbackError ? callbackError.error : rebuildError(m.error, signal)));
         }
       };
       // One message at a time, in the order sent: callbacks see batches and epochs in the order fitSync calls them.
       let queue = Promise.resolve();
-      w.on('message', (m: WorkerMessage) => {
+      const onMessage = (m: WorkerMessage) => {
         queue = queue.then(() => handle(m)).catch((e) => settle(() => reject(e)));
-      });
-      w.on('error', (e) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker failed: ${e.message}`, { cause: e }))));
-      w.on('exit', (code) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker exited (code ${code}) before training ended`))));
+      };
+      const onError = (e: Error) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker failed: ${e.message}`, { cause: e })));
+      const onExit = (code: number) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker exited (code ${code}) before training ended`)));
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
+      detachListeners = () => w.off('message', onMessage).off('error', onError).off('exit', onExit);
     });
+    const message: StartMessage = { type: 'start', start };
+    w.postMessage(message);
+    return await ended;
   } finally {
     signal?.removeEventListener('abort', requestAbort);
-    await worker?.terminate();
+    if (worker) {
+      detachListeners();
+      // A worker that ended its fit normally is kept for the next one; any other is ended before we settle.
+      if (finished) await releaseWorker(worker);
+      else await discardWorker(worker);
+    }
     training.delete(model);
     model.train();
   }

@@ -12,6 +12,7 @@ import { fail } from '../errors.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
+import { toSharedFloat32 } from '../shared-memory.js';
 
 /** The layers that own weights, in the order namedWeights() lists them (nested Sequentials flattened). */
 function leafLayers(layer: Layer): Layer[] {
@@ -57,13 +58,12 @@ export function unshareableWeights(model: Sequential): string | null {
 export function shareWeights(model: Sequential): Float32Array[] {
   const s = slots(model);
   if (typeof s === 'string') fail('ERR_INVALID_ARG', `fit: ${s} keeps buffers that cannot be shared with a worker`);
+  // Layers allocate their weights on shared memory (layer.ts's weightTensor), so this copies only what a caller
+  // put there itself (a Tensor's .data replaced with an ordinary array).
   return s.map((slot) => {
-    const data = slot.get();
-    if (data.buffer instanceof SharedArrayBuffer) return data;
-    const copy = new Float32Array(new SharedArrayBuffer(data.byteLength));
-    copy.set(data);
-    slot.set(copy);
-    return copy;
+    const data = toSharedFloat32(slot.get());
+    if (data !== slot.get()) slot.set(data);
+    return data;
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * The built-in optimizers by their state's `type` tag, so the worker can rebuild the caller's optimizer from
- * `optimizer.state()`. A subclass or an optimizer of the caller's own cannot be rebuilt from plain data: such a
+ * `optimizer.sharedState()`. A subclass or an optimizer of the caller's own cannot be rebuilt from plain data: such a
  * fit trains on the caller's thread (remote-fit.ts decides).
  */
 import type { Backend } from '../backend/contract.js';
@@ -21,11 +21,11 @@ export function isRebuildable(optimizer: Optimizer): boolean {
   return Cls !== undefined && Object.getPrototypeOf(optimizer) === Cls.prototype;
 }
 
-/** A new optimizer over `params` with exactly `state` (hyper-parameters, step counts, buffers). */
+/** A new optimizer over `params` with exactly `state` (hyper-parameters, step counts, and its buffers themselves). */
 export function rebuildOptimizer(state: OptimizerState, params: Parameter[], backend: Backend): Optimizer {
   const Cls = BUILT_IN[state.type];
   if (Cls === undefined) fail('ERR_INVALID_ARG', `fit worker: unknown optimizer type ${JSON.stringify(state.type)}`);
   const optimizer = new Cls(params, { lr: 0, backend }); // every hyper-parameter is then set by loadState
-  optimizer.loadState(state);
+  optimizer.loadState(state, { adopt: true }); // the caller's shared buffers, updated in place
   return optimizer;
 }

@@ -34,13 +34,14 @@ export interface HookSet {
   batchEnd: boolean;
 }
 
-/** Everything the worker needs, sent as its workerData (SharedArrayBuffers are shared, not copied). */
+/** Everything the worker needs for one fit, in a StartMessage (SharedArrayBuffers are shared, not copied). */
 export interface WorkerStart {
   backend: BackendName;
   optimizerBackend: BackendName;
   model: LayerConfig;
   /** The model's parameters and buffers, SharedArrayBuffer-backed, in the order of shared-weights.ts's walk. */
   weights: Float32Array[];
+  /** The caller's optimizer state with its buffers themselves (on shared memory): the worker updates them in place. */
   optimizer: { type: string; state: OptimizerState; paramIndex: number[] };
   x: SharedInputs;
   y: SharedTargets;
@@ -51,6 +52,12 @@ export interface WorkerStart {
   fitRandom: RandomState | null;
   control: Int32Array;
   hooks: HookSet;
+}
+
+/** Starts a fit. A worker (kept between fits by worker-pool.ts) runs one fit at a time. */
+export interface StartMessage {
+  type: 'start';
+  start: WorkerStart;
 }
 
 /** Optimizer and generators as they are when the worker stops: the caller's copies are set from them. */
@@ -69,6 +76,9 @@ export type WorkerMessage =
   | { type: 'hook'; hook: HookName; epoch?: number; logs?: EpochLogs; history?: EpochLogs[]; state?: FinalState }
   | { type: 'done'; history: EpochLogs[] }
   | { type: 'failed'; error: { code: string | undefined; name: string; message: string }; state: FinalState | null };
+
+/** What the caller's thread sends: a fit to run, or the answer to a hook of the running one. */
+export type ToWorker = StartMessage | Ack;
 
 /** The caller's answer to a hook: its optimizer's lr (schedules change it), whether to stop, whether a callback threw. */
 export interface Ack {

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerStart } from './worker-protocol.js';
 
 /** tsx's ESM register API, found from this file (require.resolve would give its CommonJS build, which cannot register). */
 function tsxEsmApi(here: string): string {
@@ -18,11 +17,12 @@ function tsxEsmApi(here: string): string {
   return pathToFileURL(path.join(path.dirname(pkgFile), exported)).href;
 }
 
-export function spawnFitWorker(start: WorkerStart): Worker {
+/** A new training worker; it waits for a StartMessage (worker-protocol.ts). */
+export function spawnFitWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./fit-worker.js', here), { workerData: start });
+  if (!here.endsWith('.ts')) return new Worker(new URL('./fit-worker.js', here));
   const tsxApi = tsxEsmApi(here);
   const entry = new URL('./fit-worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: start });
+  return new Worker(bootstrap, { eval: true });
 }

@@ -14,12 +14,12 @@ import { blobs, makeModel, onBackend, openHandles, rejection, FEATURES } from '.
 const { x, y } = blobs(600);
 
 /** Everything a run leaves behind that fitSync and the worker must agree on. */
-async function trainAndRecord(train: typeof fit, worker: boolean | undefined) {
+async function trainAndRecord(train: typeof fit, worker: boolean | undefined, atTrainBegin?: () => void) {
   const model = makeModel(7);
   const optimizer = new Adam(model.parameters(), { lr: 0.01 });
   const events: string[] = [];
   const recorder: TrainingCallback = {
-    onTrainBegin: () => { events.push('trainBegin'); },
+    onTrainBegin: () => { events.push('trainBegin'); atTrainBegin?.(); },
     onEpochBegin: (e) => { events.push(`epochBegin ${e}`); },
     onBatchEnd: (l) => { events.push(`batch ${l.batch}/${l.batches} ${l.loss}`); },
     onEpochEnd: async (l, ctx) => {
@@ -46,10 +46,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     await onBackend(backend, async () => {
       const before = openHandles();
       const reference = await trainAndRecord(fitSync, undefined);
-      const pending = trainAndRecord(fit, true);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(openHandles(), 'the worker while it trains').toContain('MessagePort');
-      const remote = await pending;
+      let whileTraining: string[] = [];
+      const remote = await trainAndRecord(fit, true, () => { whileTraining = openHandles(); });
+      expect(whileTraining, 'the worker while it trains').toContain('MessagePort');
       expect(remote.events).toEqual(reference.events);
       expect(remote.history).toEqual(reference.history);
       expect(remote.weights).toEqual(reference.weights);
@@ -198,6 +197,24 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       expect(blocking.ticks).toBeLessThan(5);
       expect(remote.ticks).toBeGreaterThan(20);
       expect(remote.worst).toBeLessThan(blocking.worst / 3);
+    });
+  });
+
+  it('fit on the caller\'s thread checks a large x in stretches: a NaN deep in it is named, and timers ran meanwhile', async () => {
+    await onBackend(backend, async () => {
+      const rows = 200_000; // 3.2M values: several stretches of checkFiniteYielding
+      const xs = new Float32Array(rows * FEATURES);
+      const bad = 190_000;
+      xs[bad * FEATURES + 3] = NaN;
+      const labels = new Int32Array(rows);
+      const model = makeModel(3);
+      let ticks = 0;
+      const ticker = setInterval(() => { ticks++; }, 0);
+      const err = await rejection(fit(model, new Tensor(xs, [rows, FEATURES]), labels, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), worker: false }));
+      clearInterval(ticker);
+      expect(err.code).toBe('ERR_BAD_DATA');
+      expect(err.message).toMatch(/fit: x contains NaN at sample 190000, feature 3/);
+      expect(ticks, 'the event loop ran between stretches').toBeGreaterThan(0);
     });
   });
 });
