@@ -26,4 +26,8 @@ void activationBackward(int kind, float param, int64_t n, const float* X, const 
 // ERR_OVERFLOW when the result is beyond kMaxDim (conv.cc; pool.cc uses it too).
 int64_t windowOutput(const char* fn, const char* axis, int64_t size, int64_t k, int64_t stride, int64_t pad, int64_t dilation);
 
+// E[j] = exp(X[j] − m), rounded once to float (softmax's row exponentials; the difference is taken in double, as
+// the js backend does). E may be X. Shared by softmax.cc and losses.cc.
+void expShifted(int64_t n, const float* X, float m, float* E);
+
 }  // namespace nb

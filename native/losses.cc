@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "check.h"
+#include "kernels.h"
 
 namespace nb {
 
@@ -15,12 +16,9 @@ namespace {
 double rowExpAndLse(int64_t N, const float* z, float* p, double& sum) {
   float m = z[0];
   for (int64_t j = 1; j < N; j++) m = z[j] > m ? z[j] : m;
+  expShifted(N, z, m, p);
   double s = 0.0;
-  for (int64_t j = 0; j < N; j++) {
-    const float e = std::exp(z[j] - m);
-    p[j] = e;
-    s += e;
-  }
+  for (int64_t j = 0; j < N; j++) s += p[j];  // in order, apart from the vectorized exp (a sum would not vectorize)
   sum = s;
   return static_cast<double>(m) + std::log(s);
 }

@@ -4,8 +4,15 @@
 
 #include "bindings.h"
 #include "check.h"
+#include "kernels.h"
+#include "vec-math.h"
 
 namespace nb {
+
+NB_MULTIVERSION void expShifted(int64_t n, const float* X, float m, float* E) {
+  const double md = m;
+  for (int64_t j = 0; j < n; j++) E[j] = static_cast<float>(vexp(clampExpArg(static_cast<double>(X[j]) - md)));
+}
 
 namespace {
 
@@ -16,12 +23,9 @@ void softmaxForward(int64_t M, int64_t N, const float* X, float* Y) {
     float* y = Y + i * N;
     float m = x[0];
     for (int64_t j = 1; j < N; j++) m = x[j] > m ? x[j] : m;
+    expShifted(N, x, m, y);
     double s = 0.0;
-    for (int64_t j = 0; j < N; j++) {
-      const float e = std::exp(x[j] - m);
-      y[j] = e;
-      s += e;
-    }
+    for (int64_t j = 0; j < N; j++) s += y[j];
     const float inv = static_cast<float>(1.0 / s);
     for (int64_t j = 0; j < N; j++) y[j] *= inv;
   }
