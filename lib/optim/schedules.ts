@@ -5,8 +5,14 @@
  *
  * Like PyTorch, an epoch-based schedule records the optimizer's lr at construction as its base lr and
  * counts epochs from 0; after t calls to step() the lr is the schedule's value at epoch t.
+ *
+ * Resuming: state() / loadState() carry what a schedule has counted (and its base lr, best metric, patience
+ * count), so a schedule made afresh after loadModel continues the run instead of starting over; the optimizer's
+ * lr itself travels with the optimizer's state. As a fit callback, a schedule checks at a fit's first epoch that
+ * a fit continuing a run (initialEpoch > 0) finds it where that run left it (see checkContinues).
  */
 import { fail } from '../errors.js';
+import { checkSameConfig, metricOrNull, stateOf } from '../io/state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
 import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from './hyper-checks.js';
 import type { Optimizer } from './optimizer.js';
@@ -19,26 +25,87 @@ function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
   return optimizer as Optimizer;
 }
 
-/** What the epoch-based schedules share: the base lr, the epoch counter and the callback hook. */
+/**
+ * A fit whose first epoch is not 1 continues a run (fit's initialEpoch), and a schedule that counts epochs must
+ * have counted exactly the epochs before it: one made afresh would set the lrs of another run (a cosine would start
+ * over from its first epoch, a plateau would forget its best) without a word. A fit that starts at epoch 1 may
+ * reuse a schedule as it is, as before (several short fits stepping one schedule).
+ */
+function checkContinues(owner: string, counted: number, firstEpoch: number): void {
+  if (typeof firstEpoch === 'number' && firstEpoch > 1 && firstEpoch !== counted + 1) {
+    fail('ERR_INVALID_ARG', `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`);
+  }
+}
+
+export type EpochScheduleType = 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR';
+
+/** An epoch-based schedule's state: plain JSON data. */
+export interface EpochScheduleState {
+  type: EpochScheduleType;
+  /** The settings it was made with: loadState refuses a state made under other ones. */
+  config: Record<string, number>;
+  /** Calls to step() so far. */
+  epoch: number;
+  /** The optimizer's lr when the schedule was made, which a schedule made after loadModel cannot know. */
+  baseLr: number;
+}
+
+/** What the epoch-based schedules share: the base lr, the epoch counter, its state and the callback hooks. */
 abstract class EpochSchedule implements TrainingCallback {
   readonly optimizer: Optimizer;
-  /** The optimizer's lr when the schedule was made (PyTorch's initial_lr). */
-  readonly baseLr: number;
   /** Calls to step() so far (PyTorch's last_epoch). */
   epoch = 0;
 
-  protected constructor(owner: string, optimizer: Optimizer) {
+  private initialLr: number;
+  /** Set by onTrainBegin: the next onEpochBegin is a fit's first epoch. */
+  private firstEpochPending = false;
+
+  protected constructor(private readonly owner: EpochScheduleType, optimizer: Optimizer) {
     this.optimizer = checkOptimizer(owner, optimizer);
-    this.baseLr = optimizer.lr;
+    this.initialLr = optimizer.lr;
+  }
+
+  /** The optimizer's lr when the schedule was made (PyTorch's initial_lr), or the one loadState restored. */
+  get baseLr(): number {
+    return this.initialLr;
   }
 
   /** The lr for `this.epoch`, given the lr of the epoch before (the chainable forms use it). */
   protected abstract nextLr(previous: number): number;
+  /** The constructor's settings, as state() records them. */
+  protected abstract config(): Record<string, number>;
 
   /** Moves to the next epoch and sets the optimizer's lr for it. */
   step(): void {
     this.epoch++;
     this.optimizer.lr = this.nextLr(this.optimizer.lr);
+  }
+
+  /** A snapshot of what the schedule has counted (the optimizer's lr is the optimizer's state, not this). */
+  state(): EpochScheduleState {
+    return { type: this.owner, config: this.config(), epoch: this.epoch, baseLr: this.initialLr };
+  }
+
+  /** Restores a state() of a schedule of this class made with the same settings; checks all of it first. */
+  loadState(state: EpochScheduleState): void {
+    const fn = `${this.owner}.loadState`;
+    const s = stateOf(fn, state, this.owner);
+    checkSameConfig(fn, s.config, this.config());
+    const epoch = nonNegativeInteger(fn, 'epoch', s.epoch);
+    const baseLr = nonNegative(fn, 'baseLr', s.baseLr);
+    this.epoch = epoch;
+    this.initialLr = baseLr;
+    this.firstEpochPending = false;
+  }
+
+  onTrainBegin(_ctx: TrainContext): void {
+    this.firstEpochPending = true;
+  }
+
+  onEpochBegin(epoch: number, _ctx: TrainContext): void {
+    if (!this.firstEpochPending) return;
+    this.firstEpochPending = false;
+    checkContinues(this.owner, this.epoch, epoch);
   }
 
   onEpochEnd(_logs: EpochLogs, _ctx: TrainContext): void {
@@ -64,6 +131,10 @@ export class StepLR extends EpochSchedule {
     this.gamma = nonNegative('StepLR', 'gamma', given(o.gamma, 0.1));
   }
 
+  protected config(): Record<string, number> {
+    return { stepSize: this.stepSize, gamma: this.gamma };
+  }
+
   protected nextLr(previous: number): number {
     // PyTorch's chainable form (multiply at each boundary) rather than gamma^k: the same numbers bit for bit,
     // and it composes with other changes made to lr in between.
@@ -84,6 +155,10 @@ export class ExponentialLR extends EpochSchedule {
     const o = optionsObject('ExponentialLR', config);
     checkKnownKeys('ExponentialLR', o, ['gamma']);
     this.gamma = nonNegative('ExponentialLR', 'gamma', o.gamma);
+  }
+
+  protected config(): Record<string, number> {
+    return { gamma: this.gamma };
   }
 
   protected nextLr(previous: number): number {
@@ -109,6 +184,10 @@ export class CosineAnnealingLR extends EpochSchedule {
     this.etaMin = nonNegative('CosineAnnealingLR', 'etaMin', given(o.etaMin, 0));
   }
 
+  protected config(): Record<string, number> {
+    return { tMax: this.tMax, etaMin: this.etaMin };
+  }
+
   protected nextLr(): number {
     // The closed form: PyTorch's recursive one agrees to rounding and cannot divide by zero at odd multiples of tMax.
     return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.epoch) / this.tMax))) / 2;
@@ -129,6 +208,21 @@ export interface ReduceLROnPlateauConfig {
 }
 
 const PLATEAU_KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps', 'monitor'] as const;
+
+/** ReduceLROnPlateau's state: plain JSON data. */
+export interface ReduceLROnPlateauState {
+  type: 'ReduceLROnPlateau';
+  /** The settings it was made with (monitor null when not given): loadState refuses a state made under other ones. */
+  config: {
+    mode: 'min' | 'max'; factor: number; patience: number; threshold: number; thresholdMode: 'rel' | 'abs';
+    cooldown: number; minLr: number; eps: number; monitor: string | null;
+  };
+  epoch: number;
+  /** The best metric so far; null before the first (the object's Infinity or -Infinity, which JSON cannot hold). */
+  best: number | null;
+  badEpochs: number;
+  cooldownLeft: number;
+}
 
 /** Divides the lr by 1/factor when a metric stops improving (PyTorch's ReduceLROnPlateau). */
 export class ReduceLROnPlateau implements TrainingCallback {
@@ -152,6 +246,9 @@ export class ReduceLROnPlateau implements TrainingCallback {
   /** Calls to step() so far. */
   epoch = 0;
 
+  /** Set by onTrainBegin: the next onEpochBegin is a fit's first epoch. */
+  private firstEpochPending = false;
+
   constructor(optimizer: Optimizer, config?: ReduceLROnPlateauConfig) {
     const owner = 'ReduceLROnPlateau';
     this.optimizer = checkOptimizer(owner, optimizer);
@@ -168,7 +265,7 @@ export class ReduceLROnPlateau implements TrainingCallback {
     this.eps = nonNegative(owner, 'eps', given(o.eps, 1e-8));
     if (o.monitor !== undefined && typeof o.monitor !== 'string') fail('ERR_INVALID_ARG', `${owner}: monitor must be an epoch-log key such as 'valLoss'`);
     this.monitor = o.monitor as keyof EpochLogs | undefined;
-    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.best = this.worst;
   }
 
   /** PyTorch's is_better: beats the best by more than the threshold (NaN never does). */
@@ -199,6 +296,50 @@ export class ReduceLROnPlateau implements TrainingCallback {
       this.cooldownLeft = this.cooldown;
       this.badEpochs = 0;
     }
+  }
+
+  private get worst(): number {
+    return this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  private config(): ReduceLROnPlateauState['config'] {
+    const { mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps } = this;
+    return { mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, monitor: this.monitor ?? null };
+  }
+
+  /** A snapshot of the best metric, the bad-epoch and cooldown counts and the epoch count. */
+  state(): ReduceLROnPlateauState {
+    const best = this.best === this.worst ? null : this.best;
+    return { type: 'ReduceLROnPlateau', config: this.config(), epoch: this.epoch, best, badEpochs: this.badEpochs, cooldownLeft: this.cooldownLeft };
+  }
+
+  /** Restores a state() of a ReduceLROnPlateau made with the same settings; checks all of it first. */
+  loadState(state: ReduceLROnPlateauState): void {
+    const fn = 'ReduceLROnPlateau.loadState';
+    const s = stateOf(fn, state, 'ReduceLROnPlateau');
+    checkSameConfig(fn, s.config, this.config());
+    const epoch = nonNegativeInteger(fn, 'epoch', s.epoch);
+    const best = metricOrNull(fn, 'best', s.best);
+    const badEpochs = nonNegativeInteger(fn, 'badEpochs', s.badEpochs);
+    // Both counts are reset once they pass their limit, so a state beyond them was not made by step().
+    if (badEpochs > this.patience) fail('ERR_INVALID_ARG', `${fn}: badEpochs must be at most patience (${this.patience}), got ${badEpochs}`);
+    const cooldownLeft = nonNegativeInteger(fn, 'cooldownLeft', s.cooldownLeft);
+    if (cooldownLeft > this.cooldown) fail('ERR_INVALID_ARG', `${fn}: cooldownLeft must be at most cooldown (${this.cooldown}), got ${cooldownLeft}`);
+    this.epoch = epoch;
+    this.best = best ?? this.worst;
+    this.badEpochs = badEpochs;
+    this.cooldownLeft = cooldownLeft;
+    this.firstEpochPending = false;
+  }
+
+  onTrainBegin(_ctx: TrainContext): void {
+    this.firstEpochPending = true;
+  }
+
+  onEpochBegin(epoch: number, _ctx: TrainContext): void {
+    if (!this.firstEpochPending) return;
+    this.firstEpochPending = false;
+    checkContinues('ReduceLROnPlateau', this.epoch, epoch);
   }
 
   onEpochEnd(logs: EpochLogs, _ctx: TrainContext): void {
