@@ -5,7 +5,7 @@
 import type { Optimizer } from '../optim/optimizer.js';
 
 export interface EpochLogs {
-  epoch: number; // 1-based
+  epoch: number; // 1-based, continuing from fit's initialEpoch (the first epoch of a resumed fit is initialEpoch + 1)
   loss: number;
   accuracy?: number;
   valLoss?: number;

@@ -28,7 +28,15 @@ export type Targets = Int32Array | Float32Array | Tensor | ArrayLike<number>;
 
 export interface FitOptions {
   optimizer: Optimizer;
+  /** How many epochs this call runs (default 1), whatever initialEpoch is: it is a count, not the last epoch's number. */
   epochs?: number;
+  /**
+   * Epochs already done, for a run resumed from a checkpoint (default 0): this call's epochs are numbered
+   * initialEpoch + 1 … initialEpoch + epochs, in EpochLogs.epoch and in the callbacks' epoch argument, so the
+   * resumed history continues the saved one. Schedules and EarlyStopping continue their run when their state
+   * was restored (checkpoint.restoreCallbacks); a schedule that has counted other epochs is refused.
+   */
+  initialEpoch?: number;
   batchSize?: number;
   shuffle?: boolean;
   /** A loss by name or function; default: cross-entropy for class labels, MSE otherwise. */
@@ -71,6 +79,15 @@ interface Data {
 
 function checkPositiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `fit: ${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** initialEpoch: a count of epochs done, so 0, 1, 2, … (a checkpoint's `epoch`). */
+function checkInitialEpoch(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    fail('ERR_INVALID_ARG', `fit: initialEpoch must be a non-negative integer (the epochs already done, e.g. a checkpoint's epoch), got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  }
   return v;
 }
 
@@ -171,6 +188,7 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
   const optimizer = o.optimizer;
   if (optimizer === undefined || typeof (optimizer as Optimizer).step !== 'function') fail('ERR_INVALID_ARG', 'fit: options.optimizer is required (e.g. new SGD(model.parameters(), { lr: 0.1 }))');
   const epochs = checkPositiveInt('epochs', o.epochs ?? 1);
+  const initialEpoch = checkInitialEpoch(o.initialEpoch);
   const batchSize = checkPositiveInt('batchSize', o.batchSize ?? 32);
   const lossFn = o.loss === undefined ? null : getLoss(o.loss);
   const l2 = o.l2 ?? 0;
@@ -210,7 +228,7 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
 
   model.train();
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
-  for (let epoch = 1; epoch <= epochs && !stopRequested; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= initialEpoch + epochs && !stopRequested; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (o.shuffle !== false) rng.shuffle(order);
@@ -269,6 +287,8 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
 export async function fit(model: Sequential, x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
   const wanted = (options as FitOptions | undefined)?.worker;
   if (wanted !== undefined && typeof wanted !== 'boolean') fail('ERR_INVALID_ARG', `fit: worker must be true or false, got ${String(wanted)}`);
+  // Here as well as in the loop: a value that cannot travel to a worker would otherwise be reported as that.
+  checkInitialEpoch((options as FitOptions | undefined)?.initialEpoch);
   if (wanted !== false) {
     const plan = planWorkerFit(model, x, y, options);
     if (typeof plan === 'string') {

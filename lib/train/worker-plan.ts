@@ -64,7 +64,7 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     if (typeof o.loss !== 'string') return 'options.loss is neither a name nor a function';
     loss = o.loss;
   }
-  for (const key of ['epochs', 'batchSize', 'shuffle', 'l2', 'validationSplit'] as const) {
+  for (const key of ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'l2', 'validationSplit'] as const) {
     if (!scalar(o[key])) return `options.${key} is not a plain value`;
   }
   if (!canShareInputs(x) || !canShareTargets(y)) return 'x or y is not a tensor or array';
@@ -72,7 +72,7 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     const v = o.validationData;
     if (!Array.isArray(v) || v.length !== 2 || !canShareInputs(v[0]) || !canShareTargets(v[1])) return 'validationData is not [tensor, targets]';
   }
-  const options: PlainFitOptions = { epochs: o.epochs, batchSize: o.batchSize, shuffle: o.shuffle, l2: o.l2, validationSplit: o.validationSplit, loss };
+  const options: PlainFitOptions = { epochs: o.epochs, initialEpoch: o.initialEpoch, batchSize: o.batchSize, shuffle: o.shuffle, l2: o.l2, validationSplit: o.validationSplit, loss };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
   return { options, paramIndex };
 }

@@ -19,6 +19,7 @@ export const CONTROL_SLOTS = 1;
 /** The fit options that travel as they are (the worker checks them exactly as fitSync does). */
 export interface PlainFitOptions {
   epochs?: number;
+  initialEpoch?: number;
   batchSize?: number;
   shuffle?: boolean;
   l2?: number;
