@@ -36,6 +36,9 @@ export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } fro
 // Save and load.
 export { registerLayer, layerFromConfig, registeredLayerTypes, checkConfigKeys, type LayerConfig, type LayerFactory } from './layers/registry.js';
 export { saveModel, loadModel, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type SaveOptions, type LoadOptions, type Checkpoint } from './io/checkpoint.js';
+export type { CallbackState, StatefulCallback } from './io/callback-io.js';
+export type { EpochScheduleState, EpochScheduleType, ReduceLROnPlateauState } from './optim/schedules.js';
+export type { EarlyStoppingState } from './optim/early-stopping.js';
 export { encodeSafetensors, decodeSafetensors, type F32Tensor, type Safetensors } from './io/safetensors.js';
 export { writeFileAtomic, type AtomicWriteOptions } from './io/atomic-write.js';
 export type { RandomState } from './random.js';

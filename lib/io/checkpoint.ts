@@ -9,10 +9,12 @@
  *   torch.nn.Linear keeps [out, in]; a PyTorch reader transposes every name that `weight_layout` marks
  *   "in_out" (test/interop/torch_check.py does). Batch-norm weights and buffers have the same layout in both.
  * - tensors "optimizer.<i>.<buffer>": the optimizer's state buffers (lib/io/optimizer-io.ts).
+ * - tensors "callbacks.<i>.<path>": the arrays in callback states (EarlyStopping's weights; lib/io/callback-io.ts).
  * - `__metadata__` (strings only, as the format requires): format, format_version, library_version,
  *   architecture (Sequential.toConfig() JSON), weight_layout, epoch, metrics, history, optimizer (JSON of
  *   its type, hyper-parameters, step counts and parameter names), random (the generator's state, so
- *   shuffles and dropout masks continue the same stream), checksum_sha256 (lib/io/checksum.ts).
+ *   shuffles and dropout masks continue the same stream), callbacks (when saved: the schedules' and early
+ *   stopping's states, so they continue too), checksum_sha256 (lib/io/checksum.ts, over all of the above).
  *
  * Saving is atomic (lib/io/atomic-write.ts). Loading checks the format, the checksum, the architecture and
  * every tensor before it changes anything; every problem with the file is an ERR_IO naming it.
@@ -29,6 +31,10 @@ import { defaultRandom, type Random, type RandomState } from '../random.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { firstArchitectureDifference } from './architecture-diff.js';
 import { writeFileAtomic } from './atomic-write.js';
+import {
+  CALLBACK_TENSOR_PREFIX, CALLBACKS_KEY, callbacksToCheckpoint, callbackStatesFromCheckpoint, restoreCallbackStates,
+  type CallbackState, type StatefulCallback,
+} from './callback-io.js';
 import { CHECKSUM_KEY, checkpointChecksum } from './checksum.js';
 import { OPTIMIZER_TENSOR_PREFIX, optimizerFromCheckpoint, optimizerToCheckpoint } from './optimizer-io.js';
 import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors.js';
@@ -46,6 +52,11 @@ export interface SaveOptions {
   history?: EpochLogs[];
   /** The generator whose state is saved (default: the library's, which fit and Dropout draw from). */
   random?: Random;
+  /**
+   * Schedules and EarlyStopping whose state is saved (epoch counts, best values, patience counts, best weights),
+   * so that after loadModel, `checkpoint.restoreCallbacks([...])` into new ones continues the run.
+   */
+  callbacks?: readonly StatefulCallback[];
   /** Called after the temporary file is written, before it replaces `path` (tests simulate a crash with it). */
   beforeRename?: (tempPath: string) => void;
 }
@@ -70,6 +81,14 @@ export interface Checkpoint {
   history: EpochLogs[];
   /** The saved generator state (also applied, unless restoreRandom is false). */
   randomState: RandomState;
+  /** The saved callbacks' states, in the order saved (empty when none were saved). */
+  callbackStates: CallbackState[];
+  /**
+   * Restores the saved callback states into `callbacks`: new ones made with the settings they were saved with,
+   * in the same order (a schedule over this checkpoint's optimizer). All or nothing; a count or type mismatch,
+   * or a state a callback refuses, is an ERR_INVALID_ARG naming the file and the callback.
+   */
+  restoreCallbacks(callbacks: readonly StatefulCallback[]): void;
   /** The neuroblas version that wrote the file. */
   libraryVersion: string;
 }
@@ -89,7 +108,7 @@ function denseWeightNames(model: Sequential, prefix = ''): string[] {
 
 function checkSaveOptions(o: SaveOptions): void {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'saveModel: options must be an object');
-  const known = ['optimizer', 'epoch', 'metrics', 'history', 'random', 'beforeRename'];
+  const known = ['optimizer', 'epoch', 'metrics', 'history', 'random', 'callbacks', 'beforeRename'];
   for (const key of Object.keys(o)) if (!known.includes(key)) fail('ERR_INVALID_ARG', `saveModel: unknown option "${key}" (known: ${known.join(', ')})`);
   if (o.epoch !== undefined && !(Number.isInteger(o.epoch) && o.epoch >= 0)) fail('ERR_INVALID_ARG', `saveModel: epoch must be a non-negative integer, got ${String(o.epoch)}`);
   if (o.metrics !== undefined) {
@@ -136,6 +155,11 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
     Object.assign(tensors, saved.tensors);
     metadata.optimizer = JSON.stringify(saved.record);
   }
+  if (options.callbacks !== undefined) {
+    const saved = callbacksToCheckpoint(options.callbacks, 'saveModel');
+    Object.assign(tensors, saved.tensors);
+    metadata[CALLBACKS_KEY] = JSON.stringify(saved.records);
+  }
   metadata[CHECKSUM_KEY] = checkpointChecksum(tensors, metadata);
   writeFileAtomic(path, encodeSafetensors(tensors, metadata), 'saveModel', { beforeRename: options.beforeRename });
 }
@@ -181,7 +205,7 @@ function weightsFor(model: Sequential, tensors: Record<string, F32Tensor>, file:
   const shapes = weightShapes(model);
   const names = model.namedWeights().map(([name]) => name);
   for (const name of Object.keys(tensors)) {
-    if (!shapes.has(name) && !name.startsWith(OPTIMIZER_TENSOR_PREFIX)) fail('ERR_IO', `${file}: tensor "${name}" is not a weight of the model (${names.join(', ')})`);
+    if (!shapes.has(name) && !name.startsWith(OPTIMIZER_TENSOR_PREFIX) && !name.startsWith(CALLBACK_TENSOR_PREFIX)) fail('ERR_IO', `${file}: tensor "${name}" is not a weight of the model (${names.join(', ')})`);
   }
   return names.map((name) => {
     const t = tensors[name];
@@ -246,6 +270,10 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
     fail('ERR_IO', `${path}: optimizer tensors without "optimizer" metadata: corrupted`);
   }
 
+  // Files from before callback states were saved have no entry: they load with none.
+  const callbackRecords = metadata[CALLBACKS_KEY] === undefined ? undefined : jsonField(metadata, CALLBACKS_KEY, path);
+  const callbackStates = callbackStatesFromCheckpoint(callbackRecords, tensors, path);
+
   // Everything is valid: only now does anything outside this call change.
   model.setWeights(weights);
   if (options.restoreRandom !== false) random.setState(randomState);
@@ -254,6 +282,8 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
     metrics: metrics as Record<string, number>,
     history: history as EpochLogs[],
     randomState,
+    callbackStates,
+    restoreCallbacks: (callbacks) => restoreCallbackStates(callbackStates, callbacks, path),
     libraryVersion: metadata.library_version ?? 'unknown',
   };
 }
