@@ -9,7 +9,7 @@
  */
 import { NeuroblasError, fail } from '../errors.js';
 import type { F32Tensor } from './safetensors.js';
-import { isPlainObject } from './state-checks.js';
+import { isPlainObject } from '../plain-data.js';
 
 export const CALLBACK_TENSOR_PREFIX = 'callbacks.';
 /** The metadata entry (absent in files saved without callbacks, and in files from before it existed). */

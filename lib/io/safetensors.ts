@@ -14,6 +14,7 @@
  * leaving holes, shape × 4 bytes = byte length), and every problem is an ERR_IO naming the file and what is wrong.
  */
 import { NeuroblasError, fail } from '../errors.js';
+import { isPlainObject } from '../plain-data.js';
 
 export interface F32Tensor {
   dtype: 'F32';
@@ -32,10 +33,6 @@ const KNOWN_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F
 const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function shapeProduct(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);

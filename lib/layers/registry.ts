@@ -16,6 +16,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { Sequential } from './sequential.js';
+import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
 
@@ -23,10 +24,6 @@ export type { LayerConfig } from './layer.js';
 export type LayerFactory = (config: LayerConfig, where: string) => Layer;
 
 const factories = new Map<string, LayerFactory>();
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
-}
 
 function show(v: unknown): string {
   if (v === undefined) return 'undefined';

@@ -11,7 +11,7 @@
  * epoch, so an interrupted and resumed run trains on exactly the weights the uninterrupted one would.
  */
 import { fail } from '../errors.js';
-import { checkSameConfig, epochOrNull, metricOrNull, stateOf, weightsOrNull } from '../io/state-checks.js';
+import { checkSameConfig, epochOrNull, metricOrNull, stateOf, weightsOrNull } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
 import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject } from './hyper-checks.js';
 

@@ -12,6 +12,7 @@ import { currentBackend } from '../ops/current-backend.js';
 import { fail } from '../errors.js';
 import { sharedCopy, sharedFloat32, toSharedFloat32 } from '../shared-memory.js';
 import { nonNegative } from './hyper-checks.js';
+import { isPlainObject } from '../plain-data.js';
 
 /** What an optimizer updates: the graph's Tensor has these two fields; anything else with them works too. */
 export interface Parameter {
@@ -41,10 +42,6 @@ export interface OptimizerState {
 function isF32(a: unknown): a is Float32Array {
   // Tag check rather than instanceof, as in lib/backend/validate.ts: arrays from another realm are fine.
   return ArrayBuffer.isView(a) && Object.prototype.toString.call(a) === '[object Float32Array]';
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 function isObject(p: unknown): p is Parameter {

@@ -12,7 +12,7 @@
  * a fit continuing a run (initialEpoch > 0) finds it where that run left it (see checkContinues).
  */
 import { fail } from '../errors.js';
-import { checkSameConfig, metricOrNull, stateOf } from '../io/state-checks.js';
+import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
 import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from './hyper-checks.js';
 import type { Optimizer } from './optimizer.js';

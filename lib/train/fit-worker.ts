@@ -81,7 +81,9 @@ async function run(start: WorkerStart): Promise<void> {
         checkAbort();
       },
       // Always: schedules and early stopping act here, and it is where lr and stop requests reach the worker.
-      onEpochEnd: (logs, ctx) => hook('epochEnd', ctx, { logs }),
+      // With the state, so a callback that saves a checkpoint (saveModel with the optimizer) saves this epoch's step
+      // counts and generator state; the optimizer's buffers are shared, so this copies none of them.
+      onEpochEnd: (logs, ctx) => hook('epochEnd', ctx, { logs, state: finalState()! }),
       onTrainEnd: (history, ctx) => hook('trainEnd', ctx, { history, state: finalState()! }),
     };
     const options: FitOptions = {

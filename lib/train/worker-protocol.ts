@@ -73,7 +73,10 @@ export type HookName = 'trainBegin' | 'epochBegin' | 'epochEnd' | 'trainEnd';
 export type WorkerMessage =
   /** Fire-and-forget: the worker does not wait for the caller's onBatchEnd. */
   | { type: 'batch'; logs: BatchLogs }
-  /** The worker waits for an Ack. trainEnd carries the final state, so onTrainEnd callbacks see the trained optimizer. */
+  /**
+   * The worker waits for an Ack. epochEnd and trainEnd carry the state so far, so the caller's callbacks see the
+   * optimizer and generators as fitSync's would at that point (and a checkpoint saved there is exact).
+   */
   | { type: 'hook'; hook: HookName; epoch?: number; logs?: EpochLogs; history?: EpochLogs[]; state?: FinalState }
   | { type: 'done'; history: EpochLogs[] }
   | { type: 'failed'; error: { code: string | undefined; name: string; message: string }; state: FinalState | null };

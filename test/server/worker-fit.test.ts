@@ -59,6 +59,26 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
+  it('at each epoch end the caller\'s optimizer and generator are where fitSync\'s are (a checkpoint saved there is exact)', async () => {
+    await onBackend(backend, async () => {
+      const record = async (train: typeof fit, worker: boolean | undefined) => {
+        const model = makeModel(9);
+        const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+        const seen: unknown[] = [];
+        await train(model, x, y, {
+          optimizer, epochs: 3, batchSize: 64, worker,
+          callbacks: { onEpochEnd: (l, ctx) => { seen.push({ epoch: l.epoch, optimizer: ctx.optimizer.state(), random: defaultRandom.getState() }); } },
+        });
+        return seen;
+      };
+      manualSeed(3);
+      const sync = await record(fitSync, undefined);
+      manualSeed(3);
+      const remote = await record(fit, true);
+      expect(remote).toEqual(sync);
+    });
+  });
+
   it('EarlyStopping on the caller\'s thread stops the worker and restores the best weights into the shared arrays', async () => {
     await onBackend(backend, async () => {
       const wrong = Int32Array.from(y, (c) => (c + 1) % 4); // the better it fits, the worse valLoss gets

@@ -6,10 +6,7 @@
  * anything changes. Plain counts use lib/optim/hyper-checks.ts's checks (same wording); these are the rest.
  */
 import { fail } from '../errors.js';
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
-}
+import { isPlainObject } from '../plain-data.js';
 
 function show(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
