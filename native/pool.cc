@@ -9,6 +9,7 @@
 #include "bindings.h"
 #include "check.h"
 #include "kernels.h"
+#include "vec-math.h"
 
 namespace nb {
 
@@ -49,6 +50,42 @@ Pool readPool(const Args& a, const char* fn) {
   return p;
 }
 
+// The 2×2 window with stride 2 and no padding (LeNet's, and most CNNs'): four fixed reads per output and no branch,
+// so the loop over a row vectorizes (the general loop below mispredicts on every other pixel). Each candidate
+// in window order takes the place when it is larger or NaN, so ties keep the first maximum and a NaN wins, exactly
+// as the general loop decides; the first candidate always stands (anything beats the loop's −∞ start but −∞ itself,
+// which gives the same value and index).
+NB_MULTIVERSION void maxPool2x2Row(int64_t OW, const float* r0, const float* r1, int32_t i0, int32_t W, float* y, int32_t* argmax) {
+  for (int64_t ow = 0; ow < OW; ow++) {
+    const int32_t i = i0 + 2 * static_cast<int32_t>(ow), j = i + W;
+    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    float best = a;
+    int32_t at = i;
+    bool take = b > best || b != b;
+    best = take ? b : best;
+    at = take ? i + 1 : at;
+    take = c > best || c != c;
+    best = take ? c : best;
+    at = take ? j : at;
+    take = d > best || d != d;
+    best = take ? d : best;
+    at = take ? j + 1 : at;
+    y[ow] = best;
+    argmax[ow] = at;
+  }
+}
+
+void maxPool2x2(const Pool& p, const float* X, float* Y, int32_t* argmax) {
+  const int32_t W = static_cast<int32_t>(p.W);  // H·W <= 2^31 − 1 (readPool), so every index fits
+  for (int64_t plane = 0, o = 0; plane < p.planes(); plane++) {
+    const float* x = X + plane * p.H * p.W;
+    for (int64_t oh = 0; oh < p.OH; oh++, o += p.OW) {
+      const int32_t top = static_cast<int32_t>(2 * oh) * W;
+      maxPool2x2Row(p.OW, x + top, x + top + W, top, W, Y + o, argmax + o);
+    }
+  }
+}
+
 }  // namespace
 
 Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
@@ -58,6 +95,10 @@ Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
   const float* X = a.f32(7, "X", p.in());
   float* Y = a.f32(8, "Y", p.out());
   int32_t* argmax = a.i32(9, "argmax", p.out());
+  if (p.k == 2 && p.stride == 2 && p.pad == 0) {
+    maxPool2x2(p, X, Y, argmax);
+    return info.Env().Undefined();
+  }
   for (int64_t plane = 0, o = 0; plane < p.planes(); plane++) {
     const float* x = X + plane * p.H * p.W;
     for (int64_t oh = 0; oh < p.OH; oh++) {

@@ -210,4 +210,23 @@ describe.skipIf(!bothBackends)('native vs js', () => {
       expectCloseScalar(out.native.sum, out.js.sum, { rtol: 1e-6, atol: 1e-6 }, 'sum');
     });
   });
+
+  describe('max pooling', () => {
+    // The native 2×2/2 path is a vectorized loop of its own (native/pool.cc): its values and argmax indices must be
+    // exactly the specification's, ties, NaN and −∞ included, on rows long enough for every vector width.
+    it.each([[3, 2, 30, 34], [2, 3, 8, 6], [1, 1, 64, 66], [2, 2, 9, 11]])('2×2 stride 2 on %i×%i×%i×%i with ties, NaN and −∞: identical outputs and argmax', (N, C, H, W) => {
+      const r = new Rng(N * 1000 + H * 10 + W);
+      const x = r.floats(N * C * H * W).map((v) => Math.round(v * 3) / 3); // few distinct values: many ties
+      for (let i = 0; i < x.length; i += 37) x[i] = NaN;
+      for (let i = 5; i < x.length; i += 41) x[i] = -Infinity;
+      const OH = Math.floor(H / 2), OW = Math.floor(W / 2), n = N * C * OH * OW;
+      const out = both((b) => {
+        const y = new Float32Array(n), argmax = new Int32Array(n);
+        b.maxPool2dForward(N, C, H, W, 2, 2, 0, x, y, argmax);
+        return { y, argmax };
+      });
+      expect(Array.from(out.native.argmax)).toEqual(Array.from(out.js.argmax));
+      expect(Array.from(out.native.y)).toEqual(Array.from(out.js.y));
+    });
+  });
 });

@@ -4,17 +4,17 @@
  * training worker aborted mid-training and torn down 20 times without breaking the addon or leaking.
  */
 import { describe, expect, it } from 'vitest';
-import { Random, SGD, closeTrainingWorkers, fit, fitSync, idleTrainingWorkers, predict, type Tensor } from '../../lib/index.js';
+import { Random, SGD, closeTrainingWorkers, fit, fitSync, idleTrainingWorkers, predict, type Tensor, type TrainingCallback } from '../../lib/index.js';
 import { backends, backendNames, nativeOrStub } from '../helpers/backends.js';
 import { blobs, makeModel, onBackend, openHandles, rejection } from './fixtures.js';
 
 const { x, y } = blobs(800);
 
 /** Trains a fresh model `seed` with its own shuffling generator (so concurrent runs draw nothing from a shared one). */
-async function train(seed: number, how: 'worker' | 'sync'): Promise<Float32Array[]> {
+async function train(seed: number, how: 'worker' | 'sync', callbacks?: TrainingCallback): Promise<Float32Array[]> {
   const model = makeModel(seed);
   const options = { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 3, batchSize: 32, rng: new Random(100 + seed) };
-  if (how === 'worker') await fit(model, x, y, { ...options, worker: true });
+  if (how === 'worker') await fit(model, x, y, { ...options, worker: true, callbacks });
   else await fitSync(model, x, y, options);
   return model.getWeights();
 }
@@ -35,8 +35,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('trainings at once on %
         served++;
         if (!out.every((v, i) => v === expected[i])) wrong++;
       }, 5);
+      // Each epoch of each training waits (on this thread) until two more predictions were served: serving is
+      // certain to interleave with training however fast a warm worker trains (callbacks do not change the run).
+      const interleave: TrainingCallback = {
+        onEpochBegin: async () => {
+          const target = served + 2;
+          while (served < target) await new Promise((r) => setTimeout(r, 2));
+        },
+      };
       try {
-        const [a, b] = await Promise.all([train(1, 'worker'), train(2, 'worker')]);
+        const [a, b] = await Promise.all([train(1, 'worker', interleave), train(2, 'worker', interleave)]);
         expect(a).toEqual(aloneA);
         expect(b).toEqual(aloneB);
       } finally {
