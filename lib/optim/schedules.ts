@@ -9,7 +9,7 @@
  * Resuming: state() / loadState() carry what a schedule has counted (and its base lr, best metric, patience
  * count), so a schedule made afresh after loadModel continues the run instead of starting over; the optimizer's
  * lr itself travels with the optimizer's state. As a fit callback, a schedule checks at a fit's first epoch that
- * a fit continuing a run (initialEpoch > 0) finds it where that run left it (see checkContinues).
+ * a fit continuing a run (initialEpoch > 0) finds it where that run left it (see ContinuationCheck).
  */
 import { fail } from '../errors.js';
 import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
@@ -31,9 +31,27 @@ function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
  * over from its first epoch, a plateau would forget its best) without a word. A fit that starts at epoch 1 may
  * reuse a schedule as it is, as before (several short fits stepping one schedule).
  */
-function checkContinues(owner: string, counted: number, firstEpoch: number): void {
-  if (typeof firstEpoch === 'number' && firstEpoch > 1 && firstEpoch !== counted + 1) {
-    fail('ERR_INVALID_ARG', `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`);
+/**
+ * At a fit's first epoch, checks that a schedule has counted the epochs before it (a fit that continues a run, with
+ * initialEpoch > 0, must find the schedule where that run left it). Armed when a fit begins; loadState disarms it.
+ */
+class ContinuationCheck {
+  private pending = false;
+
+  arm(): void {
+    this.pending = true;
+  }
+
+  disarm(): void {
+    this.pending = false;
+  }
+
+  atEpochBegin(owner: string, counted: number, firstEpoch: number): void {
+    if (!this.pending) return;
+    this.pending = false;
+    if (typeof firstEpoch === 'number' && firstEpoch > 1 && firstEpoch !== counted + 1) {
+      fail('ERR_INVALID_ARG', `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`);
+    }
   }
 }
 
@@ -58,7 +76,7 @@ abstract class EpochSchedule implements TrainingCallback {
 
   private initialLr: number;
   /** Set by onTrainBegin: the next onEpochBegin is a fit's first epoch. */
-  private firstEpochPending = false;
+  private readonly continuation = new ContinuationCheck();
 
   protected constructor(private readonly owner: EpochScheduleType, optimizer: Optimizer) {
     this.optimizer = checkOptimizer(owner, optimizer);
@@ -95,17 +113,15 @@ abstract class EpochSchedule implements TrainingCallback {
     const baseLr = nonNegative(fn, 'baseLr', s.baseLr);
     this.epoch = epoch;
     this.initialLr = baseLr;
-    this.firstEpochPending = false;
+    this.continuation.disarm();
   }
 
   onTrainBegin(_ctx: TrainContext): void {
-    this.firstEpochPending = true;
+    this.continuation.arm();
   }
 
   onEpochBegin(epoch: number, _ctx: TrainContext): void {
-    if (!this.firstEpochPending) return;
-    this.firstEpochPending = false;
-    checkContinues(this.owner, this.epoch, epoch);
+    this.continuation.atEpochBegin(this.owner, this.epoch, epoch);
   }
 
   onEpochEnd(_logs: EpochLogs, _ctx: TrainContext): void {
@@ -247,7 +263,7 @@ export class ReduceLROnPlateau implements TrainingCallback {
   epoch = 0;
 
   /** Set by onTrainBegin: the next onEpochBegin is a fit's first epoch. */
-  private firstEpochPending = false;
+  private readonly continuation = new ContinuationCheck();
 
   constructor(optimizer: Optimizer, config?: ReduceLROnPlateauConfig) {
     const owner = 'ReduceLROnPlateau';
@@ -329,17 +345,15 @@ export class ReduceLROnPlateau implements TrainingCallback {
     this.best = best ?? this.worst;
     this.badEpochs = badEpochs;
     this.cooldownLeft = cooldownLeft;
-    this.firstEpochPending = false;
+    this.continuation.disarm();
   }
 
   onTrainBegin(_ctx: TrainContext): void {
-    this.firstEpochPending = true;
+    this.continuation.arm();
   }
 
   onEpochBegin(epoch: number, _ctx: TrainContext): void {
-    if (!this.firstEpochPending) return;
-    this.firstEpochPending = false;
-    checkContinues('ReduceLROnPlateau', this.epoch, epoch);
+    this.continuation.atEpochBegin('ReduceLROnPlateau', this.epoch, epoch);
   }
 
   onEpochEnd(logs: EpochLogs, _ctx: TrainContext): void {
