@@ -18,17 +18,16 @@
  * - Throughput: batches/s of the native training loop, fit in a worker vs fitSync, from EpochLogs.seconds (the loop
  *   alone) and from the wall clock (worker start-up and data sharing included); median of R alternating rounds,
  *   without the client running.
- * - TF.js: measured only when installed under bench/node_modules (it is not a dependency of this package).
+ * - TF.js (its cpu and wasm backends, model.fit, js's batch count): measured when installed under bench/node_modules
+ *   (it is not a dependency of this package; bench/peers/tfjs.ts says how to install it).
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Backend, EpochLogs, Tensor as TensorType } from '../lib/index.js';
 import { flag, median, option } from './args.js';
+import { loadTfjs, prepareTfjsMlpA, TFJS_INSTALL } from './peers/tfjs.js';
 
 // --dist measures the built package (dist/, what users run: the worker is one bundled file) instead of the
 // TypeScript sources, whose worker first compiles the library through tsx (slower start-up, more CPU).
@@ -200,8 +199,19 @@ async function main(): Promise<void> {
     const batches = d.x.shape[0] / MLP_A.batchSize;
     row(name, summarize(latencies), `${(batches / median(loops)).toFixed(1)} batches/s (loop), ${median(walls).toFixed(2)} s wall (medians)`);
   }
-  const tfjs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '@tensorflow');
-  if (!fs.existsSync(tfjs)) console.log(`TF.js: not installed under ${path.relative(process.cwd(), tfjs)}, not measured`);
+  const tfjs = loadTfjs();
+  if (tfjs === null) console.log(`TF.js: not installed under bench/node_modules, not measured (to measure it: ${TFJS_INSTALL})`);
+  else {
+    for (const backend of tfjs.backends) {
+      const latencies: number[] = [];
+      const seconds: number[] = [];
+      for (let r = 0; r < LATENCY_ROUNDS; r++) {
+        const run = await prepareTfjsMlpA(tfjs.tf, backend, jsData.x.data, jsData.y, JS_BATCHES * MLP_A.batchSize);
+        latencies.push(...await pingDuring(port, async () => { seconds.push(await run()); }));
+      }
+      row(`TF.js ${tfjs.tf.version.tfjs} ${backend}, model.fit`, summarize(latencies), `${(JS_BATCHES / median(seconds)).toFixed(1)} batches/s (wall, median)`);
+    }
+  }
 
   console.log(`\nthroughput, native, ${BATCHES} batches, median of ${ROUNDS} alternating rounds (no client):`);
   const loops: Record<'worker' | 'fitSync', number[]> = { worker: [], fitSync: [] };
