@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNorm1d, Dense, Dropout, SGD, Sequential, Tensor, encodeSafetensors, loadDigits, manualSeed, saveModel } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
-import { onBackend } from '../io/checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
 import { scratchDir } from '../io/scratch-dir.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -12,7 +12,8 @@ import {
   type Backend, type EpochLogs, type Optimizer, type StatefulCallback, type TrainingCallback,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend } from './checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel } from './checkpoint-fixtures.js';
 import { scratchDir } from './scratch-dir.js';
 
 const file = scratchDir('callbacks-resume');

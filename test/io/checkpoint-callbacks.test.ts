@@ -15,7 +15,8 @@ import {
 import { CHECKSUM_KEY, checkpointChecksum } from '../../lib/io/checksum.js';
 import { backends } from '../helpers/backends.js';
 import { expectError } from '../helpers/errors.js';
-import { blobs, makeModel, onBackend } from './checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel } from './checkpoint-fixtures.js';
 import { scratchDir } from './scratch-dir.js';
 
 const file = scratchDir('callbacks');

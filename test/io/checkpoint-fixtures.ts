@@ -3,7 +3,7 @@
  * (Dense weights, batch-norm running statistics, dropout drawing from the generator), and a way to run async
  * training on a chosen backend.
  */
-import { BatchNorm1d, Dense, Dropout, Random, Sequential, Tensor, manualSeed, useBackend, type Backend } from '../../lib/index.js';
+import { BatchNorm1d, Dense, Dropout, Sequential, Tensor, manualSeed } from '../../lib/index.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
 
 export const FEATURES = 6;
@@ -24,16 +24,6 @@ export function makeModel(seed = 1): Sequential {
     new Dense(16, 8, { activation: 'leaky_relu', alpha: 0.05 }),
     new Dense(8, CLASSES),
   ]);
-}
-
-/** Runs an async body with `backend` as the graph's backend (withBackend is synchronous only). */
-export async function onBackend<T>(backend: Backend, body: () => Promise<T>): Promise<T> {
-  const previous = useBackend(backend);
-  try {
-    return await body();
-  } finally {
-    useBackend(previous);
-  }
 }
 
 /** True when the two arrays hold the same float32 values bit for bit (NaN payloads aside). */

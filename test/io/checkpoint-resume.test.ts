@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, defaultRandom, fit, loadModel, manualSeed, saveModel, type Backend, type EpochLogs, type Optimizer, type Sequential } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend, sameBits } from './checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel, sameBits } from './checkpoint-fixtures.js';
 import { scratchDir } from './scratch-dir.js';
 
 const file = scratchDir('resume');

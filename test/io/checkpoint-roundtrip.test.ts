@@ -11,7 +11,8 @@ import {
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { expectError } from '../helpers/errors.js';
-import { blobs, makeModel, onBackend, sameBits } from './checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel, sameBits } from './checkpoint-fixtures.js';
 import { scratchDir } from './scratch-dir.js';
 
 const file = scratchDir('roundtrip');

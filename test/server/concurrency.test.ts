@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Random, SGD, closeTrainingWorkers, fit, fitSync, idleTrainingWorkers, predict, type Tensor, type TrainingCallback } from '../../lib/index.js';
 import { backends, backendNames, nativeOrStub } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend, openHandles, rejection } from './fixtures.js';
+import { onBackend, rejection } from '../helpers/async.js';
+import { blobs, makeModel, openHandles } from './fixtures.js';
 
 const { x, y } = blobs(800);
 

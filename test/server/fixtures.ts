@@ -2,8 +2,7 @@
  * Shared by the server tests: a small classification set, the models they train, and the checks that a
  * worker fit left nothing behind (no worker, port or timer still open in the process).
  */
-import { expect } from 'vitest';
-import { BatchNorm1d, Dense, Dropout, NeuroblasError, Random, Sequential, Tensor, manualSeed, useBackend, type Backend } from '../../lib/index.js';
+import { BatchNorm1d, Dense, Dropout, Sequential, Tensor, manualSeed } from '../../lib/index.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
 
 export const FEATURES = 16;
@@ -18,28 +17,6 @@ export function blobs(rows: number, seed = 11): { x: Tensor; y: Int32Array } {
 export function makeModel(seed: number, hidden = 64): Sequential {
   manualSeed(seed);
   return new Sequential([new Dense(FEATURES, hidden, { activation: 'relu' }), new BatchNorm1d(hidden), new Dropout(0.2), new Dense(hidden, CLASSES)]);
-}
-
-/** Runs an async body with `backend` as the graph's backend. */
-export async function onBackend<T>(backend: Backend, body: () => Promise<T>): Promise<T> {
-  const previous = useBackend(backend);
-  try {
-    return await body();
-  } finally {
-    useBackend(previous);
-  }
-}
-
-export async function rejection(p: Promise<unknown>): Promise<NeuroblasError> {
-  let thrown: unknown;
-  try {
-    await p;
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected the promise to reject').toBeDefined();
-  expect(thrown).toBeInstanceOf(NeuroblasError);
-  return thrown as NeuroblasError;
 }
 
 /**

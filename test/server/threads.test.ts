@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { SGD, fit, getNumThreads, setNumThreads } from '../../lib/index.js';
 import { addonFile } from '../helpers/addon.js';
 import { backendNames, nativeOrStub } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend } from './fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel } from './fixtures.js';
 
 /** getNumThreads() in a fresh process that loads the addon with `env` (and no inherited thread variables). */
 function threadsInFreshProcess(env: Record<string, string>): number {

@@ -9,7 +9,8 @@ import {
   type EpochLogs, type FitOptions, type TrainingCallback,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend, openHandles, rejection, FEATURES } from './fixtures.js';
+import { onBackend, rejection } from '../helpers/async.js';
+import { blobs, makeModel, openHandles, FEATURES } from './fixtures.js';
 
 const { x, y } = blobs(600);
 

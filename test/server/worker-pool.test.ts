@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SGD, closeTrainingWorkers, fit, fitSync, idleTrainingWorkers } from '../../lib/index.js';
 import { repoRoot } from '../helpers/addon.js';
 import { backends } from '../helpers/backends.js';
-import { blobs, makeModel, onBackend, openHandles } from './fixtures.js';
+import { onBackend } from '../helpers/async.js';
+import { blobs, makeModel, openHandles } from './fixtures.js';
 
 const { x, y } = blobs(300);
 

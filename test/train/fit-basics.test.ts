@@ -5,12 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Dense, EarlyStopping, NeuroblasError, Random, SGD, Sequential, StepLR, Tensor,
-  crossEntropyLoss, evaluate, fit, fitSync, manualSeed, noGrad, predict, useBackend,
-  type Backend, type EpochLogs, type FitOptions, type Targets, type TrainingCallback,
+  Dense, EarlyStopping, Random, SGD, Sequential, StepLR, Tensor,
+  crossEntropyLoss, evaluate, fit, fitSync, manualSeed, noGrad, predict,
+  type EpochLogs, type FitOptions, type Targets, type TrainingCallback,
 } from '../../lib/index.js';
 import { backends, backendNames } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
+import { onBackend, rejection } from '../helpers/async.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
 
 const FEATURES = 4;
@@ -26,30 +27,8 @@ function makeModel(seed = 1): Sequential {
   return new Sequential([new Dense(FEATURES, 8, { activation: 'relu' }), new Dense(8, CLASSES)]);
 }
 
-/** Runs an async body with `backend` as the graph's backend (useBackend, since withBackend is synchronous only). */
-async function onBackend<T>(backend: Backend, body: () => Promise<T>): Promise<T> {
-  const previous = useBackend(backend);
-  try {
-    return await body();
-  } finally {
-    useBackend(previous);
-  }
-}
-
 function rowsOf(x: Tensor, start: number, end: number): Tensor {
   return new Tensor(x.data.slice(start * FEATURES, end * FEATURES), [end - start, FEATURES]);
-}
-
-async function rejection(p: Promise<unknown>): Promise<NeuroblasError> {
-  let thrown: unknown;
-  try {
-    await p;
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected the promise to reject').toBeDefined();
-  expect(thrown).toBeInstanceOf(NeuroblasError);
-  return thrown as NeuroblasError;
 }
 
 const { x, y } = blobs(100);

@@ -12,7 +12,7 @@ import {
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
-import { onBackend } from '../io/checkpoint-fixtures.js';
+import { onBackend } from '../helpers/async.js';
 
 const { x, y } = gaussianBlobs(96, 4, 3, 11, 0.7);
 const val = gaussianBlobs(48, 4, 3, 12, 0.7);
