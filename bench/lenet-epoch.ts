@@ -11,23 +11,14 @@
  *   rows (30 batches of 128, 1/15.6 of an epoch) and the time is scaled by 60000/R. --js-rows 60000 runs a whole one.
  * - torch: bench/peers/lenet_torch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe and data.
  */
-import { Adam, Tensor, backendInfo, evaluate, fitSync, getBackend, loadFashionMnist, manualSeed, useBackend, FASHION_MNIST_DIR, type Backend, type Dataset } from '../lib/index.js';
+import { Adam, Tensor, backendInfo, evaluate, fitSync, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
 import { headRows } from '../examples/fashion-mlp.js';
 import { LENET, lenet } from '../examples/lenet.js';
-import { flag, option, stringOption, median } from './args.js';
+import { flag, median } from './args.js';
+import { fashionEpochBench } from './fashion-setup.js';
 import { torchPeer } from './peers.js';
 
-const epochs = option('--epochs', LENET.epochs);
-const threads = option('--threads', 1);
-const jsRows = option('--js-rows', 3840);
-const dir = stringOption('--dir', FASHION_MNIST_DIR);
-
-const native = getBackend('native');
-native.setNumThreads(threads);
-const js = getBackend('js');
-
-console.log(`loading Fashion-MNIST from ${dir} …`);
-const { train, test } = loadFashionMnist(dir);
+const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBench({ epochs: LENET.epochs, jsRows: 3840 });
 const images = (d: Dataset) => new Tensor(d.x, [d.rows, 1, 28, 28]);
 const xTest = images(test);
 

@@ -14,22 +14,13 @@
  *   dX = dY·Wᵀ for the 2 upper layers (8 calls per step). Median over N repetitions.
  * - torch: bench/peers/mlp_epoch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe, when torch imports.
  */
-import { SGD, Tensor, backendInfo, evaluate, fitSync, getBackend, loadFashionMnist, manualSeed, useBackend, FASHION_MNIST_DIR, type Backend, type Dataset } from '../lib/index.js';
+import { SGD, Tensor, backendInfo, evaluate, fitSync, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
-import { flag, option, stringOption, median } from './args.js';
+import { flag, median } from './args.js';
+import { fashionEpochBench } from './fashion-setup.js';
 import { torchPeer } from './peers.js';
 
-const epochs = option('--epochs', 3);
-const threads = option('--threads', 1);
-const jsRows = option('--js-rows', 6016);
-const dir = stringOption('--dir', FASHION_MNIST_DIR);
-
-const native = getBackend('native');
-native.setNumThreads(threads);
-const js = getBackend('js');
-
-console.log(`loading Fashion-MNIST from ${dir} …`);
-const { train, test } = loadFashionMnist(dir);
+const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBench({ epochs: 3, jsRows: 6016 });
 const xTest = new Tensor(test.x, [test.rows, test.features]);
 
 /** Trains MLP-A from seed 1 on `backend` for `n` epochs; each epoch's seconds and the test accuracy. */

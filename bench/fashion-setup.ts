@@ -1,0 +1,20 @@
+/**
+ * What the Fashion-MNIST epoch benches (mlp-epoch.ts, lenet-epoch.ts) share: their common flags, both backends with
+ * the native thread count pinned, and the data.
+ */
+import { getBackend, loadFashionMnist, FASHION_MNIST_DIR } from '../lib/index.js';
+import { option, stringOption } from './args.js';
+
+/** --epochs (default `epochs`), --threads (1), --js-rows (default `jsRows`), --dir; then loads the data. */
+export function fashionEpochBench(defaults: { epochs: number; jsRows: number }) {
+  const epochs = option('--epochs', defaults.epochs);
+  const threads = option('--threads', 1);
+  const jsRows = option('--js-rows', defaults.jsRows);
+  const dir = stringOption('--dir', FASHION_MNIST_DIR);
+  const native = getBackend('native');
+  native.setNumThreads(threads);
+  const js = getBackend('js');
+  console.log(`loading Fashion-MNIST from ${dir} …`);
+  const { train, test } = loadFashionMnist(dir);
+  return { epochs, threads, jsRows, dir, native, js, train, test };
+}
