@@ -11,7 +11,7 @@
  */
 import { fail } from './errors.js';
 import type { Backend } from './backend/contract.js';
-import { isFloat32Array } from './ops/typed.js';
+import { isFloat32Array } from './check.js';
 import type { Tensor } from './tensor.js';
 
 let gradEnabled = true;

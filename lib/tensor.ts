@@ -7,10 +7,10 @@
 import { fail } from './errors.js';
 import { backward as runBackward } from './graph.js';
 import { defaultRandom, type Random } from './random.js';
-import { isFloat32Array } from './ops/typed.js';
+import { isFloat32Array } from './check.js';
 
 export { currentBackend, useBackend, withBackend } from './ops/current-backend.js';
-export { isFloat32Array, isInt32Array } from './ops/typed.js';
+export { isFloat32Array, isInt32Array } from './check.js';
 
 export type Shape = readonly number[];
 

@@ -3,7 +3,7 @@
  * with an optional learning-rate decay over steps and a non-zero starting value for the sum.
  */
 import type { AdagradOptions, Backend } from '../backend/contract.js';
-import { checkKnownKeys, given, nonNegative, optionsObject } from './hyper-checks.js';
+import { checkKnownKeys, given, nonNegative, optionsObject } from '../check.js';
 import { Optimizer, type Parameter } from './optimizer.js';
 
 export interface AdagradConfig {

@@ -5,7 +5,7 @@
  */
 import type { AdamOptions, Backend } from '../backend/contract.js';
 import { fail } from '../errors.js';
-import { bool, checkKnownKeys, given, nonNegative, optionsObject, unitInterval } from './hyper-checks.js';
+import { bool, checkKnownKeys, given, nonNegative, optionsObject, unitInterval } from '../check.js';
 import { Optimizer, type Parameter } from './optimizer.js';
 
 export interface AdamConfig {

@@ -13,7 +13,7 @@
 import { fail } from '../errors.js';
 import { checkSameConfig, epochOrNull, metricOrNull, stateOf, weightsOrNull } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
-import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject } from './hyper-checks.js';
+import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject } from '../check.js';
 
 export interface EarlyStoppingConfig {
   /** The epoch-log key to watch: 'valLoss' by default. */

@@ -11,7 +11,7 @@ import type { Backend } from '../backend/contract.js';
 import { currentBackend } from '../ops/current-backend.js';
 import { fail } from '../errors.js';
 import { sharedCopy, sharedFloat32, toSharedFloat32 } from '../shared-memory.js';
-import { nonNegative } from './hyper-checks.js';
+import { nonNegative } from '../check.js';
 import { isPlainObject } from '../plain-data.js';
 
 /** What an optimizer updates: the graph's Tensor has these two fields; anything else with them works too. */

@@ -3,7 +3,7 @@
  * centered (divides by an estimate of the gradient's variance instead of its second moment) and with momentum.
  */
 import type { Backend, RmspropOptions } from '../backend/contract.js';
-import { bool, checkKnownKeys, given, nonNegative, optionsObject } from './hyper-checks.js';
+import { bool, checkKnownKeys, given, nonNegative, optionsObject } from '../check.js';
 import { Optimizer, type Parameter } from './optimizer.js';
 
 export interface RMSpropConfig {

@@ -14,7 +14,7 @@
 import { fail } from '../errors.js';
 import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
-import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from './hyper-checks.js';
+import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from '../check.js';
 import type { Optimizer } from './optimizer.js';
 
 function checkOptimizer(owner: string, optimizer: unknown): Optimizer {

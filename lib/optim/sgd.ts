@@ -4,7 +4,7 @@
  */
 import type { Backend, SgdOptions } from '../backend/contract.js';
 import { fail } from '../errors.js';
-import { bool, checkKnownKeys, finite, given, nonNegative, optionsObject } from './hyper-checks.js';
+import { bool, checkKnownKeys, finite, given, nonNegative, optionsObject } from '../check.js';
 import { Optimizer, type Parameter } from './optimizer.js';
 
 export interface SGDConfig {

@@ -3,7 +3,7 @@
  * and take back in loadState(), shared by those classes and by the checkpoint code that stores them. Every
  * failure is a NeuroblasError('ERR_INVALID_ARG') that starts with `fn` (e.g. "StepLR.loadState") and names the
  * field, what it must be and what it was, so a state from the wrong callback or a damaged one is refused before
- * anything changes. Plain counts use lib/optim/hyper-checks.ts's checks (same wording); these are the rest.
+ * anything changes. Plain counts use lib/check.ts's checks (same wording); these are the rest.
  */
 import { fail } from '../errors.js';
 import { isPlainObject } from '../plain-data.js';

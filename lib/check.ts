@@ -1,12 +1,16 @@
 /**
- * Hyper-parameter checks shared by the optimizers and schedules. They run once, at construction (and when
- * a saved state is loaded), with PyTorch's own rules, so a bad value fails where it is written rather than
- * as a NaN many steps later. Every failure is a NeuroblasError('ERR_INVALID_ARG') naming the owner, the
- * option, the rule and the value.
+ * The one vocabulary for checking what a user passed: layers, ops, losses, optimizers, schedules, fit and
+ * the CLI all use these, so the same mistake gets the same words everywhere. Each check names the owner
+ * (the class or function the user called), the argument, the rule and the value it got, and throws
+ * NeuroblasError('ERR_INVALID_ARG'). They run once, where the value is given (a constructor, a call's
+ * options), with PyTorch's rules, so a bad value fails where it is written rather than as a NaN many steps
+ * later. Kernel arguments are checked separately, generically, from the contract table (lib/backend/).
  */
-import { fail } from '../errors.js';
+import { fail } from './errors.js';
 
-function show(v: unknown): string {
+/** A value as an error message shows it: numbers and booleans as written, strings quoted, arrays by length. */
+export function show(v: unknown): string {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Float32Array).length})`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null) return 'null';
@@ -57,6 +61,14 @@ export function positiveInteger(owner: string, name: string, v: unknown): number
   return v;
 }
 
+/** An integer >= min (sizes, kernel sizes, strides: min 1; paddings, counts: min 0). */
+export function integer(owner: string, name: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    fail('ERR_INVALID_ARG', `${owner}: ${name} must be an integer >= ${min}, got ${show(v)}`);
+  }
+  return v;
+}
+
 /** A non-negative integer (patience, cooldown). */
 export function nonNegativeInteger(owner: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail('ERR_INVALID_ARG', `${owner}: ${name} must be a non-negative integer, got ${show(v)}`);
@@ -77,4 +89,16 @@ export function oneOf<T extends string>(owner: string, name: string, v: unknown,
 /** `v` when given, the default otherwise (undefined means "not given", as in PyTorch's keyword defaults). */
 export function given<T>(v: unknown, fallback: T): unknown {
   return v === undefined ? fallback : v;
+}
+
+/**
+ * Typed-array tests by tag rather than instanceof, so arrays from another realm (vm, workers) are accepted
+ * too, as the kernel checks accept them.
+ */
+export function isFloat32Array(v: unknown): v is Float32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float32Array]';
+}
+
+export function isInt32Array(v: unknown): v is Int32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Int32Array]';
 }
