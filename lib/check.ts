@@ -12,7 +12,7 @@ import { fail } from './errors.js';
 export function show(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Float32Array).length})`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   return typeof v;

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 #include "vec-math.h"
@@ -155,6 +155,7 @@ Napi::Value activationForwardBinding(const Napi::CallbackInfo& info) {
   activationForward(kind, param, n, X, Y);
   return info.Env().Undefined();
 }
+NB_EXPORT(activationForward, activationForwardBinding);
 
 Napi::Value activationBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "activationBackward";
@@ -169,5 +170,6 @@ Napi::Value activationBackwardBinding(const Napi::CallbackInfo& info) {
   activationBackward(kind, param, n, X, Y, dY, dX);
   return info.Env().Undefined();
 }
+NB_EXPORT(activationBackward, activationBackwardBinding);
 
 }  // namespace nb

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 
 namespace nb {
@@ -98,6 +98,7 @@ Napi::Value batchNormForwardBinding(const Napi::CallbackInfo& info) {
   batchNormForward(M, C, S, X, gamma, beta, eps, training, mean, invStd, Y);
   return info.Env().Undefined();
 }
+NB_EXPORT(batchNormForward, batchNormForwardBinding);
 
 Napi::Value batchNormBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "batchNormBackward";
@@ -115,5 +116,6 @@ Napi::Value batchNormBackwardBinding(const Napi::CallbackInfo& info) {
   batchNormBackward(M, C, S, X, mean, invStd, gamma, dY, dX, dGamma, dBeta);
   return info.Env().Undefined();
 }
+NB_EXPORT(batchNormBackward, batchNormBackwardBinding);
 
 }  // namespace nb

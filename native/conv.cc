@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 
@@ -120,26 +120,6 @@ int64_t windowOutput(const char* fn, const char* axis, int64_t size, int64_t k, 
   return out;
 }
 
-Napi::Value im2colBinding(const Napi::CallbackInfo& info) {
-  const char* fn = "im2col";
-  Args a(info, fn, 10);
-  const Window g = readWindow(a, fn, 0, 3);
-  const float* X = a.f32(8, "X", product(fn, "C·H·W", g.C, g.H, g.W));
-  float* cols = a.f32(9, "cols", product(fn, "C·kh·kw·OH·OW", g.K(), g.P()));
-  im2col(g, X, cols);
-  return info.Env().Undefined();
-}
-
-Napi::Value col2imBinding(const Napi::CallbackInfo& info) {
-  const char* fn = "col2im";
-  Args a(info, fn, 10);
-  const Window g = readWindow(a, fn, 0, 3);
-  const float* cols = a.f32(8, "cols", product(fn, "C·kh·kw·OH·OW", g.K(), g.P()));
-  float* X = a.f32(9, "X", product(fn, "C·H·W", g.C, g.H, g.W));
-  col2im(g, cols, X);
-  return info.Env().Undefined();
-}
-
 // Arguments: N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, bias|null, cols, Y.
 Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dForward";
@@ -166,6 +146,7 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(conv2dForward, conv2dForwardBinding);
 
 // Arguments: N, C, H, W, O, kh, kw, stride, pad, dilation, X, weight, dY, cols, beta, dWeight, dBias|null, dX|null.
 Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
@@ -213,5 +194,6 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(conv2dBackward, conv2dBackwardBinding);
 
 }  // namespace nb

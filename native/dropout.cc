@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 
 namespace nb {
@@ -61,6 +61,7 @@ Napi::Value dropoutForwardBinding(const Napi::CallbackInfo& info) {
   dropoutForward(n, keep, static_cast<uint32_t>(seed), X, mask, Y);
   return info.Env().Undefined();
 }
+NB_EXPORT(dropoutForward, dropoutForwardBinding);
 
 Napi::Value dropoutBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "dropoutBackward";
@@ -73,5 +74,6 @@ Napi::Value dropoutBackwardBinding(const Napi::CallbackInfo& info) {
   dropoutBackward(n, keep, mask, dY, dX);
   return info.Env().Undefined();
 }
+NB_EXPORT(dropoutBackward, dropoutBackwardBinding);
 
 }  // namespace nb

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 
 namespace nb {
@@ -36,6 +36,7 @@ Napi::Value axpyBinding(const Napi::CallbackInfo& info) {
   for (int64_t i = 0; i < n; i++) Y[i] += alpha * X[i];
   return info.Env().Undefined();
 }
+NB_EXPORT(axpy, axpyBinding);
 
 Napi::Value scaleBinding(const Napi::CallbackInfo& info) {
   Args a(info, "scale", 3);
@@ -45,6 +46,7 @@ Napi::Value scaleBinding(const Napi::CallbackInfo& info) {
   for (int64_t i = 0; i < n; i++) X[i] *= alpha;
   return info.Env().Undefined();
 }
+NB_EXPORT(scale, scaleBinding);
 
 Napi::Value fillBinding(const Napi::CallbackInfo& info) {
   Args a(info, "fill", 3);
@@ -54,6 +56,7 @@ Napi::Value fillBinding(const Napi::CallbackInfo& info) {
   std::fill(X, X + n, value);
   return info.Env().Undefined();
 }
+NB_EXPORT(fill, fillBinding);
 
 Napi::Value copyBinding(const Napi::CallbackInfo& info) {
   Args a(info, "copy", 3);
@@ -63,6 +66,7 @@ Napi::Value copyBinding(const Napi::CallbackInfo& info) {
   if (n > 0 && X != Y) std::memmove(Y, X, static_cast<size_t>(n) * sizeof(float));
   return info.Env().Undefined();
 }
+NB_EXPORT(copy, copyBinding);
 
 Napi::Value mulBinding(const Napi::CallbackInfo& info) {
   Args a(info, "mul", 4);
@@ -73,6 +77,7 @@ Napi::Value mulBinding(const Napi::CallbackInfo& info) {
   for (int64_t i = 0; i < n; i++) Z[i] = X[i] * Y[i];
   return info.Env().Undefined();
 }
+NB_EXPORT(mul, mulBinding);
 
 Napi::Value sumBinding(const Napi::CallbackInfo& info) {
   Args a(info, "sum", 2);
@@ -80,5 +85,6 @@ Napi::Value sumBinding(const Napi::CallbackInfo& info) {
   const float* X = a.f32(1, "X", n);
   return Napi::Number::New(info.Env(), sumDouble(n, X));
 }
+NB_EXPORT(sum, sumBinding);
 
 }  // namespace nb

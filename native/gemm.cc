@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 
@@ -76,6 +76,7 @@ Napi::Value sgemmBinding(const Napi::CallbackInfo& info) {
   sgemm(transA, transB, M, N, K, static_cast<float>(alpha), A, B, static_cast<float>(beta), C);
   return info.Env().Undefined();
 }
+NB_EXPORT(sgemm, sgemmBinding);
 
 Napi::Value biasAddBinding(const Napi::CallbackInfo& info) {
   const char* fn = "biasAdd";
@@ -86,6 +87,7 @@ Napi::Value biasAddBinding(const Napi::CallbackInfo& info) {
   biasAdd(M, N, bias, Y);
   return info.Env().Undefined();
 }
+NB_EXPORT(biasAdd, biasAddBinding);
 
 Napi::Value colSumBinding(const Napi::CallbackInfo& info) {
   const char* fn = "colSum";
@@ -97,6 +99,7 @@ Napi::Value colSumBinding(const Napi::CallbackInfo& info) {
   colSum(M, N, X, beta, out);
   return info.Env().Undefined();
 }
+NB_EXPORT(colSum, colSumBinding);
 
 Napi::Value denseForwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "denseForward";
@@ -126,6 +129,7 @@ Napi::Value denseForwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(denseForward, denseForwardBinding);
 
 Napi::Value denseBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "denseBackward";
@@ -158,5 +162,6 @@ Napi::Value denseBackwardBinding(const Napi::CallbackInfo& info) {
   if (dX != nullptr) sgemm(false, true, M, K, N, 1.0f, dZ, W, 0.0f, dX);
   return info.Env().Undefined();
 }
+NB_EXPORT(denseBackward, denseBackwardBinding);
 
 }  // namespace nb

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 
@@ -121,6 +121,7 @@ Napi::Value softmaxCrossEntropyBinding(const Napi::CallbackInfo& info) {
   }
   return Napi::Number::New(info.Env(), softmaxCrossEntropy(M, N, logits, labels, probs, dLogits));
 }
+NB_EXPORT(softmaxCrossEntropy, softmaxCrossEntropyBinding);
 
 Napi::Value softmaxCrossEntropySoftBinding(const Napi::CallbackInfo& info) {
   const char* fn = "softmaxCrossEntropySoft";
@@ -135,6 +136,7 @@ Napi::Value softmaxCrossEntropySoftBinding(const Napi::CallbackInfo& info) {
   if (N == 0) return Napi::Number::New(info.Env(), 0.0);
   return Napi::Number::New(info.Env(), softmaxCrossEntropySoft(M, N, logits, targets, probs, dLogits));
 }
+NB_EXPORT(softmaxCrossEntropySoft, softmaxCrossEntropySoftBinding);
 
 Napi::Value sigmoidBceBinding(const Napi::CallbackInfo& info) {
   const char* fn = "sigmoidBce";
@@ -145,6 +147,7 @@ Napi::Value sigmoidBceBinding(const Napi::CallbackInfo& info) {
   float* dLogits = a.f32(3, "dLogits", n);
   return Napi::Number::New(info.Env(), sigmoidBce(n, logits, targets, dLogits));
 }
+NB_EXPORT(sigmoidBce, sigmoidBceBinding);
 
 Napi::Value mseBinding(const Napi::CallbackInfo& info) {
   const char* fn = "mse";
@@ -155,5 +158,6 @@ Napi::Value mseBinding(const Napi::CallbackInfo& info) {
   float* dPred = a.f32(3, "dPred", n);
   return Napi::Number::New(info.Env(), mse(n, pred, target, dPred));
 }
+NB_EXPORT(mse, mseBinding);
 
 }  // namespace nb

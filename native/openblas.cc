@@ -10,8 +10,9 @@
 #include <mutex>
 #include <string>
 
-#include "bindings.h"
 #include "check.h"
+#include "export.h"
+#include "openblas.h"
 
 // OpenBLAS's internal core-selection entry points (driver/others/dynamic.c, DYNAMIC_ARCH builds only). Weak,
 // so a build against a single-target OpenBLAS still links; they are then null and we leave the core alone.
@@ -122,11 +123,13 @@ Napi::Value setNumThreadsBinding(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
+NB_EXPORT(setNumThreads, setNumThreadsBinding);
 
 Napi::Value getNumThreadsBinding(const Napi::CallbackInfo& info) {
   Args a(info, "getNumThreads", 0);
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
 }
+NB_EXPORT(getNumThreads, getNumThreadsBinding);
 
 Napi::Value openblasInfoBinding(const Napi::CallbackInfo& info) {
   Args a(info, "openblasInfo", 0);
@@ -138,5 +141,6 @@ Napi::Value openblasInfoBinding(const Napi::CallbackInfo& info) {
   out.Set("threads", Napi::Number::New(env, openblas_get_num_threads()));
   return out;
 }
+NB_EXPORT(openblasInfo, openblasInfoBinding);
 
 }  // namespace nb

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 
 namespace nb {
@@ -108,6 +108,7 @@ Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
           static_cast<float>(wd));
   return info.Env().Undefined();
 }
+NB_EXPORT(sgdStep, sgdStepBinding);
 
 // adamStep(n, param, grad, m, v, vMax | null, step, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad)
 Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
@@ -127,6 +128,7 @@ Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
   adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
   return info.Env().Undefined();
 }
+NB_EXPORT(adamStep, adamStepBinding);
 
 // rmspropStep(n, param, grad, squareAvg, gradAvg | null, momentumBuf | null, lr, alpha, eps, weightDecay, momentum, centered)
 Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
@@ -147,6 +149,7 @@ Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
               static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
   return info.Env().Undefined();
 }
+NB_EXPORT(rmspropStep, rmspropStepBinding);
 
 // adagradStep(n, param, grad, sum, step, lr, lrDecay, weightDecay, eps)
 Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
@@ -161,5 +164,6 @@ Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
   adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
   return info.Env().Undefined();
 }
+NB_EXPORT(adagradStep, adagradStepBinding);
 
 }  // namespace nb

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 #include "vec-math.h"
@@ -125,6 +125,7 @@ Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(maxPool2dForward, maxPool2dForwardBinding);
 
 Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2dBackward";
@@ -147,6 +148,7 @@ Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(maxPool2dBackward, maxPool2dBackwardBinding);
 
 Napi::Value avgPool2dForwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "avgPool2dForward";
@@ -173,6 +175,7 @@ Napi::Value avgPool2dForwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(avgPool2dForward, avgPool2dForwardBinding);
 
 Napi::Value avgPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "avgPool2dBackward";
@@ -200,5 +203,6 @@ Napi::Value avgPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+NB_EXPORT(avgPool2dBackward, avgPool2dBackwardBinding);
 
 }  // namespace nb

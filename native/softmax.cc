@@ -2,7 +2,7 @@
 // whatever its magnitude; sums are accumulated in double.
 #include <cmath>
 
-#include "bindings.h"
+#include "export.h"
 #include "check.h"
 #include "kernels.h"
 #include "vec-math.h"
@@ -56,6 +56,7 @@ Napi::Value softmaxForwardBinding(const Napi::CallbackInfo& info) {
   if (N > 0) softmaxForward(M, N, X, Y);
   return info.Env().Undefined();
 }
+NB_EXPORT(softmaxForward, softmaxForwardBinding);
 
 Napi::Value softmaxBackwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "softmaxBackward";
@@ -68,5 +69,6 @@ Napi::Value softmaxBackwardBinding(const Napi::CallbackInfo& info) {
   softmaxBackward(M, N, Y, dY, dX);
   return info.Env().Undefined();
 }
+NB_EXPORT(softmaxBackward, softmaxBackwardBinding);
 
 }  // namespace nb

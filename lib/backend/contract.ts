@@ -1,93 +1,212 @@
 /**
- * The backend contract: every hot loop training needs, and nothing else. `js` (lib/backend/js/) is the
- * specification; `native` (native/, C++ over OpenBLAS) must match it. Conventions for every kernel:
- * matrices are row-major; sizes come first and are explicit, so a buffer may be longer than needed
- * (reused batch buffers); outputs are caller-owned and written in place; kernels allocate nothing.
- * Arguments are checked before any work (lib/backend/checked.ts); outputs may equal an input exactly
- * only in elementwise kernels, never overlap it partially.
+ * The backend contract: every hot loop training needs, and nothing else, as one table. Each kernel is declared
+ * once, here: its arguments in order, with their kind, the length each buffer must have and which outputs may
+ * be which inputs. The `Backend` type, the argument checks both backends run behind (checked.ts) and the
+ * native addon's calling convention (native.ts) all come from this table.
+ *
+ * `js` (lib/backend/js/) is the specification; `native` (native/, C++ over OpenBLAS) must match it.
+ * Conventions for every kernel: matrices are row-major; sizes come first and are explicit, so a buffer may be
+ * longer than needed (reused batch buffers); outputs are caller-owned and written in place; kernels allocate
+ * nothing. An output never overlaps another array argument, except that it may be exactly an input listed in
+ * its `same` (an in-place elementwise call).
+ *
+ * Adding a kernel: its entry here, its js function (exported under the same name from a file in js/), its C++
+ * binding (registered with NB_EXPORT in a native/*.cc), and its tests.
  */
-type F32 = Float32Array;
+import {
+  activation, anyNumber, boolean, f32, i32, integer, kernel, number, options, size, u8,
+  type KernelFunction, type OptionsObject,
+} from './kernel-spec.js';
+import {
+  convGeometry, labelsInRange, maxPoolArgmaxInPlane, needsZ, poolGeometry, requireAdamState,
+  requireRmspropState, requireSgdState, trainingStatistics, validActivation, validClasses,
+} from './kernel-rules.js';
 
-export type ActivationKind = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'elu' | 'softplus';
-/** Stable order: the index is the activation's code in the native addon. */
-export const ACTIVATION_KINDS = ['linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus'] as const;
+export { ACTIVATION_KINDS, type ActivationKind } from './kernel-spec.js';
 
-export interface SgdOptions { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number }
-export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; amsgrad: boolean }
-export interface RmspropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
-export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number }
+// Optimizer hyper-parameters, in the order the native addon takes them.
+const SGD = [['lr', 'number'], ['momentum', 'number'], ['dampening', 'number'], ['nesterov', 'boolean'], ['weightDecay', 'number']] as const;
+const ADAM = [
+  ['lr', 'number'], ['beta1', 'number'], ['beta2', 'number'], ['eps', 'number'], ['weightDecay', 'number'],
+  ['decoupled', 'boolean'], ['amsgrad', 'boolean'],
+] as const;
+const RMSPROP = [['lr', 'number'], ['alpha', 'number'], ['eps', 'number'], ['weightDecay', 'number'], ['momentum', 'number'], ['centered', 'boolean']] as const;
+const ADAGRAD = [['lr', 'number'], ['lrDecay', 'number'], ['weightDecay', 'number'], ['eps', 'number']] as const;
+export type SgdOptions = OptionsObject<typeof SGD>;
+export type AdamOptions = OptionsObject<typeof ADAM>;
+export type RmspropOptions = OptionsObject<typeof RMSPROP>;
+export type AdagradOptions = OptionsObject<typeof ADAGRAD>;
 
-export interface Backend {
-  readonly name: 'js' | 'native';
+const step = integer('step', 1, Number.MAX_SAFE_INTEGER, '>= 1');
+// A convolution's or pooling's sizes; OH and OW (the output size per axis) are derived from them.
+const image = [size('N'), size('C'), size('H'), size('W')] as const;
+const convWindow = [size('O'), size('kh', 1), size('kw', 1), size('stride', 1), size('pad'), size('dilation', 1)] as const;
+const poolImage = [size('N'), size('C'), size('H', 1), size('W', 1)] as const;
+const poolWindow = [size('k', 1), size('stride', 1), size('pad')] as const;
 
+export const KERNELS = {
+  // ---- matrices (js/dense.ts, native/gemm.cc)
   /** C = alpha·op(A)·op(B) + beta·C; C is M×N, A is M×K (stored K×M when transA), B is K×N (N×K when transB). beta = 0 ignores C's contents. */
-  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
+  sgemm: kernel({
+    args: [boolean('transA'), boolean('transB'), size('M'), size('N'), size('K'), number('alpha'),
+      f32('A', 'M*K'), f32('B', 'K*N'), number('beta'), f32('C', 'M*N', { output: true })],
+  }),
   /** Y[i,j] += bias[j] for an M×N matrix. */
-  biasAdd(M: number, N: number, bias: F32, Y: F32): void;
+  biasAdd: kernel({ args: [size('M'), size('N'), f32('bias', 'N'), f32('Y', 'M*N', { output: true })] }),
   /** out[j] = beta·out[j] + Σ_i X[i,j]: the bias gradient (beta = 1 accumulates). */
-  colSum(M: number, N: number, X: F32, beta: number, out: F32): void;
-  /** Z = X·W + bias (X: M×K, W: K×N), Y = f(Z): a dense layer in one crossing. Z may be null when f is linear (Y gets X·W + bias). */
-  denseForward(M: number, N: number, K: number, X: F32, W: F32, bias: F32 | null, kind: ActivationKind, param: number, Z: F32 | null, Y: F32): void;
+  colSum: kernel({ args: [size('M'), size('N'), f32('X', 'M*N'), number('beta'), f32('out', 'N', { output: true })] }),
+  /** Z = X·W + bias (X: M×K, W: K×N; the bias added to the rounded product, as PyTorch's addmm), Y = f(Z): a dense
+   *  layer in one crossing. Z may be null when f is linear (Y gets X·W + bias). */
+  denseForward: kernel({
+    args: [size('M'), size('N'), size('K'), f32('X', 'M*K'), f32('W', 'K*N'), f32('bias', 'N', { nullable: true }),
+      activation('kind'), number('param'), f32('Z', 'M*N', { nullable: true, output: true }), f32('Y', 'M*N', { output: true })],
+    rules: (fn, v) => { validActivation(fn, v); needsZ(fn, v); },
+  }),
   /** The dense layer's whole backward in one crossing: dZ = dY·f'(Z) (dZ may be dY itself), dW = beta·dW + Xᵀ·dZ,
    *  dBias = beta·dBias + colsum(dZ) (when not null), dX = dZ·Wᵀ (when not null; the first layer needs none). Z may be null when f is linear. */
-  denseBackward(M: number, N: number, K: number, X: F32, W: F32, kind: ActivationKind, param: number, Z: F32 | null, Y: F32, dY: F32, dZ: F32, beta: number, dW: F32, dBias: F32 | null, dX: F32 | null): void;
+  denseBackward: kernel({
+    args: [size('M'), size('N'), size('K'), f32('X', 'M*K'), f32('W', 'K*N'), activation('kind'), number('param'),
+      f32('Z', 'M*N', { nullable: true }), f32('Y', 'M*N'), f32('dY', 'M*N'), f32('dZ', 'M*N', { same: ['dY'] }), number('beta'),
+      f32('dW', 'K*N', { output: true }), f32('dBias', 'N', { nullable: true, output: true }), f32('dX', 'M*K', { nullable: true, output: true })],
+    rules: (fn, v) => { validActivation(fn, v); needsZ(fn, v); },
+  }),
 
+  // ---- activations and softmax (js/activations.ts, js/softmax.ts; native/activations.cc, native/softmax.cc)
   /** Y = f(X) elementwise. `param` is the leaky-relu slope or the ELU alpha (ignored otherwise). */
-  activationForward(kind: ActivationKind, param: number, n: number, X: F32, Y: F32): void;
+  activationForward: kernel({
+    args: [activation('kind'), number('param'), size('n'), f32('X', 'n'), f32('Y', 'n', { same: ['X'] })],
+    rules: validActivation,
+  }),
   /** dX = dY·f'(X), given the forward input X and output Y. */
-  activationBackward(kind: ActivationKind, param: number, n: number, X: F32, Y: F32, dY: F32, dX: F32): void;
-  /** Row-wise softmax of an M×N matrix, and its backward (dX = Y ⊙ (dY − rowsum(dY ⊙ Y))). */
-  softmaxForward(M: number, N: number, X: F32, Y: F32): void;
-  softmaxBackward(M: number, N: number, Y: F32, dY: F32, dX: F32): void;
+  activationBackward: kernel({
+    args: [activation('kind'), number('param'), size('n'), f32('X', 'n'), f32('Y', 'n'), f32('dY', 'n'), f32('dX', 'n', { same: ['dY', 'X', 'Y'] })],
+    rules: validActivation,
+  }),
+  /** Row-wise softmax of an M×N matrix. */
+  softmaxForward: kernel({ args: [size('M'), size('N'), f32('X', 'M*N'), f32('Y', 'M*N', { same: ['X'] })] }),
+  /** Its backward: dX = Y ⊙ (dY − rowsum(dY ⊙ Y)). */
+  softmaxBackward: kernel({ args: [size('M'), size('N'), f32('Y', 'M*N'), f32('dY', 'M*N'), f32('dX', 'M*N', { same: ['dY'] })] }),
 
-  /** Fused softmax + cross-entropy over M rows of N logits. Writes probabilities and d(mean loss)/d logits; returns the mean loss. */
-  softmaxCrossEntropy(M: number, N: number, logits: F32, labels: Int32Array, probs: F32, dLogits: F32): number;
+  // ---- losses (js/losses.ts, native/losses.cc): each returns the mean loss and writes its gradient
+  /** Fused softmax + cross-entropy over M rows of N logits. Writes probabilities and d(mean loss)/d logits. */
+  softmaxCrossEntropy: kernel({
+    args: [size('M'), size('N'), f32('logits', 'M*N'), i32('labels', 'M'), f32('probs', 'M*N', { output: true }), f32('dLogits', 'M*N', { output: true })],
+    returns: 'number',
+    derive: validClasses,
+    rules: labelsInRange,
+  }),
   /** The same with a probability (or one-hot) target per row: loss = −Σ t·log p. */
-  softmaxCrossEntropySoft(M: number, N: number, logits: F32, targets: F32, probs: F32, dLogits: F32): number;
+  softmaxCrossEntropySoft: kernel({
+    args: [size('M'), size('N'), f32('logits', 'M*N'), f32('targets', 'M*N'), f32('probs', 'M*N', { output: true }), f32('dLogits', 'M*N', { output: true })],
+    returns: 'number',
+  }),
   /** Binary cross-entropy on logits, mean over n elements; writes d(mean loss)/d logits. */
-  sigmoidBce(n: number, logits: F32, targets: F32, dLogits: F32): number;
+  sigmoidBce: kernel({ args: [size('n'), f32('logits', 'n'), f32('targets', 'n'), f32('dLogits', 'n', { same: ['logits'] })], returns: 'number' }),
   /** Mean squared error over n elements; writes d(mean loss)/d pred. */
-  mse(n: number, pred: F32, target: F32, dPred: F32): number;
+  mse: kernel({ args: [size('n'), f32('pred', 'n'), f32('target', 'n'), f32('dPred', 'n', { same: ['pred'] })], returns: 'number' }),
 
+  // ---- normalization and dropout (js/batchnorm.ts, js/dropout.ts; native/batchnorm.cc, native/dropout.cc)
   /** Batch normalization over M samples × C channels × S positions (S = 1 for dense features). When `training`,
    *  writes the batch mean and 1/sqrt(biased var + eps) into mean and invStd; otherwise reads them. */
-  batchNormForward(M: number, C: number, S: number, X: F32, gamma: F32, beta: F32, eps: number, training: boolean, mean: F32, invStd: F32, Y: F32): void;
+  batchNormForward: kernel({
+    args: [size('M'), size('C'), size('S'), f32('X', 'M*C*S'), f32('gamma', 'C'), f32('beta', 'C'), number('eps', [0, Infinity, false]),
+      boolean('training'), f32('mean', 'C', { output: 'training' }), f32('invStd', 'C', { output: 'training' }), f32('Y', 'M*C*S', { output: true })],
+    rules: trainingStatistics,
+  }),
   /** Training-mode backward: writes dX and dGamma, dBeta (overwritten, not accumulated). */
-  batchNormBackward(M: number, C: number, S: number, X: F32, mean: F32, invStd: F32, gamma: F32, dY: F32, dX: F32, dGamma: F32, dBeta: F32): void;
+  batchNormBackward: kernel({
+    args: [size('M'), size('C'), size('S'), f32('X', 'M*C*S'), f32('mean', 'C'), f32('invStd', 'C'), f32('gamma', 'C'), f32('dY', 'M*C*S'),
+      f32('dX', 'M*C*S', { output: true }), f32('dGamma', 'C', { output: true }), f32('dBeta', 'C', { output: true })],
+  }),
   /** Inverted dropout: mask[i] = 1 when element i is kept (probability keep, from a counter-based hash of seed and i,
-   *  identical on every backend); Y = X·mask/keep. Backward: dX = dY·mask/keep. */
-  dropoutForward(n: number, keep: number, seed: number, X: F32, mask: Uint8Array, Y: F32): void;
-  dropoutBackward(n: number, keep: number, mask: Uint8Array, dY: F32, dX: F32): void;
+   *  identical on every backend); Y = X·mask/keep. */
+  dropoutForward: kernel({
+    args: [size('n'), number('keep', [0, 1, true]), integer('seed', 0, 0xffffffff, 'in [0, 2^32)'), f32('X', 'n'), u8('mask', 'n', { output: true }), f32('Y', 'n', { same: ['X'] })],
+  }),
+  /** Backward: dX = dY·mask/keep. */
+  dropoutBackward: kernel({ args: [size('n'), number('keep', [0, 1, true]), u8('mask', 'n'), f32('dY', 'n'), f32('dX', 'n', { same: ['dY'] })] }),
 
-  /** Convolution windows (NCHW images): out = ⌊(size + 2·pad − dilation·(k − 1) − 1)/stride⌋ + 1 per axis, P = OH·OW.
-   *  im2col: cols (C·kh·kw × P) = the zero-padded windows of one C×H×W image; col2im: X = the sum of cols back into the image (overwrites X). */
-  im2col(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, cols: F32): void;
-  col2im(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, cols: F32, X: F32): void;
-  /** Y (N×O×P) = weight (O×C·kh·kw) · im2col(X_n) + bias, image by image in one crossing; cols is caller-owned scratch of C·kh·kw·P. */
-  conv2dForward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, bias: F32 | null, cols: F32, Y: F32): void;
-  /** dWeight = beta·dWeight + Σ_n dY_n·colsᵀ, dBias = beta·dBias + Σ dY per channel (when not null), dX = col2im(weightᵀ·dY_n) (when not null). */
-  conv2dBackward(N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: F32, weight: F32, dY: F32, cols: F32, beta: number, dWeight: F32, dBias: F32 | null, dX: F32 | null): void;
-  /** k×k max pooling with implicit −∞ padding (pad ≤ k/2); argmax[i] = the winner's index h·W + w in its H×W plane. Backward: dX = Σ dY at argmax. */
-  maxPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32, argmax: Int32Array): void;
-  maxPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, argmax: Int32Array, dX: F32): void;
-  /** k×k average pooling, zero padding counted in the divisor (PyTorch's count_include_pad = true, pad ≤ k/2), and its backward. */
-  avgPool2dForward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, X: F32, Y: F32): void;
-  avgPool2dBackward(N: number, C: number, H: number, W: number, k: number, stride: number, pad: number, dY: F32, dX: F32): void;
+  // ---- convolution and pooling over NCHW images (js/conv.ts, js/pool.ts; native/conv.cc, native/pool.cc).
+  // Output size per axis: OH = ⌊(H + 2·pad − dilation·(kh − 1) − 1)/stride⌋ + 1, likewise OW.
+  /** Y (N×O×OH·OW) = weight (O×C·kh·kw) · im2col(X_n) + bias, image by image in one crossing; cols is caller-owned
+   *  scratch for one image's windows. */
+  conv2dForward: kernel({
+    args: [...image, ...convWindow, f32('X', 'N*C*H*W'), f32('weight', 'O*C*kh*kw'), f32('bias', 'O', { nullable: true }),
+      f32('cols', 'C*kh*kw*OH*OW', { output: true }), f32('Y', 'N*O*OH*OW', { output: true })],
+    derive: convGeometry,
+  }),
+  /** dWeight = beta·dWeight + Σ_n dY_n·colsᵀ, dBias = beta·dBias + Σ dY per channel (when not null),
+   *  dX = col2im(weightᵀ·dY_n) (when not null). */
+  conv2dBackward: kernel({
+    args: [...image, ...convWindow, f32('X', 'N*C*H*W'), f32('weight', 'O*C*kh*kw'), f32('dY', 'N*O*OH*OW'),
+      f32('cols', 'C*kh*kw*OH*OW', { output: true }), number('beta'), f32('dWeight', 'O*C*kh*kw', { output: true }),
+      f32('dBias', 'O', { nullable: true, output: true }), f32('dX', 'N*C*H*W', { nullable: true, output: true })],
+    derive: convGeometry,
+  }),
+  /** k×k max pooling with implicit −∞ padding (pad ≤ k/2); argmax[i] = the winner's index h·W + w in its H×W plane. */
+  maxPool2dForward: kernel({
+    args: [...poolImage, ...poolWindow, f32('X', 'N*C*H*W'), f32('Y', 'N*C*OH*OW', { output: true }), i32('argmax', 'N*C*OH*OW', { output: true })],
+    derive: poolGeometry,
+  }),
+  /** Backward: dX = Σ dY at argmax. */
+  maxPool2dBackward: kernel({
+    args: [...poolImage, ...poolWindow, f32('dY', 'N*C*OH*OW'), i32('argmax', 'N*C*OH*OW'), f32('dX', 'N*C*H*W', { output: true })],
+    derive: poolGeometry,
+    rules: maxPoolArgmaxInPlane,
+  }),
+  /** k×k average pooling, zero padding counted in the divisor (PyTorch's count_include_pad = true, pad ≤ k/2). */
+  avgPool2dForward: kernel({
+    args: [...poolImage, ...poolWindow, f32('X', 'N*C*H*W'), f32('Y', 'N*C*OH*OW', { output: true })],
+    derive: poolGeometry,
+  }),
+  avgPool2dBackward: kernel({
+    args: [...poolImage, ...poolWindow, f32('dY', 'N*C*OH*OW'), f32('dX', 'N*C*H*W', { output: true })],
+    derive: poolGeometry,
+  }),
 
-  /** In-place optimizer steps with PyTorch's update rules; `step` counts from 1. State buffers start at zero. */
-  sgdStep(n: number, param: F32, grad: F32, momentumBuf: F32 | null, step: number, o: SgdOptions): void;
-  adamStep(n: number, param: F32, grad: F32, m: F32, v: F32, vMax: F32 | null, step: number, o: AdamOptions): void;
-  rmspropStep(n: number, param: F32, grad: F32, squareAvg: F32, gradAvg: F32 | null, momentumBuf: F32 | null, o: RmspropOptions): void;
-  adagradStep(n: number, param: F32, grad: F32, sum: F32, step: number, o: AdagradOptions): void;
+  // ---- optimizer steps (js/optim.ts, native/optim.cc): in place, PyTorch's update rules; `step` counts from 1;
+  // state buffers start at zero. A state buffer is null when the options do not use it.
+  sgdStep: kernel({
+    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('momentumBuf', 'n', { nullable: true, output: true }),
+      step, options('o', SGD)],
+    rules: requireSgdState,
+  }),
+  adamStep: kernel({
+    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('m', 'n', { output: true }), f32('v', 'n', { output: true }),
+      f32('vMax', 'n', { nullable: true, output: true }), step, options('o', ADAM)],
+    rules: requireAdamState,
+  }),
+  rmspropStep: kernel({
+    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('squareAvg', 'n', { output: true }),
+      f32('gradAvg', 'n', { nullable: true, output: true }), f32('momentumBuf', 'n', { nullable: true, output: true }), options('o', RMSPROP)],
+    rules: requireRmspropState,
+  }),
+  adagradStep: kernel({
+    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('sum', 'n', { output: true }), step, options('o', ADAGRAD)],
+  }),
 
-  /** Elementwise helpers for the graph: Y += alpha·X; X *= alpha; X = value; Y = X; Z = X ⊙ Y; Σ X. */
-  axpy(n: number, alpha: number, X: F32, Y: F32): void;
-  scale(n: number, alpha: number, X: F32): void;
-  fill(n: number, value: number, X: F32): void;
-  copy(n: number, X: F32, Y: F32): void;
-  mul(n: number, X: F32, Y: F32, Z: F32): void;
-  sum(n: number, X: F32): number;
+  // ---- elementwise helpers for the graph (js/elementwise.ts, native/elementwise.cc)
+  /** Y += alpha·X */
+  axpy: kernel({ args: [size('n'), number('alpha'), f32('X', 'n'), f32('Y', 'n', { same: ['X'] })] }),
+  /** X *= alpha */
+  scale: kernel({ args: [size('n'), number('alpha'), f32('X', 'n', { output: true })] }),
+  /** X = value (NaN and ±Infinity included) */
+  fill: kernel({ args: [size('n'), anyNumber('value'), f32('X', 'n', { output: true })] }),
+  /** Y = X */
+  copy: kernel({ args: [size('n'), f32('X', 'n'), f32('Y', 'n', { same: ['X'] })] }),
+  /** Z = X ⊙ Y */
+  mul: kernel({ args: [size('n'), f32('X', 'n'), f32('Y', 'n'), f32('Z', 'n', { same: ['X', 'Y'] })] }),
+  /** Σ X, summed in double */
+  sum: kernel({ args: [size('n'), f32('X', 'n')], returns: 'number' }),
+};
 
+export type KernelName = keyof typeof KERNELS;
+export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+
+export type Kernels = { [K in KernelName]: KernelFunction<(typeof KERNELS)[K]> };
+
+export interface Backend extends Kernels {
+  readonly name: 'js' | 'native';
   /** Threads used by the kernels (OpenBLAS for native; always 1 for js). */
   setNumThreads(n: number): void;
   getNumThreads(): number;

@@ -1,42 +1,27 @@
 /**
- * Argument checks for everything that reaches a kernel. They run before any work, on both backends, so a
- * bad call gives the same NeuroblasError (with a code naming the argument, the expected and the actual
+ * The checks checked.ts applies to each kernel argument, by kind. They run before any work, on both backends,
+ * so a bad call gives the same NeuroblasError (with a code naming the argument, the expected and the actual
  * value) whether the kernel is TypeScript or C++. The addon repeats the memory-safety checks in C++ as a
- * second line of defence.
+ * second line of defence (native/check.h).
  */
+import { show } from '../check.js';
 import { fail } from '../errors.js';
 
 /** The largest dimension OpenBLAS's 32-bit integer interface accepts. */
 export const MAX_DIM = 2 ** 31 - 1;
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Float32Array).length})`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  return typeof v;
-}
-
 /** A non-negative integer size that fits the BLAS interface. */
 export function checkSize(fn: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a non-negative integer, got ${describe(v)}`);
+    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a non-negative integer, got ${show(v)}`);
   }
   if (v > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: ${name} must be at most ${MAX_DIM}, got ${v}`);
   return v;
 }
 
-/** The product of sizes, refused when it cannot be represented exactly. */
-export function checkProduct(fn: string, what: string, ...dims: number[]): number {
-  let p = 1;
-  for (const d of dims) p *= d;
-  if (p > Number.MAX_SAFE_INTEGER) fail('ERR_OVERFLOW', `${fn}: ${what} = ${dims.join('×')} overflows`);
-  return p;
-}
-
 export function checkNumber(fn: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a finite number, got ${describe(v)}`);
+    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a finite number, got ${show(v)}`);
   }
   return v;
 }
@@ -52,7 +37,7 @@ export function checkRange(fn: string, name: string, v: unknown, lo: number, hi:
 }
 
 export function checkBool(fn: string, name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail('ERR_INVALID_ARG', `${fn}: ${name} must be a boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean') fail('ERR_INVALID_ARG', `${fn}: ${name} must be a boolean, got ${show(v)}`);
   return v;
 }
 
@@ -72,7 +57,7 @@ type ArrayKind = 'Float32Array' | 'Int32Array' | 'Uint8Array';
 export function checkArray<T extends ArrayBufferView>(fn: string, name: string, a: unknown, kind: ArrayKind, need: number): T {
   // Tag check rather than instanceof, so arrays from another realm (vm, workers) are accepted too.
   if (!ArrayBuffer.isView(a) || Object.prototype.toString.call(a) !== `[object ${kind}]`) {
-    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a ${kind}, got ${describe(a)}`);
+    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a ${kind}, got ${show(a)}`);
   }
   if (isDetached(a)) fail('ERR_DETACHED', `${fn}: ${name} is backed by a detached ArrayBuffer`);
   const length = (a as unknown as { length: number }).length;
@@ -81,9 +66,6 @@ export function checkArray<T extends ArrayBufferView>(fn: string, name: string, 
   }
   return a as T;
 }
-
-export const checkF32 = (fn: string, name: string, a: unknown, need: number): Float32Array =>
-  checkArray<Float32Array>(fn, name, a, 'Float32Array', need);
 
 /** Refuses an output that overlaps an input, except (when allowSame) the exact same elements. */
 export function checkNoOverlap(fn: string, outName: string, out: ArrayBufferView, inName: string, input: ArrayBufferView, allowSame = false): void {

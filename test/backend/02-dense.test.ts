@@ -20,6 +20,14 @@ function dense64(M: number, N: number, K: number, X: Float32Array, W: Float32Arr
 }
 
 describe.each(backends)('biasAdd and colSum ($name)', (b) => {
+  it('denseForward adds the bias to the product rounded to float32, as PyTorch does (torch.addmm and F.linear give 1 here)', () => {
+    // X·W = 1 + 2^-30 rounds to 1; 1 + bias = 1 + 2^-24 is a tie that rounds to 1. Seeding the bias into the sum
+    // instead would round 1 + 2^-24 + 2^-30 up to 1 + 2^-23.
+    const Y = f32([NaN]);
+    b.denseForward(1, 1, 2, f32([1, 2 ** -30]), f32([1, 1]), f32([2 ** -24]), 'linear', 0, null, Y);
+    expect(Y[0]).toBe(1);
+  });
+
   it('biasAdd adds bias[j] to every row, and nothing past M·N', () => {
     const Y = f32([1, 2, 3, 4, 5, 6, 99]);
     b.biasAdd(2, 3, f32([10, 20, 30]), Y);

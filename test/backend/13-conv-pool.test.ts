@@ -128,19 +128,23 @@ describe.each(backends)('convolution and pooling ($name)', (be) => {
     expectClose(r.dB, db, normwise(db), 'dBias');
   });
 
-  it('im2col lays out the windows (row c·kh·kw + i·kw + j, column oh·OW + ow) and col2im is its adjoint', () => {
+  it('conv2dForward multiplies the windows laid out as im2col (row c·kh·kw + i·kw + j, column oh·OW + ow), and its dX is their adjoint (col2im)', () => {
     const rng = new Rng(17);
     const [C, H, W, kh, kw, stride, pad, dilation] = [2, 5, 6, 3, 2, 2, 1, 2];
     const OH = out(H, kh, stride, pad, dilation), OW = out(W, kw, stride, pad, dilation), P = OH * OW;
-    const x = rng.floats(C * H * W), cols = F(C * kh * kw * P).fill(NaN);
-    be.im2col(C, H, W, kh, kw, stride, pad, dilation, x, cols);
+    // With one output channel per window element and an identity weight, Y is the window matrix itself.
+    const K = C * kh * kw;
+    const identity = F(K * K);
+    for (let k = 0; k < K; k++) identity[k * K + k] = 1;
+    const x = rng.floats(C * H * W), cols = F(K * P).fill(NaN), scratch = F(K * P);
+    be.conv2dForward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, null, scratch, cols);
     for (let c = 0; c < C; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
       const ih = oh * stride - pad + i * dilation, iw = ow * stride - pad + j * dilation;
       const want = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[(c * H + ih) * W + iw] : 0;
       expect(cols[((c * kh + i) * kw + j) * P + oh * OW + ow]).toBe(want);
     }
     const z = rng.floats(cols.length), back = F(x.length).fill(NaN);
-    be.col2im(C, H, W, kh, kw, stride, pad, dilation, z, back);
+    be.conv2dBackward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, z, scratch, 0, F(K * K), null, back);
     expect(dot(back, x)).toBeCloseTo(dot(z, cols), 4);
   });
 
@@ -216,7 +220,7 @@ describe.each(backends)('convolution and pooling ($name)', (be) => {
       expectError(() => be.conv2dForward(1, 2, 5, 5, 3, 3, 3, 1, 0, 1, buf.subarray(0, 50), F(54), F(3), buf.subarray(40, 202), F(27)), 'ERR_ALIAS', /cols/);
       const X = F(50);
       expectError(() => be.conv2dBackward(1, 2, 5, 5, 3, 3, 3, 1, 0, 1, X, F(54), F(27), F(162), 0, F(54), null, X), 'ERR_ALIAS', /dX/);
-      expectError(() => be.im2col(2, 5, 5, 3, 3, 1, 0, 1, buf.subarray(0, 50), buf.subarray(0, 162)), 'ERR_ALIAS');
+      expectError(() => be.conv2dForward(1, 2, 5, 5, 3, 3, 3, 1, 0, 1, buf.subarray(0, 50), F(54), F(3), buf.subarray(0, 162), F(27)), 'ERR_ALIAS');
     });
 
     it('huge sizes are ERR_OVERFLOW or ERR_SHAPE, never a crash', () => {
@@ -224,7 +228,7 @@ describe.each(backends)('convolution and pooling ($name)', (be) => {
       expectError(() => be.conv2dForward(1, BIG, BIG, BIG, 1, 1, 1, 1, 0, 1, F(1), F(1), null, F(1), F(1)), 'ERR_OVERFLOW');
       expectError(() => be.conv2dForward(1, 1, BIG, BIG, 1, 1, 1, 1, 0, 1, F(1), F(1), null, F(1), F(1)), 'ERR_OVERFLOW');
       expectError(() => be.conv2dForward(1, 1, 3, 3, 1, BIG, 1, 1, 0, BIG, F(9), F(1), null, F(1), F(1)), 'ERR_SHAPE');
-      expectError(() => be.im2col(1, 4, 4, 2, 2, 1, BIG, 1, F(16), F(4)), 'ERR_OVERFLOW');
+      expectError(() => be.conv2dForward(1, 1, 4, 4, 1, 2, 2, 1, BIG, 1, F(16), F(4), null, F(4), F(4)), 'ERR_OVERFLOW');
       expectError(() => be.maxPool2dForward(BIG, BIG, 2, 2, 2, 2, 0, F(4), F(1), new Int32Array(1)), 'ERR_OVERFLOW');
       expectError(() => be.maxPool2dForward(BIG, 1, 2, 2, 2, 2, 0, F(4), F(1), new Int32Array(1)), 'ERR_SHAPE', /\bX\b/);
     });
@@ -295,7 +299,7 @@ describe.skipIf(!backendNames.includes('native'))('convolution and pooling: the 
     expectError(() => addon.conv2dForward(1, 1, 3, 3, 1, 1, 1, 0, 0, 1, F(9), F(1), null, F(9), F(9)), 'ERR_INVALID_ARG');
     expectError(() => addon.conv2dForward(2 ** 31 - 1, 1, 3, 3, 1, 1, 1, 1, 0, 1, F(9), F(1), null, F(9), F(9)), 'ERR_SHAPE');
     expectError(() => addon.conv2dBackward(1, 1, 3, 3, 1, 3, 3, 1, 1, 1, F(9), F(9), F(9), F(80), 0, F(9), null, F(9)), 'ERR_SHAPE', /cols/);
-    expectError(() => addon.col2im(1, 2 ** 31 - 1, 2 ** 31 - 1, 1, 1, 1, 0, 1, F(1), F(1)), 'ERR_OVERFLOW');
+    expectError(() => addon.conv2dBackward(1, 1, 2 ** 31 - 1, 2 ** 31 - 1, 1, 1, 1, 1, 0, 1, F(1), F(1), F(1), F(1), 0, F(1), null, F(1)), 'ERR_OVERFLOW');
     expectError(() => addon.avgPool2dForward(1, 1, 5, 5, 2, 1, 0, F(25), F(15)), 'ERR_SHAPE', /\bY\b/);
   });
 });

@@ -1,59 +1,35 @@
 /**
  * The pure-TypeScript backend: the specification every other backend must match. Raw — it trusts its
- * arguments; lib/backend/checked.ts validates them before any call reaches these functions.
+ * arguments; lib/backend/checked.ts validates them before any call reaches these functions. Each file here
+ * holds one family of kernels and exports each under its name in the contract table (contract.ts); the
+ * backend is every such export, so a new kernel needs no line here.
  */
-import type { Backend } from '../contract.js';
-import { activationBackward, activationForward } from './activations.js';
-import { batchNormBackward, batchNormForward } from './batchnorm.js';
-import { col2im, conv2dBackward, conv2dForward, im2col } from './conv.js';
-import { dropoutBackward, dropoutForward } from './dropout.js';
-import { axpy, copy, fill, mul, scale, sum } from './elementwise.js';
-import { biasAdd, colSum, denseBackward, denseForward, sgemm } from './gemm.js';
-import { mse, sigmoidBce, softmaxCrossEntropy, softmaxCrossEntropySoft } from './losses.js';
-import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
-import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
-import { softmaxBackward, softmaxForward } from './softmax.js';
+import { type Backend, KERNEL_NAMES } from '../contract.js';
+import * as activations from './activations.js';
+import * as batchnorm from './batchnorm.js';
+import * as conv from './conv.js';
+import * as dense from './dense.js';
+import * as dropout from './dropout.js';
+import * as elementwise from './elementwise.js';
+import * as losses from './losses.js';
+import * as optim from './optim.js';
+import * as pool from './pool.js';
+import * as softmax from './softmax.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
 
-export const jsBackend: Backend = {
+const families: Record<string, unknown> = { ...activations, ...batchnorm, ...conv, ...dense, ...dropout, ...elementwise, ...losses, ...optim, ...pool, ...softmax };
+
+const kernels: Record<string, unknown> = {};
+for (const name of KERNEL_NAMES) {
+  if (typeof families[name] !== 'function') throw new Error(`js backend: no implementation of the kernel ${name} in lib/backend/js/`);
+  kernels[name] = families[name];
+}
+
+export const jsBackend = {
+  ...kernels,
   name: 'js',
-  sgemm,
-  biasAdd,
-  colSum,
-  denseForward,
-  denseBackward,
-  activationForward,
-  activationBackward,
-  softmaxForward,
-  softmaxBackward,
-  softmaxCrossEntropy,
-  softmaxCrossEntropySoft,
-  sigmoidBce,
-  mse,
-  batchNormForward,
-  batchNormBackward,
-  dropoutForward,
-  dropoutBackward,
-  im2col,
-  col2im,
-  conv2dForward,
-  conv2dBackward,
-  maxPool2dForward,
-  maxPool2dBackward,
-  avgPool2dForward,
-  avgPool2dBackward,
-  sgdStep,
-  adamStep,
-  rmspropStep,
-  adagradStep,
-  axpy,
-  scale,
-  fill,
-  copy,
-  mul,
-  sum,
   // JavaScript runs the kernels on the calling thread; there is nothing to configure.
   setNumThreads(_n: number): void {},
   getNumThreads: () => 1,
-};
+} as Backend;

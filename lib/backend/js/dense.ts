@@ -1,5 +1,5 @@
 /**
- * Matrix kernels built on sgemm: the bias helpers and the dense layer's fused forward and backward.
+ * The dense layer's kernels, built on sgemm: the bias helpers and the layer's fused forward and backward.
  * sgemm itself lives in sgemm.ts (it is long enough to deserve its own file) and is re-exported here.
  */
 import type { ActivationKind } from '../contract.js';
@@ -30,27 +30,16 @@ export function colSum(M: number, N: number, X: Float32Array, beta: number, out:
   else for (let j = 0; j < N; j++) out[j] = beta * out[j] + acc[j];
 }
 
-/** Fills each row of the M×N matrix Y with bias. */
-function broadcastRows(M: number, N: number, bias: Float32Array, Y: Float32Array): void {
-  for (let i = 0, row = 0; i < M; i++, row += N) {
-    for (let j = 0; j < N; j++) Y[row + j] = bias[j];
-  }
-}
-
 /** Z = X·W + bias, Y = f(Z); with Z null (linear only) Y = X·W + bias. */
 export function denseForward(
   M: number, N: number, K: number, X: Float32Array, W: Float32Array, bias: Float32Array | null,
   kind: ActivationKind, param: number, Z: Float32Array | null, Y: Float32Array,
 ): void {
   const out = Z ?? Y;
-  // Seeding the output with the bias and letting sgemm add X·W (beta = 1) adds the bias in double,
-  // before the single float32 rounding, as PyTorch's addmm does.
-  if (bias !== null) {
-    broadcastRows(M, N, bias, out);
-    sgemm(false, false, M, N, K, 1, X, W, 1, out);
-  } else {
-    sgemm(false, false, M, N, K, 1, X, W, 0, out);
-  }
+  // The bias is added to the product once it is rounded to float32, as PyTorch's addmm does (OpenBLAS adds its
+  // float accumulator to C = the broadcast bias) and as the native kernel does.
+  sgemm(false, false, M, N, K, 1, X, W, 0, out);
+  if (bias !== null) biasAdd(M, N, bias, out);
   if (Z !== null) activationForward(kind, param, M * N, Z, Y);
 }
 
