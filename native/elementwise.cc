@@ -1,4 +1,4 @@
-// Elementwise helpers for the graph: axpy, scale, fill, copy, mul, sum. Plain loops that -O3 vectorizes;
+// Elementwise helpers for the graph: axpy, scale, addScalar, fill, copy, mul, sum. Plain loops that -O3 vectorizes;
 // outputs may be the very same array as an input (never a partial overlap: TypeScript refuses those).
 #include <algorithm>
 #include <cstring>
@@ -47,6 +47,16 @@ Napi::Value scaleBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 NB_EXPORT(scale, scaleBinding);
+
+Napi::Value addScalarBinding(const Napi::CallbackInfo& info) {
+  Args a(info, "addScalar", 3);
+  const int64_t n = a.size(0, "n");
+  const float value = static_cast<float>(a.number(1, "value"));
+  float* X = a.f32(2, "X", n);
+  for (int64_t i = 0; i < n; i++) X[i] += value;
+  return info.Env().Undefined();
+}
+NB_EXPORT(addScalar, addScalarBinding);
 
 Napi::Value fillBinding(const Napi::CallbackInfo& info) {
   Args a(info, "fill", 3);

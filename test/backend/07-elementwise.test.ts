@@ -1,4 +1,4 @@
-/** axpy, scale, fill, copy, mul, sum, and the thread-count pair. */
+/** axpy, scale, addScalar, fill, copy, mul, sum, and the thread-count pair. */
 import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
 import { expectClose, expectCloseScalar, f32 } from '../helpers/close.js';
@@ -26,6 +26,15 @@ describe.each(backends)('elementwise helpers ($name)', (b) => {
     expectClose(Z, Array.from(X, (x) => 1.5 * x), { rtol: 1e-6 }, 'X');
     b.scale(n, 0, Z);
     expect(Z.every((v) => v === 0)).toBe(true);
+  });
+
+  it('addScalar: X += value in float32, exactly n elements (NaN stays NaN)', () => {
+    const Z = new Float32Array(n + 1).fill(7);
+    Z.set(X);
+    Z[5] = NaN;
+    b.addScalar(n, -0.3, Z);
+    expect(Array.from(Z.subarray(0, n))).toEqual(Array.from(X, (x, i) => (i === 5 ? NaN : Math.fround(x + Math.fround(-0.3)))));
+    expect(Z[n]).toBe(7);
   });
 
   it('fill and copy write exactly n elements', () => {

@@ -13,6 +13,12 @@ export function scale(n: number, alpha: number, X: Float32Array): void {
   for (let i = 0; i < n; i++) X[i] *= alpha;
 }
 
+/** X += value, with value rounded to float32 first, as the native kernel takes it. */
+export function addScalar(n: number, value: number, X: Float32Array): void {
+  const v = Math.fround(value);
+  for (let i = 0; i < n; i++) X[i] += v;
+}
+
 /** X = value (fill takes a range, so it needs no view). */
 export function fill(n: number, value: number, X: Float32Array): void {
   X.fill(value, 0, n);
