@@ -8,7 +8,8 @@ export { getBackend, activeBackend, backendInfo, nativeAvailable, setNumThreads,
 export type { OpenblasInfo } from './backend/native.js';
 
 // Tensors and the graph.
-export { Tensor, tensor, scalar, zeros, ones, full, randn, rand, shapeSize, withBackend, useBackend, currentBackend, type Shape, type TensorOptions } from './tensor.js';
+export { Tensor, tensor, scalar, zeros, ones, full, randn, rand, shapeSize, type Shape, type TensorOptions } from './tensor.js';
+export { withBackend, useBackend, currentBackend } from './ops/current-backend.js';
 export { noGrad, isGradEnabled } from './graph.js';
 export * as ops from './ops/index.js';
 export { Workspace } from './ops/workspace.js';
