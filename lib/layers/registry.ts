@@ -1,21 +1,23 @@
 /**
  * Architecture as plain JSON. Every layer's getConfig() gives `{ type, name, ...constructor arguments }`;
  * this registry maps each `type` back to a factory, so a saved model can be rebuilt without code.
- * The built-in layers are registered below; a layer defined elsewhere (Conv2d, pooling…) registers itself
- * with `registerLayer(type, fromConfig)` from its own file.
+ * Every built-in layer is registered here, at the bottom of this file, and nowhere else; the one exception is
+ * the container, Sequential, which builds its layers through this registry and so registers itself
+ * (lib/layers/sequential.ts). Layers of your own register with `registerLayer(type, fromConfig)`.
  *
  * Configs come from files, so every factory checks its keys: an unknown, missing or mistyped key is an
  * ERR_INVALID_ARG naming the entry (`Sequential.fromConfig: layers[2] (Dense "dense_3"): …`), never a
  * silently different model.
  */
 import { NeuroblasError, fail } from '../errors.js';
-import { Activation, ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, type ActivationName } from './activation.js';
-import { BatchNorm1d } from './batchnorm.js';
+import { Activation, ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv2d.js';
 import { Dense, type DenseActivation } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
-import { Sequential } from './sequential.js';
+import { AvgPool2d, MaxPool2d } from './pool.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -113,7 +115,9 @@ registerLayer('Dense', (c) => {
 });
 
 const plainActivations: [string, new (options?: { name?: string }) => Activation][] = [
-  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax],
+  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax], ['Identity', Identity],
+  // Deprecated: the name Identity had before 0.2 (files saved then say "Linear"); getConfig() now writes "Identity".
+  ['Linear', Identity],
 ];
 for (const [type, Cls] of plainActivations) {
   registerLayer(type, (c) => {
@@ -121,10 +125,6 @@ for (const [type, Cls] of plainActivations) {
     return new Cls({ name: layerName(c) });
   });
 }
-registerLayer('Linear', (c) => {
-  checkConfigKeys(c, []);
-  return new Activation('linear' satisfies ActivationName, { name: layerName(c) });
-});
 registerLayer('LeakyReLU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new LeakyReLU(c.alpha as number | undefined, { name: layerName(c) });
@@ -139,20 +139,36 @@ registerLayer('Dropout', (c) => {
   return new Dropout(c.rate as number | undefined, { name: layerName(c) });
 });
 
-registerLayer('BatchNorm1d', (c) => {
-  checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
-  return new BatchNorm1d(c.numFeatures as number, {
-    eps: optionalNumber(c, 'eps'),
-    momentum: optionalNumber(c, 'momentum'),
-    affine: optionalBool(c, 'affine', true),
-    name: layerName(c),
+for (const [type, Cls] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNorm2d]] as const) {
+  registerLayer(type, (c) => {
+    checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
+    return new Cls(c.numFeatures as number, {
+      eps: optionalNumber(c, 'eps'),
+      momentum: optionalNumber(c, 'momentum'),
+      affine: optionalBool(c, 'affine', true),
+      name: layerName(c),
+    });
   });
-});
+}
 
 registerLayer('Flatten', (c) => {
   checkConfigKeys(c, []);
   return new Flatten({ name: layerName(c) });
 });
 
-// A Sequential inside a Sequential (its weights are then named "0.1.weight", as in PyTorch).
-registerLayer('Sequential', (c, where) => Sequential.fromConfig(c, where));
+registerLayer('Conv2d', (c) => {
+  checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+  const k = c.kernelSize;
+  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
+  return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
+    stride: c.stride as number | undefined, padding: c.padding as number | undefined, dilation: c.dilation as number | undefined,
+    bias: optionalBool(c, 'bias', true), name: layerName(c),
+  });
+});
+
+for (const [type, Cls] of [['MaxPool2d', MaxPool2d], ['AvgPool2d', AvgPool2d]] as const) {
+  registerLayer(type, (c) => {
+    checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
+    return new Cls(c.kernelSize as number, { stride: c.stride as number | undefined, padding: c.padding as number | undefined, name: layerName(c) });
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * Whether a fit can run in a worker thread, and if so what to send it. A worker rebuilds everything from plain
- * data, so the model must have a config (lib/layers/registry.ts), the optimizer must be a built-in one over the
+ * data, so the model must have a config (lib/layers/registry.ts) and its state registered (Layer.registerBuffer), the optimizer must be a built-in one over the
  * model's own parameters, the loss a built-in one, and every generator the run draws from must be one whose
  * state can travel. Anything else (a custom loss function, a layer of your own, a Dropout with its own
  * generator) trains on the caller's thread, yielding between batches; `worker: true` makes that an error instead.
@@ -9,17 +9,15 @@
  * a millisecond, so yielding between batches already keeps the event loop responsive, and a worker's start-up
  * (tens of milliseconds, more from TypeScript source) would cost more than it saves.
  */
-import { Dropout } from '../layers/dropout.js';
-import type { Layer } from '../layers/layer.js';
-import { Sequential } from '../layers/sequential.js';
-import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../losses.js';
-import { Optimizer } from '../optim/optimizer.js';
-import { defaultRandom, Random } from '../random.js';
-import type { FitOptions, Inputs, Targets } from './fit.js';
-import { canShareInputs, canShareTargets } from './shared-data.js';
-import { unshareableWeights } from './shared-weights.js';
-import type { PlainFitOptions } from './worker-protocol.js';
-import { isRebuildable } from './worker-optimizer.js';
+import { leafLayers } from '../../layers/layer.js';
+import type { Sequential } from '../../layers/sequential.js';
+import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../../losses.js';
+import { Optimizer } from '../../optim/optimizer.js';
+import { defaultRandom, Random } from '../../random.js';
+import type { FitOptions, Inputs, Targets } from '../loop.js';
+import { isRebuildable } from './optimizer.js';
+import type { PlainFitOptions } from './protocol.js';
+import { canShareInputs, canShareTargets, unshareableState } from './shared.js';
 
 /** Batch rows × parameters (≈ multiply-adds per forward pass) below which automatic mode stays on the caller's thread. */
 export const MIN_BATCH_WORK_FOR_WORKER = 1 << 18;
@@ -34,10 +32,6 @@ export interface WorkerPlan {
 
 const scalar = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
 
-function leafLayers(layer: Layer): Layer[] {
-  return layer instanceof Sequential ? layer.layers.flatMap(leafLayers) : [layer];
-}
-
 /** The plan, or why this fit cannot leave the caller's thread (a sentence for the `worker: true` error). */
 export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions): WorkerPlan | string {
   if (typeof o !== 'object' || o === null || !(o.optimizer instanceof Optimizer)) return 'options.optimizer is not an optimizer';
@@ -50,9 +44,10 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
   } catch (e) {
     return `the model has no config (${(e as Error).message})`;
   }
-  const weightsWhy = unshareableWeights(model);
-  if (weightsWhy) return weightsWhy;
-  const ownRng = leafLayers(model).find((l) => l instanceof Dropout && Reflect.get(l, 'rng') !== defaultRandom);
+  const stateWhy = unshareableState(model);
+  if (stateWhy) return stateWhy;
+  // The library's generator travels (its state goes to the worker and comes back); a layer's own does not.
+  const ownRng = leafLayers(model).find((l) => l.generators().some((g) => g !== defaultRandom));
   if (ownRng) return `${ownRng.name} draws from its own generator, which cannot follow the model into a worker`;
   if (o.rng !== undefined && !(o.rng instanceof Random)) return 'options.rng is not a Random';
 
