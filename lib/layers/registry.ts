@@ -42,6 +42,22 @@ export function registerLayer(type: string, fromConfig: LayerFactory): void {
   factories.set(type, fromConfig);
 }
 
+const builtIn = new Set<string>();
+
+/** registerLayer for the library's own layers (here and in sequential.ts), which every thread that loads it has. */
+export function registerBuiltInLayer(type: string, fromConfig: LayerFactory): void {
+  registerLayer(type, fromConfig);
+  builtIn.add(type);
+}
+
+/**
+ * True for the library's own layer types. Others were registered by code on this thread, which another thread (fit's
+ * worker) has not run, so it cannot build them.
+ */
+export function isBuiltInLayerType(type: string): boolean {
+  return builtIn.has(type);
+}
+
 /** The types layerFromConfig can build, sorted. */
 export function registeredLayerTypes(): string[] {
   return [...factories.keys()].sort();
@@ -104,7 +120,7 @@ export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Lay
 
 // The built-in layers.
 
-registerLayer('Dense', (c) => {
+registerBuiltInLayer('Dense', (c) => {
   checkConfigKeys(c, ['in', 'out'], ['activation', 'alpha', 'useBias']);
   return new Dense(c.in as number, c.out as number, {
     activation: c.activation as DenseActivation | undefined,
@@ -120,27 +136,27 @@ const plainActivations: [string, new (options?: { name?: string }) => Activation
   ['Linear', Identity],
 ];
 for (const [type, Cls] of plainActivations) {
-  registerLayer(type, (c) => {
+  registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, []);
     return new Cls({ name: layerName(c) });
   });
 }
-registerLayer('LeakyReLU', (c) => {
+registerBuiltInLayer('LeakyReLU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new LeakyReLU(c.alpha as number | undefined, { name: layerName(c) });
 });
-registerLayer('ELU', (c) => {
+registerBuiltInLayer('ELU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new ELU(c.alpha as number | undefined, { name: layerName(c) });
 });
 
-registerLayer('Dropout', (c) => {
+registerBuiltInLayer('Dropout', (c) => {
   checkConfigKeys(c, [], ['rate']);
   return new Dropout(c.rate as number | undefined, { name: layerName(c) });
 });
 
 for (const [type, Cls] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNorm2d]] as const) {
-  registerLayer(type, (c) => {
+  registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
     return new Cls(c.numFeatures as number, {
       eps: optionalNumber(c, 'eps'),
@@ -151,12 +167,12 @@ for (const [type, Cls] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNo
   });
 }
 
-registerLayer('Flatten', (c) => {
+registerBuiltInLayer('Flatten', (c) => {
   checkConfigKeys(c, []);
   return new Flatten({ name: layerName(c) });
 });
 
-registerLayer('Conv2d', (c) => {
+registerBuiltInLayer('Conv2d', (c) => {
   checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
   const k = c.kernelSize;
   if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
@@ -167,7 +183,7 @@ registerLayer('Conv2d', (c) => {
 });
 
 for (const [type, Cls] of [['MaxPool2d', MaxPool2d], ['AvgPool2d', AvgPool2d]] as const) {
-  registerLayer(type, (c) => {
+  registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
     return new Cls(c.kernelSize as number, { stride: c.stride as number | undefined, padding: c.padding as number | undefined, name: layerName(c) });
   });

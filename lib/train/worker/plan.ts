@@ -1,15 +1,17 @@
 /**
  * Whether a fit can run in a worker thread, and if so what to send it. A worker rebuilds everything from plain
- * data, so the model must have a config (lib/layers/registry.ts) and its state registered (Layer.registerBuffer), the optimizer must be a built-in one over the
+ * data, so the model must be built from built-in layers (lib/layers/registry.ts) with their state registered
+ * (Layer.registerParameter/registerBuffer), the optimizer must be a built-in one over the
  * model's own parameters, the loss a built-in one, and every generator the run draws from must be one whose
- * state can travel. Anything else (a custom loss function, a layer of your own, a Dropout with its own
+ * state can travel. Anything else (a custom loss function, a layer type of your own, a Dropout with its own
  * generator) trains on the caller's thread, yielding between batches; `worker: true` makes that an error instead.
  *
  * In automatic mode, fits whose batches are tiny also stay on the caller's thread: a batch there takes well under
  * a millisecond, so yielding between batches already keeps the event loop responsive, and a worker's start-up
  * (tens of milliseconds, more from TypeScript source) would cost more than it saves.
  */
-import { leafLayers } from '../../layers/layer.js';
+import { leafLayers, type LayerConfig } from '../../layers/layer.js';
+import { isBuiltInLayerType } from '../../layers/registry.js';
 import type { Sequential } from '../../layers/sequential.js';
 import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../../losses.js';
 import { Optimizer } from '../../optim/optimizer.js';
@@ -32,6 +34,11 @@ export interface WorkerPlan {
 
 const scalar = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
 
+/** Every layer type in an architecture, containers' layers included. */
+function configTypes(config: LayerConfig): string[] {
+  return [config.type, ...(Array.isArray(config.layers) ? (config.layers as LayerConfig[]).flatMap(configTypes) : [])];
+}
+
 /** The plan, or why this fit cannot leave the caller's thread (a sentence for the `worker: true` error). */
 export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions): WorkerPlan | string {
   if (typeof o !== 'object' || o === null || !(o.optimizer instanceof Optimizer)) return 'options.optimizer is not an optimizer';
@@ -39,11 +46,14 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
   const params = model.parameters();
   const paramIndex = o.optimizer.params.map((p) => params.indexOf(p as never));
   if (paramIndex.includes(-1)) return 'the optimizer updates tensors that are not parameters of this model';
+  let config: LayerConfig;
   try {
-    model.toConfig();
+    config = model.toConfig();
   } catch (e) {
     return `the model has no config (${(e as Error).message})`;
   }
+  const foreign = configTypes(config).find((type) => !isBuiltInLayerType(type));
+  if (foreign !== undefined) return `layer type "${foreign}" was registered on this thread, and the worker builds only the built-in types`;
   const stateWhy = unshareableState(model);
   if (stateWhy) return stateWhy;
   // The library's generator travels (its state goes to the worker and comes back); a layer's own does not.
