@@ -13,9 +13,9 @@
  *   p50/p99/max are over all of its rounds' requests.
  * - Scenarios: idle; a worker thread that only spins (what keeping one of the cores busy costs by itself: the
  *   floor for any off-thread design); native and js through `fit` (a worker thread); native through `fit` with `worker: false`
- *   (the caller-thread loop that yields every ~4 ms) and through `fitSync` (never yields), for contrast.
+ *   (the caller-thread loop that yields every ~4 ms) and through `fitBlocking` (never yields), for contrast.
  * - Data: random pixels in [0, 1) and random labels (the timing does not depend on the values).
- * - Throughput: batches/s of the native training loop, fit in a worker vs fitSync, from EpochLogs.seconds (the loop
+ * - Throughput: batches/s of the native training loop, fit in a worker vs fitBlocking, from EpochLogs.seconds (the loop
  *   alone) and from the wall clock (worker start-up and data sharing included); median of R alternating rounds,
  *   without the client running.
  * - TF.js (its cpu and wasm backends, model.fit, js's batch count): measured when installed under bench/node_modules
@@ -32,7 +32,7 @@ import { loadTfjs, prepareTfjsMlpA, TFJS_INSTALL } from './peers/tfjs.js';
 // --dist measures the built package (dist/, what users run: the worker is one bundled file) instead of the
 // TypeScript sources, whose worker first compiles the library through tsx (slower start-up, more CPU).
 const nb: typeof import('../lib/index.js') = flag('--dist') ? await import('../dist/index.js' as string) : await import('../lib/index.js');
-const { Random, SGD, Tensor, fit, fitSync, getBackend, getNumThreads, manualSeed, useBackend, Sequential, Dense } = nb;
+const { Random, SGD, Tensor, fit, fitBlocking, getBackend, getNumThreads, manualSeed, useBackend, Sequential, Dense } = nb;
 const MLP_A = { lr: 0.05, momentum: 0.9, batchSize: 128 } as const; // examples/fashion-mlp.ts's recipe
 const mlpA = () => new Sequential([
   new Dense(784, 512, { activation: 'relu', kernelInitializer: 'heUniform' }),
@@ -119,7 +119,7 @@ function data(batches: number): { x: TensorType; y: Int32Array } {
   return { x: new Tensor(x, [rows, 784]), y };
 }
 
-type How = 'worker' | 'caller-yielding' | 'fitSync';
+type How = 'worker' | 'caller-yielding' | 'fitBlocking';
 
 /** A worker thread that keeps one core busy for `ms` and touches nothing else. */
 async function spinFor(ms: number): Promise<void> {
@@ -143,7 +143,7 @@ function prepareMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how:
     try {
       const t = performance.now();
       let h: EpochLogs[];
-      if (how === 'fitSync') h = await fitSync(model, d.x, d.y, options);
+      if (how === 'fitBlocking') h = await fitBlocking(model, d.x, d.y, options);
       else h = await fit(model, d.x, d.y, { ...options, worker: how === 'worker' });
       return { loop: h[0].seconds, wall: (performance.now() - t) / 1000 };
     } finally {
@@ -179,16 +179,16 @@ async function main(): Promise<void> {
   const scenarios: [string, Backend, { x: TensorType; y: Int32Array }, How][] = [
     ['native, fit (worker thread)', native, nativeData, 'worker'],
     ['native, fit { worker: false } (yields ~4 ms)', native, nativeData, 'caller-yielding'],
-    ['native, fitSync (never yields)', native, nativeData, 'fitSync'],
+    ['native, fitBlocking (never yields)', native, nativeData, 'fitBlocking'],
     ['js, fit (worker thread)', js, jsData, 'worker'],
-    ['js, fitSync (never yields)', js, jsData, 'fitSync'],
+    ['js, fitBlocking (never yields)', js, jsData, 'fitBlocking'],
   ];
   for (const [name, backend, d, how] of scenarios) {
     const latencies: number[] = [];
     const loops: number[] = [];
     const walls: number[] = [];
     // One round suffices to show that a thread that never yields blocks requests for the whole run.
-    for (let r = 0; r < (how === 'fitSync' ? 1 : LATENCY_ROUNDS); r++) {
+    for (let r = 0; r < (how === 'fitBlocking' ? 1 : LATENCY_ROUNDS); r++) {
       const run = prepareMlpA(backend, d, how);
       latencies.push(...await pingDuring(port, async () => {
         const t = await run();
@@ -214,20 +214,20 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nthroughput, native, ${BATCHES} batches, median of ${ROUNDS} alternating rounds (no client):`);
-  const loops: Record<'worker' | 'fitSync', number[]> = { worker: [], fitSync: [] };
-  const walls: Record<'worker' | 'fitSync', number[]> = { worker: [], fitSync: [] };
+  const loops: Record<'worker' | 'fitBlocking', number[]> = { worker: [], fitBlocking: [] };
+  const walls: Record<'worker' | 'fitBlocking', number[]> = { worker: [], fitBlocking: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const how of ['fitSync', 'worker'] as const) {
+    for (const how of ['fitBlocking', 'worker'] as const) {
       const t = await trainMlpA(native, nativeData, how);
       loops[how].push(BATCHES / t.loop);
       walls[how].push(BATCHES / t.wall);
     }
   }
-  for (const how of ['fitSync', 'worker'] as const) {
+  for (const how of ['fitBlocking', 'worker'] as const) {
     console.log(`  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ${median(walls[how]).toFixed(1)} batches/s (wall clock)`);
   }
-  const ratio = median(loops.worker) / median(loops.fitSync);
-  console.log(`  worker / fitSync: ${ratio.toFixed(3)} (loop), ${(median(walls.worker) / median(walls.fitSync)).toFixed(3)} (wall clock)`);
+  const ratio = median(loops.worker) / median(loops.fitBlocking);
+  console.log(`  worker / fitBlocking: ${ratio.toFixed(3)} (loop), ${(median(walls.worker) / median(walls.fitBlocking)).toFixed(3)} (wall clock)`);
   server.close();
 }
 

@@ -12,7 +12,23 @@
 import { fail } from './errors.js';
 import type { Backend } from './backend/contract.js';
 import { isFloat32Array } from './check.js';
-import type { Tensor } from './tensor.js';
+
+/**
+ * What the tape needs of a tensor (lib/tensor.ts's Tensor is one): this module sits below the tensor type, which
+ * calls `backward` from its own `backward()`, so it names the fields it uses instead of importing the class.
+ */
+export interface GraphNode {
+  data: Float32Array;
+  shape: number[];
+  readonly size: number;
+  name: string;
+  grad: Float32Array | null;
+  requiresGrad: boolean;
+  parents: readonly GraphNode[];
+  backwardFn: (() => void) | null;
+  op: string;
+  gradPending: boolean;
+}
 
 let gradEnabled = true;
 
@@ -33,7 +49,7 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /** Whether an op on these inputs must record a backward step. */
-export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
+export function needsGrad(...inputs: (GraphNode | null | undefined)[]): boolean {
   if (!gradEnabled) return false;
   for (const t of inputs) if (t && t.requiresGrad) return true;
   return false;
@@ -43,10 +59,10 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
  * Makes `out` a node of the graph. `gradBuffer` (from a workspace) saves the pass from allocating the
  * gradient; without it the gradient is allocated when backward first needs it.
  */
-export function record(out: Tensor, op: string, parents: (Tensor | null)[], backwardFn: () => void, gradBuffer?: Float32Array): Tensor {
+export function record<T extends GraphNode>(out: T, op: string, parents: (T | null)[], backwardFn: () => void, gradBuffer?: Float32Array): T {
   out.requiresGrad = true;
   out.op = op;
-  out.parents = parents.filter((p): p is Tensor => p !== null && p.requiresGrad);
+  out.parents = parents.filter((p): p is T => p !== null && p.requiresGrad);
   out.backwardFn = backwardFn;
   if (gradBuffer !== undefined) out.grad = gradBuffer;
   return out;
@@ -56,7 +72,7 @@ export function record(out: Tensor, op: string, parents: (Tensor | null)[], back
  * Claims t's gradient for writing. Returns true when it holds no value yet (the caller may overwrite it,
  * e.g. with beta = 0), false when the caller must add to it.
  */
-export function claimGrad(t: Tensor): boolean {
+export function claimGrad(t: GraphNode): boolean {
   if (t.grad === null) {
     t.grad = new Float32Array(t.size);
     t.gradPending = false;
@@ -73,7 +89,7 @@ export function claimGrad(t: Tensor): boolean {
  * Adds a gradient that a kernel can only write (not accumulate): the kernel writes straight into t.grad
  * when that is still empty, otherwise into `scratch()` which is then added with one axpy.
  */
-export function addGrad(be: Backend, t: Tensor, write: (dst: Float32Array) => void, scratch: () => Float32Array): void {
+export function addGrad(be: Backend, t: GraphNode, write: (dst: Float32Array) => void, scratch: () => Float32Array): void {
   if (claimGrad(t)) {
     write(t.grad!);
     return;
@@ -84,11 +100,11 @@ export function addGrad(be: Backend, t: Tensor, write: (dst: Float32Array) => vo
 }
 
 /** Every node that `root` depends on through tensors requiring grad, parents before children. */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
+function topologicalOrder(root: GraphNode): GraphNode[] {
+  const order: GraphNode[] = [];
+  const visited = new Set<GraphNode>();
   // Iterative DFS: deep graphs (long chains of ops) must not overflow the call stack.
-  const stack: [Tensor, number][] = [[root, 0]];
+  const stack: [GraphNode, number][] = [[root, 0]];
   visited.add(root);
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
@@ -109,7 +125,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /** d(root)/d(every leaf requiring grad), accumulated into their `.grad`. */
-export function backward(root: Tensor, seed?: Float32Array): void {
+export function backward(root: GraphNode, seed?: Float32Array): void {
   if (!root.requiresGrad) {
     fail('ERR_INVALID_ARG', `backward: ${root.name || 'this tensor'} does not require grad (no input or parameter with requiresGrad reaches it, or it was computed under noGrad)`);
   }

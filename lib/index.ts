@@ -8,7 +8,8 @@ export { getBackend, activeBackend, backendInfo, nativeAvailable, setNumThreads,
 export type { OpenblasInfo } from './backend/native.js';
 
 // Tensors and the graph.
-export { Tensor, tensor, scalar, zeros, ones, full, randn, rand, shapeSize, withBackend, useBackend, currentBackend, type Shape, type TensorOptions } from './tensor.js';
+export { Tensor, tensor, scalar, zeros, ones, full, randn, rand, shapeSize, type Shape, type TensorOptions } from './tensor.js';
+export { withBackend, useBackend, currentBackend } from './ops/current-backend.js';
 export { noGrad, isGradEnabled } from './graph.js';
 export * as ops from './ops/index.js';
 export { Workspace } from './ops/workspace.js';
@@ -22,8 +23,9 @@ export { initialize, computeFans, defaultInitializer, gainFor, type InitializerS
 
 // Optimizers, schedules, early stopping; the training loop and its metrics.
 export * from './optim/index.js';
-export { fit, fitSync, evaluate, predict, type FitOptions, type EvaluateOptions, type EvaluateResult, type Inputs, type Targets } from './train/fit.js';
-export { closeTrainingWorkers, idleTrainingWorkers } from './train/worker-pool.js';
+// train/fit.ts and io/checkpoint.ts also attach model.fit/fitBlocking/evaluate/predict and model.save/Sequential.load.
+export { fit, fitBlocking, fitSync, evaluate, predict, type FitOptions, type EvaluateOptions, type EvaluateResult, type Inputs, type Targets } from './train/fit.js';
+export { closeTrainingWorkers, idleTrainingWorkers } from './train/worker/index.js';
 export type { EpochLogs, BatchLogs, TrainContext, TrainingCallback, WeightsHolder } from './train/callbacks.js';
 export * from './train/metrics.js';
 

@@ -1,5 +1,5 @@
 /**
- * Typed arrays on shared memory. `fit` trains in a worker thread (lib/train/remote-fit.ts): whatever is already
+ * Typed arrays on shared memory. `fit` trains in a worker thread (lib/train/worker/): whatever is already
  * on a SharedArrayBuffer (datasets, a model's weights, an optimizer's state buffers) reaches the worker without a
  * copy, and the worker's updates are visible on the caller's thread as they happen. Allocating them here from
  * the start matters for a server: a copy at the start of fit is a stretch of the caller's event loop (a 2 MB

@@ -2,14 +2,14 @@
  * A tensor is a Float32Array plus a shape (row-major), and, when it takes part in training, a gradient
  * and the graph node that produced it. Memory is the garbage collector's: nothing to dispose, nothing
  * leaks when a tensor is forgotten. Arithmetic lives in lib/ops/ and runs through the backend contract;
- * this file only holds the data structure, the factories, and `backward()`.
+ * this file only holds the data structure, the factories, and `backward()`. Which backend runs the ops is the
+ * ops' business (lib/ops/current-backend.ts: currentBackend, useBackend, withBackend), not the tensor's.
  */
 import { fail } from './errors.js';
 import { backward as runBackward } from './graph.js';
 import { defaultRandom, type Random } from './random.js';
 import { isFloat32Array } from './check.js';
 
-export { currentBackend, useBackend, withBackend } from './ops/current-backend.js';
 export { isFloat32Array, isInt32Array } from './check.js';
 
 export type Shape = readonly number[];

@@ -18,6 +18,7 @@ import { renderCurvesSvg } from '../plot/svg-curves.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
+import { fit } from '../train/fit.js';
 import { buildMlp, buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, layerWidths, OPTIMIZERS, type OptimizerName } from './model-spec.js';
 import { saveTrainedModel } from './model-file.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositive, parsePositiveInt, parseSeed } from './options.js';
@@ -127,7 +128,7 @@ async function train(flags: TrainFlags): Promise<void> {
   });
 
   const started = performance.now();
-  const history = await model.fit(new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
+  const history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
     optimizer, epochs: flags.epochs, batchSize: flags.batchSize, l2: flags.l2,
     validationData: [new Tensor(valX, [valSet.rows, valSet.features]), valSet.y],
     callbacks,

@@ -18,6 +18,8 @@
  *
  * Saving is atomic (lib/io/atomic-write.ts). Loading checks the format, the checksum, the architecture and
  * every tensor before it changes anything; every problem with the file is an ERR_IO naming it.
+ *
+ * Sequential knows nothing of files: this module attaches `model.save(path)` and `Sequential.load(path)` to it.
  */
 import fs from 'node:fs';
 import type { Backend } from '../backend/contract.js';
@@ -183,8 +185,20 @@ function checkRandomState(v: unknown, file: string): RandomState {
   return { s: [...s] as RandomState['s'], spare };
 }
 
+/** Layer types renamed since files were first written: the old name in a file reads as the new one. */
+const RENAMED_TYPES: Record<string, string> = { Linear: 'Identity' };
+
+/** The architecture with today's type names (recursively: a Sequential's layers), so that old files compare and build. */
+function currentNames(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  const c = config as Record<string, unknown>;
+  const type = typeof c.type === 'string' && Object.hasOwn(RENAMED_TYPES, c.type) ? RENAMED_TYPES[c.type] : c.type;
+  return { ...c, type, ...(Array.isArray(c.layers) ? { layers: c.layers.map(currentNames) } : {}) };
+}
+
 /** The model the file describes: `expect` when its architecture matches, else a new one built from the file. */
-function modelFor(architecture: unknown, expect: Sequential | undefined, file: string): Sequential {
+function modelFor(saved: unknown, expect: Sequential | undefined, file: string): Sequential {
+  const architecture = currentNames(saved);
   if (expect !== undefined) {
     if (!(expect instanceof Sequential)) fail('ERR_INVALID_ARG', 'loadModel: options.expect must be a Sequential');
     if (typeof architecture !== 'object' || architecture === null) fail('ERR_IO', `${file}: metadata "architecture" is not a model description`);
@@ -287,3 +301,23 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
     libraryVersion: metadata.library_version ?? 'unknown',
   };
 }
+
+declare module '../layers/sequential.js' {
+  interface Sequential {
+    /** Saves weights, architecture and (when given) optimizer state atomically: see lib/io/checkpoint.ts. */
+    save(path: string, options?: SaveOptions): void;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Sequential {
+    /**
+     * The model saved at `path`, with its weights; for the optimizer, epoch and metrics too (and to resume
+     * the random stream), use loadModel. This does not touch the library's random generator.
+     */
+    function load(path: string): Sequential;
+  }
+}
+
+Sequential.prototype.save = function save(this: Sequential, path: string, options: SaveOptions = {}): void {
+  saveModel(path, this, options);
+};
+Sequential.load = (path: string): Sequential => loadModel(path, { restoreRandom: false }).model;

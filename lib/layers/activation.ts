@@ -39,10 +39,14 @@ export class Activation extends Layer {
 }
 
 const TYPE_NAMES: Record<ActivationName, string> = {
-  linear: 'Linear', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leaky_relu: 'LeakyReLU', elu: 'ELU', softplus: 'Softplus', softmax: 'Softmax',
+  linear: 'Identity', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leaky_relu: 'LeakyReLU', elu: 'ELU', softplus: 'Softplus', softmax: 'Softmax',
 };
 
-/** PyTorch-named shorthands. */
+/**
+ * PyTorch-named shorthands. Identity is the 'linear' kind (f(x) = x), PyTorch's nn.Identity; its config type was
+ * "Linear" before 0.2, which still loads (lib/layers/registry.ts) but is not nn.Linear (that is Dense).
+ */
+export class Identity extends Activation { constructor(options?: { name?: string }) { super('linear', options); } }
 export class ReLU extends Activation { constructor(options?: { name?: string }) { super('relu', options); } }
 export class Sigmoid extends Activation { constructor(options?: { name?: string }) { super('sigmoid', options); } }
 export class Tanh extends Activation { constructor(options?: { name?: string }) { super('tanh', options); } }

@@ -6,9 +6,8 @@
  */
 import { fail } from '../errors.js';
 import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
-import { sharedFloat32 } from '../shared-memory.js';
 import { formatShape, Tensor, type Shape } from '../tensor.js';
-import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
+import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -28,7 +27,10 @@ export class BatchNorm extends Layer {
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly affine: boolean;
-  readonly running: RunningStats;
+  /** The registered buffers "running_mean" (zeros) and "running_var" (ones). */
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  private readonly stats: RunningStats;
 
   constructor(numFeatures: number, spatialDims: number[], type: string, options: BatchNormLayerOptions = {}) {
     super(type.toLowerCase(), options.name);
@@ -41,9 +43,23 @@ export class BatchNorm extends Layer {
     if (!(this.eps > 0) || !Number.isFinite(this.eps)) fail('ERR_INVALID_ARG', `${this.name}: eps must be a finite number > 0, got ${this.eps}`);
     if (!(this.momentum >= 0 && this.momentum <= 1)) fail('ERR_INVALID_ARG', `${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
     this.affine = options.affine ?? true;
-    this.weight = weightTensor([numFeatures], `${this.name}.weight`, { fill: 1, requiresGrad: this.affine });
-    this.bias = weightTensor([numFeatures], `${this.name}.bias`, { requiresGrad: this.affine });
-    this.running = { mean: sharedFloat32(numFeatures), variance: sharedFloat32(numFeatures).fill(1), momentum: this.momentum };
+    // Without affine, gamma = 1 and beta = 0 are constants, not state (PyTorch has no weight and bias then).
+    this.weight = stateTensor([numFeatures], `${this.name}.weight`, { fill: 1, requiresGrad: this.affine });
+    this.bias = stateTensor([numFeatures], `${this.name}.bias`, { requiresGrad: this.affine });
+    if (this.affine) {
+      this.registerParameter('weight', this.weight);
+      this.registerParameter('bias', this.bias);
+    }
+    this.runningMean = this.registerBuffer('running_mean', stateTensor([numFeatures], `${this.name}.running_mean`, { requiresGrad: false }));
+    this.runningVar = this.registerBuffer('running_var', stateTensor([numFeatures], `${this.name}.running_var`, { fill: 1, requiresGrad: false }));
+    this.stats = { mean: this.runningMean.data, variance: this.runningVar.data, momentum: this.momentum };
+  }
+
+  /** The running statistics as the batch-norm op takes them: the buffers' current arrays (read, or written in place). */
+  get running(): RunningStats {
+    this.stats.mean = this.runningMean.data;
+    this.stats.variance = this.runningVar.data;
+    return this.stats;
   }
 
   forward(x: Tensor, options?: ForwardOptions): Tensor {
@@ -58,14 +74,6 @@ export class BatchNorm extends Layer {
       fail('ERR_SHAPE', `${this.name}: expected input ${expect}, got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
     }
     return [...inputShape];
-  }
-
-  override namedParameters(): [string, Tensor][] {
-    return this.affine ? [['weight', this.weight], ['bias', this.bias]] : [];
-  }
-
-  override namedBuffers(): [string, Float32Array][] {
-    return [['running_mean', this.running.mean], ['running_var', this.running.variance]];
   }
 
   /** The type names the variant (BatchNorm1d, BatchNorm2d…), which fixes the spatial dimensions. */

@@ -3,14 +3,13 @@
  * state_dict loads as is), lowered to one sgemm per image by the backend. Initialization is PyTorch's default,
  * kaiming_uniform(a = √5): weight and bias uniform in ±1/√fan_in, fan_in = C·kh·kw.
  */
+import { integer } from '../check.js';
 import { fail } from '../errors.js';
 import { initialize, type InitializerSpec } from '../init.js';
 import { conv2d, convOutputSize } from '../ops/conv.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor, type Shape } from '../tensor.js';
-import { BatchNorm2d } from './batchnorm.js';
-import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
-import { checkConfigKeys, registerLayer } from './registry.js';
+import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface Conv2dLayerOptions {
   stride?: number; // 1
@@ -27,12 +26,6 @@ export interface Conv2dLayerOptions {
   rng?: Random;
 }
 
-/** A positive integer (or, with min 0, a non-negative one), else ERR_INVALID_ARG naming the layer and argument. */
-export function checkInt(where: string, what: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('ERR_INVALID_ARG', `${where}: ${what} must be an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 export class Conv2d extends Layer {
   readonly type = 'Conv2d';
   readonly inChannels: number;
@@ -46,20 +39,20 @@ export class Conv2d extends Layer {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dLayerOptions = {}) {
     super('conv2d', options.name);
-    this.inChannels = checkInt(this.name, 'inChannels', inChannels);
-    this.outChannels = checkInt(this.name, 'outChannels', outChannels);
+    this.inChannels = integer(this.name, 'inChannels', inChannels);
+    this.outChannels = integer(this.name, 'outChannels', outChannels);
     const [kh, kw] = Array.isArray(kernelSize) ? kernelSize : [kernelSize, kernelSize];
-    this.kernelSize = [checkInt(this.name, 'kernelSize', kh), checkInt(this.name, 'kernelSize', kw)];
-    this.stride = checkInt(this.name, 'stride', options.stride ?? 1);
-    this.padding = checkInt(this.name, 'padding', options.padding ?? 0, 0);
-    this.dilation = checkInt(this.name, 'dilation', options.dilation ?? 1);
+    this.kernelSize = [integer(this.name, 'kernelSize', kh), integer(this.name, 'kernelSize', kw)];
+    this.stride = integer(this.name, 'stride', options.stride ?? 1);
+    this.padding = integer(this.name, 'padding', options.padding ?? 0, 0);
+    this.dilation = integer(this.name, 'dilation', options.dilation ?? 1);
     const rng = options.rng ?? defaultRandom;
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
-    this.weight = weightTensor([outChannels, inChannels, kh, kw], `${this.name}.weight`);
+    this.weight = this.registerParameter('weight', stateTensor([outChannels, inChannels, kh, kw], `${this.name}.weight`));
     initialize(options.kernelInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.weight.data, this.weight.shape, rng);
     if (options.bias === false) this.bias = null;
     else {
-      this.bias = weightTensor([outChannels], `${this.name}.bias`);
+      this.bias = this.registerParameter('bias', stateTensor([outChannels], `${this.name}.bias`));
       // A bias is 1-D: its fan is the weight's, which PyTorch uses for the bound, so only fan-free specs make sense here.
       initialize(options.biasInitializer ?? { kind: 'uniform', low: -bound, high: bound }, this.bias.data, [1, outChannels], rng);
     }
@@ -83,10 +76,6 @@ export class Conv2d extends Layer {
     return [this.outChannels, OH, OW];
   }
 
-  override namedParameters(): [string, Tensor][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
-  }
-
   override regularizedWeights(): Tensor[] {
     return [this.weight];
   }
@@ -103,27 +92,3 @@ export class Conv2d extends Layer {
     return `${this.name}: Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize.join('×')}, stride ${this.stride}, padding ${this.padding}) ${formatShape(this.weight.shape)}`;
   }
 }
-
-registerLayer('Conv2d', (c) => {
-  checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
-  if (c.bias !== undefined && typeof c.bias !== 'boolean') fail('ERR_INVALID_ARG', `"bias" must be a boolean, got ${JSON.stringify(c.bias)}`);
-  const k = c.kernelSize;
-  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
-  return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
-    stride: c.stride as number | undefined, padding: c.padding as number | undefined, dilation: c.dilation as number | undefined,
-    bias: c.bias as boolean | undefined, name: c.name as string | undefined,
-  });
-});
-
-// BatchNorm2d is registered here rather than in batchnorm.ts: the registry imports batchnorm.ts for BatchNorm1d,
-// so registering from there would be an import cycle.
-registerLayer('BatchNorm2d', (c) => {
-  checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
-  for (const key of ['eps', 'momentum']) {
-    if (c[key] !== undefined && typeof c[key] !== 'number') fail('ERR_INVALID_ARG', `"${key}" must be a number, got ${JSON.stringify(c[key])}`);
-  }
-  if (c.affine !== undefined && typeof c.affine !== 'boolean') fail('ERR_INVALID_ARG', `"affine" must be a boolean, got ${JSON.stringify(c.affine)}`);
-  return new BatchNorm2d(c.numFeatures as number, {
-    eps: c.eps as number | undefined, momentum: c.momentum as number | undefined, affine: c.affine as boolean | undefined, name: c.name as string | undefined,
-  });
-});

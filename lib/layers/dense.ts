@@ -1,4 +1,5 @@
 /** Dense (fully connected) layer: y = f(x·W + b) with W stored [in, out], one backend crossing each way. */
+import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind } from '../backend/contract.js';
 import { defaultInitializer, initialize, type InitializerSpec } from '../init.js';
@@ -6,7 +7,7 @@ import { checkActivation, defaultActivationParam, softmax } from '../ops/activat
 import { dense } from '../ops/dense.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor, type Shape } from '../tensor.js';
-import { Layer, weightTensor, type ForwardOptions, type LayerConfig } from './layer.js';
+import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type DenseActivation = ActivationKind | 'softmax';
 
@@ -25,11 +26,6 @@ export interface DenseOptions {
   rng?: Random;
 }
 
-function checkFeatures(where: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `${where}: ${what} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
 export class Dense extends Layer {
   readonly type = 'Dense';
   readonly inFeatures: number;
@@ -41,19 +37,19 @@ export class Dense extends Layer {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super('dense', options.name);
-    this.inFeatures = checkFeatures(this.name, 'inFeatures', inFeatures);
-    this.outFeatures = checkFeatures(this.name, 'outFeatures', outFeatures);
+    this.inFeatures = positiveInteger(this.name, 'inFeatures', inFeatures);
+    this.outFeatures = positiveInteger(this.name, 'outFeatures', outFeatures);
     this.activation = options.activation ?? 'linear';
     const fused: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
     if (this.activation !== 'softmax' && !ACTIVATION_KINDS.includes(this.activation)) checkActivation(this.name, this.activation, 0);
     this.alpha = options.alpha ?? defaultActivationParam(fused);
     checkActivation(this.name, fused, this.alpha);
     const rng = options.rng ?? defaultRandom;
-    this.weight = weightTensor([inFeatures, outFeatures], `${this.name}.weight`);
+    this.weight = this.registerParameter('weight', stateTensor([inFeatures, outFeatures], `${this.name}.weight`));
     initialize(options.kernelInitializer ?? defaultInitializer(this.activation, this.alpha), this.weight.data, this.weight.shape, rng);
     if (options.useBias === false) this.bias = null;
     else {
-      this.bias = weightTensor([outFeatures], `${this.name}.bias`);
+      this.bias = this.registerParameter('bias', stateTensor([outFeatures], `${this.name}.bias`));
       // A bias is 1-D: fans do not apply, so only fan-free initializers make sense here.
       if (options.biasInitializer !== undefined) initialize(options.biasInitializer, this.bias.data, [1, outFeatures], rng);
     }
@@ -73,10 +69,6 @@ export class Dense extends Layer {
     }
     if (inputShape[0] !== this.inFeatures) fail('ERR_SHAPE', `${this.name}: expected input with ${this.inFeatures} features, got ${inputShape[0]}`);
     return [this.outFeatures];
-  }
-
-  override namedParameters(): [string, Tensor][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
   }
 
   override regularizedWeights(): Tensor[] {

@@ -8,7 +8,8 @@ import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 export class Dropout extends Layer {
   readonly type = 'Dropout';
   readonly rate: number;
-  private readonly rng: Random;
+  /** The generator masks are drawn from (default: the library's seeded one). */
+  readonly rng: Random;
 
   constructor(rate = 0.5, options: { name?: string; rng?: Random } = {}) {
     super('dropout', options.name);
@@ -26,6 +27,10 @@ export class Dropout extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     return [...inputShape];
+  }
+
+  override generators(): Random[] {
+    return [this.rng];
   }
 
   /** The generator is not part of the architecture: a rebuilt Dropout draws from the library's one. */

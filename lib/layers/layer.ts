@@ -1,12 +1,15 @@
 /**
- * What every layer is: a forward pass over a batch, its parameters (named PyTorch state_dict style),
- * non-trainable buffers (running statistics), train/eval mode, and shape inference so that a wrong
- * shape is reported — naming the layer — before any work is done.
+ * What every layer is: a forward pass over a batch, its state (parameters and non-trainable buffers such as
+ * running statistics, each registered once by name, PyTorch's register_parameter/register_buffer), train/eval
+ * mode, and shape inference so that a wrong shape is reported — naming the layer — before any work is done.
+ * Everything that walks a model's state (getWeights/setWeights, state_dict names, checkpoints, fit's worker
+ * thread) goes through `namedState()`, so nothing needs to know a layer's fields.
  *
  * Shapes given to `outputShape` are per sample (without the batch dimension): a Dense(784, 10) maps [784] to [10].
  */
 import { fail } from '../errors.js';
 import { checkBatch } from '../ops/checks.js';
+import type { Random } from '../random.js';
 import { Workspace } from '../ops/workspace.js';
 import { sharedFloat32 } from '../shared-memory.js';
 import { Tensor, shapeSize, type Shape } from '../tensor.js';
@@ -31,10 +34,12 @@ export interface LayerConfig {
 }
 
 /**
- * A layer's weight tensor, on shared memory from the start: fit's worker thread then trains it in place, with no
- * copy on the caller's thread when fit begins (lib/shared-memory.ts). Filled with `fill` (default 0).
+ * A new state tensor (a parameter or a buffer), filled with `fill` (default 0). It is allocated on shared memory,
+ * so that a fit in a worker thread trains it in place without a copy on the caller's thread when it begins
+ * (lib/shared-memory.ts); that is the only place layers meet the worker, and any state array that is not shared
+ * (a `.data` replaced by hand) is moved there, in place, when such a fit begins (lib/train/worker/shared.ts).
  */
-export function weightTensor(shape: Shape, name: string, options: { fill?: number; requiresGrad?: boolean } = {}): Tensor {
+export function stateTensor(shape: Shape, name: string, options: { fill?: number; requiresGrad?: boolean } = {}): Tensor {
   const data = sharedFloat32(shapeSize(shape));
   if (options.fill) data.fill(options.fill);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad ?? true, name });
@@ -55,6 +60,8 @@ export abstract class Layer {
   abstract readonly type: string;
   training = true;
   private readonly buffers = new Workspace();
+  private readonly parameterTable = new Map<string, Tensor>();
+  private readonly bufferTable = new Map<string, Tensor>();
 
   constructor(prefix: string, name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '')) fail('ERR_INVALID_ARG', `layer name must be a non-empty string, got ${String(name)}`);
@@ -66,19 +73,76 @@ export abstract class Layer {
   /** The per-sample output shape for a per-sample input shape; ERR_SHAPE naming the layer when it does not fit. */
   abstract outputShape(inputShape: Shape): number[];
 
-  /** Trainable parameters, by local name ("weight", "bias"). */
-  namedParameters(): [string, Tensor][] {
+  /**
+   * A trainable parameter, registered once (in the constructor) under its local name ("weight", "bias"): it is then
+   * listed by namedParameters() and namedState(), in registration order. Returns the tensor.
+   */
+  protected registerParameter(name: string, tensor: Tensor): Tensor {
+    this.register(this.parameterTable, name, tensor);
+    return tensor;
+  }
+
+  /**
+   * Non-trainable state saved with the weights ("running_mean", "running_var"), registered once. Code that uses it
+   * reads `tensor.data` when it runs (never keeps the array), so the array can be replaced in place.
+   */
+  protected registerBuffer(name: string, tensor: Tensor): Tensor {
+    this.register(this.bufferTable, name, tensor);
+    return tensor;
+  }
+
+  private register(table: Map<string, Tensor>, name: string, tensor: Tensor): void {
+    if (!(tensor instanceof Tensor)) fail('ERR_INVALID_ARG', `${this.name}: state "${name}" must be a Tensor`);
+    if (this.parameterTable.has(name) || this.bufferTable.has(name)) fail('ERR_INVALID_ARG', `${this.name}: state "${name}" is already registered`);
+    table.set(name, tensor);
+  }
+
+  /** The layers inside this one, by the name their state is prefixed with ("0", "1"… in a Sequential). */
+  children(): [string, Layer][] {
     return [];
+  }
+
+  /** Trainable parameters by state_dict name ("weight", "bias"; in a container "0.weight"…). */
+  namedParameters(): [string, Tensor][] {
+    return [...this.parameterTable, ...this.fromChildren((child) => child.namedParameters())];
   }
 
   /** Non-trainable state saved with the weights ("running_mean", "running_var"). */
   namedBuffers(): [string, Float32Array][] {
-    return [];
+    return this.namedBufferTensors().map(([name, t]) => [name, t.data]);
   }
 
-  /** Parameters then buffers (PyTorch's state_dict order): what getWeights/setWeights and saving use. */
+  /** The buffers as the tensors that hold them. */
+  namedBufferTensors(): [string, Tensor][] {
+    return [...this.bufferTable, ...this.fromChildren((child) => child.namedBufferTensors())];
+  }
+
+  /**
+   * Every state tensor, layer by layer, parameters then buffers (PyTorch's state_dict order): what getWeights/
+   * setWeights, saving and fit's worker thread walk. Replacing a tensor's `.data` here replaces it for the layer.
+   */
+  namedState(): [string, Tensor][] {
+    if (this.children().length === 0) return [...this.namedParameters(), ...this.namedBufferTensors()];
+    return [...this.parameterTable, ...this.bufferTable, ...this.fromChildren((child) => child.namedState())];
+  }
+
+  /** The arrays of namedState() (and of any buffer a layer lists without registering it). */
   namedWeights(): [string, Float32Array][] {
-    return [...this.namedParameters().map(([name, t]) => [name, t.data] as [string, Float32Array]), ...this.namedBuffers()];
+    const data = ([name, t]: [string, Tensor]): [string, Float32Array] => [name, t.data];
+    if (this.children().length === 0) return [...this.namedParameters().map(data), ...this.namedBuffers()];
+    return [...this.parameterTable, ...this.bufferTable].map(data).concat(this.fromChildren((child) => child.namedWeights()));
+  }
+
+  /**
+   * The generators this layer draws from when it runs (Dropout's masks), for code that must carry their state
+   * (fit's worker thread). Construction-time generators (initialization) are not listed.
+   */
+  generators(): Random[] {
+    return this.children().flatMap(([, child]) => child.generators());
+  }
+
+  private fromChildren<T>(list: (child: Layer) => [string, T][]): [string, T][] {
+    return this.children().flatMap(([prefix, child]) => list(child).map(([name, v]) => [`${prefix}.${name}`, v] as [string, T]));
   }
 
   parameters(): Tensor[] {
@@ -87,11 +151,12 @@ export abstract class Layer {
 
   /** The weights an L2 penalty applies to (weight matrices, never biases or normalization scales). */
   regularizedWeights(): Tensor[] {
-    return [];
+    return this.children().flatMap(([, child]) => child.regularizedWeights());
   }
 
   train(mode = true): this {
     this.training = mode;
+    for (const [, child] of this.children()) child.train(mode);
     return this;
   }
 
@@ -118,4 +183,10 @@ export abstract class Layer {
     checkBatch(this.name, x);
     this.outputShape(x.shape.slice(1));
   }
+}
+
+/** The layers that hold state and run kernels, in namedState() order: containers replaced by what they contain. */
+export function leafLayers(layer: Layer): Layer[] {
+  const children = layer.children();
+  return children.length === 0 ? [layer] : children.flatMap(([, child]) => leafLayers(child));
 }

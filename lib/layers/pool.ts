@@ -2,13 +2,12 @@
  * MaxPool2d and AvgPool2d over [batch, C, H, W]: square k×k windows, stride defaulting to k (PyTorch's
  * default), padding at most k/2. AvgPool2d counts the padding in the divisor (count_include_pad = true).
  */
+import { integer } from '../check.js';
 import { fail } from '../errors.js';
 import { convOutputSize } from '../ops/conv.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { formatShape, type Shape, type Tensor } from '../tensor.js';
-import { checkInt } from './conv2d.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
-import { checkConfigKeys, registerLayer } from './registry.js';
 
 export interface Pool2dLayerOptions {
   /** Default: the kernel size. */
@@ -25,9 +24,9 @@ abstract class Pool2d extends Layer {
 
   constructor(prefix: string, kernelSize: number, options: Pool2dLayerOptions) {
     super(prefix, options.name);
-    this.kernelSize = checkInt(this.name, 'kernelSize', kernelSize);
-    this.stride = checkInt(this.name, 'stride', options.stride ?? kernelSize);
-    this.padding = checkInt(this.name, 'padding', options.padding ?? 0, 0);
+    this.kernelSize = integer(this.name, 'kernelSize', kernelSize);
+    this.stride = integer(this.name, 'stride', options.stride ?? kernelSize);
+    this.padding = integer(this.name, 'padding', options.padding ?? 0, 0);
     if (2 * this.padding > this.kernelSize) fail('ERR_INVALID_ARG', `${this.name}: padding must be at most half the kernel size (${this.kernelSize}), got ${this.padding}`);
   }
 
@@ -70,11 +69,4 @@ export class AvgPool2d extends Pool2d {
     this.checkInput(x);
     return avgPool2d(x, this, this.workspace(options), this.name);
   }
-}
-
-for (const [type, Cls] of [['MaxPool2d', MaxPool2d], ['AvgPool2d', AvgPool2d]] as const) {
-  registerLayer(type, (c) => {
-    checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
-    return new Cls(c.kernelSize as number, { stride: c.stride as number | undefined, padding: c.padding as number | undefined, name: c.name as string | undefined });
-  });
 }

@@ -1,21 +1,23 @@
 /**
  * Architecture as plain JSON. Every layer's getConfig() gives `{ type, name, ...constructor arguments }`;
  * this registry maps each `type` back to a factory, so a saved model can be rebuilt without code.
- * The built-in layers are registered below; a layer defined elsewhere (Conv2d, pooling…) registers itself
- * with `registerLayer(type, fromConfig)` from its own file.
+ * Every built-in layer is registered here, at the bottom of this file, and nowhere else; the one exception is
+ * the container, Sequential, which builds its layers through this registry and so registers itself
+ * (lib/layers/sequential.ts). Layers of your own register with `registerLayer(type, fromConfig)`.
  *
  * Configs come from files, so every factory checks its keys: an unknown, missing or mistyped key is an
  * ERR_INVALID_ARG naming the entry (`Sequential.fromConfig: layers[2] (Dense "dense_3"): …`), never a
  * silently different model.
  */
 import { NeuroblasError, fail } from '../errors.js';
-import { Activation, ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, type ActivationName } from './activation.js';
-import { BatchNorm1d } from './batchnorm.js';
+import { Activation, ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv2d.js';
 import { Dense, type DenseActivation } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
-import { Sequential } from './sequential.js';
+import { AvgPool2d, MaxPool2d } from './pool.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -38,6 +40,22 @@ export function registerLayer(type: string, fromConfig: LayerFactory): void {
   const existing = factories.get(type);
   if (existing !== undefined && existing !== fromConfig) fail('ERR_INVALID_ARG', `registerLayer: layer type "${type}" is already registered`);
   factories.set(type, fromConfig);
+}
+
+const builtIn = new Set<string>();
+
+/** registerLayer for the library's own layers (here and in sequential.ts), which every thread that loads it has. */
+export function registerBuiltInLayer(type: string, fromConfig: LayerFactory): void {
+  registerLayer(type, fromConfig);
+  builtIn.add(type);
+}
+
+/**
+ * True for the library's own layer types. Others were registered by code on this thread, which another thread (fit's
+ * worker) has not run, so it cannot build them.
+ */
+export function isBuiltInLayerType(type: string): boolean {
+  return builtIn.has(type);
 }
 
 /** The types layerFromConfig can build, sorted. */
@@ -102,7 +120,7 @@ export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Lay
 
 // The built-in layers.
 
-registerLayer('Dense', (c) => {
+registerBuiltInLayer('Dense', (c) => {
   checkConfigKeys(c, ['in', 'out'], ['activation', 'alpha', 'useBias']);
   return new Dense(c.in as number, c.out as number, {
     activation: c.activation as DenseActivation | undefined,
@@ -113,46 +131,60 @@ registerLayer('Dense', (c) => {
 });
 
 const plainActivations: [string, new (options?: { name?: string }) => Activation][] = [
-  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax],
+  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax], ['Identity', Identity],
+  // Deprecated: the name Identity had before 0.2 (files saved then say "Linear"); getConfig() now writes "Identity".
+  ['Linear', Identity],
 ];
 for (const [type, Cls] of plainActivations) {
-  registerLayer(type, (c) => {
+  registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, []);
     return new Cls({ name: layerName(c) });
   });
 }
-registerLayer('Linear', (c) => {
-  checkConfigKeys(c, []);
-  return new Activation('linear' satisfies ActivationName, { name: layerName(c) });
-});
-registerLayer('LeakyReLU', (c) => {
+registerBuiltInLayer('LeakyReLU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new LeakyReLU(c.alpha as number | undefined, { name: layerName(c) });
 });
-registerLayer('ELU', (c) => {
+registerBuiltInLayer('ELU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new ELU(c.alpha as number | undefined, { name: layerName(c) });
 });
 
-registerLayer('Dropout', (c) => {
+registerBuiltInLayer('Dropout', (c) => {
   checkConfigKeys(c, [], ['rate']);
   return new Dropout(c.rate as number | undefined, { name: layerName(c) });
 });
 
-registerLayer('BatchNorm1d', (c) => {
-  checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
-  return new BatchNorm1d(c.numFeatures as number, {
-    eps: optionalNumber(c, 'eps'),
-    momentum: optionalNumber(c, 'momentum'),
-    affine: optionalBool(c, 'affine', true),
-    name: layerName(c),
+for (const [type, Cls] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNorm2d]] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
+    return new Cls(c.numFeatures as number, {
+      eps: optionalNumber(c, 'eps'),
+      momentum: optionalNumber(c, 'momentum'),
+      affine: optionalBool(c, 'affine', true),
+      name: layerName(c),
+    });
   });
-});
+}
 
-registerLayer('Flatten', (c) => {
+registerBuiltInLayer('Flatten', (c) => {
   checkConfigKeys(c, []);
   return new Flatten({ name: layerName(c) });
 });
 
-// A Sequential inside a Sequential (its weights are then named "0.1.weight", as in PyTorch).
-registerLayer('Sequential', (c, where) => Sequential.fromConfig(c, where));
+registerBuiltInLayer('Conv2d', (c) => {
+  checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+  const k = c.kernelSize;
+  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
+  return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
+    stride: c.stride as number | undefined, padding: c.padding as number | undefined, dilation: c.dilation as number | undefined,
+    bias: optionalBool(c, 'bias', true), name: layerName(c),
+  });
+});
+
+for (const [type, Cls] of [['MaxPool2d', MaxPool2d], ['AvgPool2d', AvgPool2d]] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
+    return new Cls(c.kernelSize as number, { stride: c.stride as number | undefined, padding: c.padding as number | undefined, name: layerName(c) });
+  });
+}

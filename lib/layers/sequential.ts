@@ -2,16 +2,17 @@
  * Sequential: layers applied in order. Besides forward, it is what the training loop and persistence
  * work with: PyTorch-style parameter names ("0.weight", "0.bias", "2.running_mean"), train/eval,
  * a printed summary, and weight snapshots (getWeights/setWeights).
+ *
+ * A container only: training and saving sit above the layers and attach their methods to it (`fit`,
+ * `fitBlocking`, `evaluate`, `predict` from lib/train/fit.ts; `save`, `Sequential.load` from
+ * lib/io/checkpoint.ts), so no module here imports them.
  */
 import { fail } from '../errors.js';
 import { checkBatch, checkFinite } from '../ops/checks.js';
 import { formatShape, isFloat32Array, shapeSize, Tensor, type Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 import { isPlainObject } from '../plain-data.js';
-import { checkConfigKeys, layerFromConfig } from './registry.js';
-import { loadModel, saveModel, type SaveOptions } from '../io/checkpoint.js';
-import { evaluate, fit, fitSync, predict, type EvaluateOptions, type EvaluateResult, type FitOptions, type Inputs, type Targets } from '../train/fit.js';
-import type { EpochLogs } from '../train/callbacks.js';
+import { checkConfigKeys, layerFromConfig, registerBuiltInLayer } from './registry.js';
 
 export interface SequentialForwardOptions extends ForwardOptions {
   /** Check the input for NaN/Inf before running (default true; fit may check the whole dataset once instead). */
@@ -55,28 +56,9 @@ export class Sequential extends Layer {
     return shape;
   }
 
-  /** Every layer's parameters, prefixed by the layer's index: "0.weight", "0.bias", "3.weight"… */
-  override namedParameters(): [string, Tensor][] {
-    return this.layers.flatMap((layer, i) => layer.namedParameters().map(([name, t]) => [`${i}.${name}`, t] as [string, Tensor]));
-  }
-
-  override namedBuffers(): [string, Float32Array][] {
-    return this.layers.flatMap((layer, i) => layer.namedBuffers().map(([name, b]) => [`${i}.${name}`, b] as [string, Float32Array]));
-  }
-
-  /** Parameters and buffers in PyTorch's state_dict order: per layer, its parameters, then its buffers. */
-  override namedWeights(): [string, Float32Array][] {
-    return this.layers.flatMap((layer, i) => layer.namedWeights().map(([name, data]) => [`${i}.${name}`, data] as [string, Float32Array]));
-  }
-
-  override regularizedWeights(): Tensor[] {
-    return this.layers.flatMap((layer) => layer.regularizedWeights());
-  }
-
-  override train(mode = true): this {
-    this.training = mode;
-    for (const layer of this.layers) layer.train(mode);
-    return this;
+  /** The layers by index: their state is named "0.weight", "0.bias", "3.weight"… (Layer's named* methods). */
+  override children(): [string, Layer][] {
+    return this.layers.map((layer, i) => [String(i), layer]);
   }
 
   /** Sets every parameter's gradient to zero (buffers kept, so this allocates nothing). */
@@ -136,39 +118,6 @@ export class Sequential extends Layer {
     return new Sequential(layers, { name: config.name as string | undefined });
   }
 
-  /** Saves weights, architecture and (when given) optimizer state atomically: see lib/io/checkpoint.ts. */
-  save(path: string, options: SaveOptions = {}): void {
-    saveModel(path, this, options);
-  }
-
-  /**
-   * The model saved at `path`, with its weights; for the optimizer, epoch and metrics too (and to resume
-   * the random stream), use loadModel. This does not touch the library's random generator.
-   */
-  static load(path: string): Sequential {
-    return loadModel(path, { restoreRandom: false }).model;
-  }
-
-  /** Trains on (x, y) in a worker thread when it can (else on this thread, yielding between batches). See lib/train/fit.ts. */
-  fit(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
-    return fit(this, x, y, options);
-  }
-
-  /** The same loop on the calling thread, never yielding to the event loop (for scripts). */
-  fitSync(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
-    return fitSync(this, x, y, options);
-  }
-
-  /** Loss, accuracy and confusion matrix over a dataset, in eval mode. */
-  evaluate(x: Inputs, y: Targets, options?: EvaluateOptions): EvaluateResult {
-    return evaluate(this, x, y, options);
-  }
-
-  /** Outputs for every row, batched, in eval mode. */
-  predict(x: Inputs, options?: { batchSize?: number }): Tensor {
-    return predict(this, x, options);
-  }
-
   /** The number of trainable values. */
   parameterCount(): number {
     return this.parameters().reduce((n, p) => n + p.size, 0);
@@ -204,3 +153,6 @@ export class Sequential extends Layer {
     ].join('\n');
   }
 }
+
+// A Sequential inside a Sequential (its weights are then named "0.1.weight", as in PyTorch).
+registerBuiltInLayer('Sequential', (c, where) => Sequential.fromConfig(c, where));

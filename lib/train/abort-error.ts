@@ -1,7 +1,7 @@
 /**
  * The error an aborted fit rejects with: a NeuroblasError (code ERR_ABORTED) named 'AbortError', like the
  * DOMException fetch() rejects with, so `err.name === 'AbortError'` checks written for the platform work too.
- * Shared by the caller-thread loop (fit.ts) and the worker path (remote-fit.ts), which rebuilds it on the
+ * Shared by the loop (loop.ts) and the worker path (worker/caller.ts), which rebuilds it on the
  * caller's thread so that `cause` is the caller's own `signal.reason`.
  */
 import { NeuroblasError } from '../errors.js';

@@ -7,7 +7,8 @@ import { applyNormalization, fitNormalization, foldNormalization, normalizeSplit
 import type { Dataset } from '../../lib/data/dataset.js';
 import { Dense } from '../../lib/layers/dense.js';
 import { Random } from '../../lib/random.js';
-import { tensor, withBackend } from '../../lib/tensor.js';
+import { tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
 import { expectError } from '../helpers/errors.js';

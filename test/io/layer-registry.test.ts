@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNorm1d, Dense, Dropout, ELU, Flatten, Layer, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh, Activation,
+  BatchNorm1d, Dense, Dropout, ELU, Flatten, Identity, Layer, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh, Activation,
   layerFromConfig, registerLayer, registeredLayerTypes, checkConfigKeys, type LayerConfig, type Shape, Tensor,
 } from '../../lib/index.js';
 import { expectError } from '../helpers/errors.js';
@@ -13,7 +13,7 @@ import { expectError } from '../helpers/errors.js';
 const builtins = (): Layer[] => [
   new Dense(6, 4, { activation: 'leaky_relu', alpha: 0.2, name: 'd1' }),
   new Dense(4, 3, { useBias: false, activation: 'softmax' }),
-  new ReLU(), new Sigmoid(), new Tanh(), new Softplus(), new Softmax(), new Activation('linear'),
+  new ReLU(), new Sigmoid(), new Tanh(), new Softplus(), new Softmax(), new Identity(),
   new LeakyReLU(0.3), new ELU(0.7),
   new Dropout(0.25),
   new BatchNorm1d(5, { eps: 1e-3, momentum: 0.2, affine: false }),
@@ -22,7 +22,7 @@ const builtins = (): Layer[] => [
 
 describe('layer configs', () => {
   it('every built-in type is registered', () => {
-    for (const t of ['Dense', 'ReLU', 'Sigmoid', 'Tanh', 'Softplus', 'Softmax', 'Linear', 'LeakyReLU', 'ELU', 'Dropout', 'BatchNorm1d', 'Flatten', 'Sequential']) {
+    for (const t of ['Dense', 'ReLU', 'Sigmoid', 'Tanh', 'Softplus', 'Softmax', 'Identity', 'Linear', 'LeakyReLU', 'ELU', 'Dropout', 'BatchNorm1d', 'Flatten', 'Sequential']) {
       expect(registeredLayerTypes()).toContain(t);
     }
   });
@@ -34,6 +34,15 @@ describe('layer configs', () => {
     expect(rebuilt.getConfig()).toEqual(config);
     expect(rebuilt.name).toBe(layer.name);
     expect(rebuilt.namedWeights().map(([n, d]) => [n, d.length])).toEqual(layer.namedWeights().map(([n, d]) => [n, d.length]));
+  });
+
+  it('Identity is the linear activation; configs that say "Linear" (the name before 0.2) still build it', () => {
+    expect(new Activation('linear').type).toBe('Identity');
+    expect(new Activation('linear').getConfig()).toEqual({ type: 'Identity', name: expect.any(String) });
+    const old = layerFromConfig({ type: 'Linear', name: 'lin' });
+    expect(old).toBeInstanceOf(Identity);
+    expect([old.type, old.name, (old as Activation).kind]).toEqual(['Identity', 'lin', 'linear']);
+    expectError(() => layerFromConfig({ type: 'Linear', alpha: 1 }), 'ERR_INVALID_ARG', /unknown key "alpha"/);
   });
 
   it('Dense keeps in, out, activation, alpha and useBias; BatchNorm eps, momentum and affine', () => {

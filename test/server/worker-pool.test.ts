@@ -1,5 +1,5 @@
 /**
- * The training-worker pool (lib/train/worker-pool.ts): a fit's worker is kept idle for the next fit, reused, never
+ * The training-worker pool (lib/train/worker/pool.ts): a fit's worker is kept idle for the next fit, reused, never
  * keeps the process alive, and closeTrainingWorkers() ends it.
  */
 import { execFile } from 'node:child_process';

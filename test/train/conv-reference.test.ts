@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Conv2d, MaxPool2d, Sequential } from '../../lib/layers/index.js';
-import { tensor, withBackend } from '../../lib/tensor.js';
+import { tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
 import { reference } from '../helpers/reference.js';

@@ -9,7 +9,8 @@ import { BatchNorm1d, Dense, Dropout, Sequential } from '../../lib/layers/index.
 import { crossEntropyLoss } from '../../lib/losses.js';
 import { activation, add, mul, mulScalar, sum } from '../../lib/ops/index.js';
 import { manualSeed, Random } from '../../lib/random.js';
-import { currentBackend, randn, tensor, Tensor, useBackend, withBackend, zeros } from '../../lib/tensor.js';
+import { randn, tensor, Tensor, zeros } from '../../lib/tensor.js';
+import { currentBackend, useBackend, withBackend } from '../../lib/ops/current-backend.js';
 import { backends, bothBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
 import { expectError } from '../helpers/errors.js';

@@ -11,7 +11,8 @@ import { BatchNorm1d, Dense, Sequential } from '../../lib/layers/index.js';
 import { bceWithLogitsLoss, crossEntropyLoss, l2Penalty, mseLoss } from '../../lib/losses.js';
 import { activation, add, dense, dropout, matmul, mean, mul, mulScalar, reshape, softmax, sub, sum } from '../../lib/ops/index.js';
 import { Random } from '../../lib/random.js';
-import { Tensor, withBackend } from '../../lib/tensor.js';
+import { Tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectError } from '../helpers/errors.js';
 

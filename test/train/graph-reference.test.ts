@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dense, Sequential } from '../../lib/layers/index.js';
 import { crossEntropyLoss } from '../../lib/losses.js';
-import { tensor, withBackend } from '../../lib/tensor.js';
+import { tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import type { ActivationKind } from '../../lib/backend/contract.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose, expectCloseScalar } from '../helpers/close.js';

@@ -1,7 +1,8 @@
 /** BatchNorm1d against PyTorch's training-mode reference: output, dx, dgamma, dbeta and running statistics. */
 import { describe, expect, it } from 'vitest';
 import { BatchNorm1d, Sequential } from '../../lib/layers/index.js';
-import { tensor, withBackend } from '../../lib/tensor.js';
+import { tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
 import { reference, type BatchnormRef } from '../helpers/reference.js';

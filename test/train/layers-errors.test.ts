@@ -7,7 +7,8 @@ import type { Backend } from '../../lib/backend/contract.js';
 import { BatchNorm1d, Dense, Dropout, Flatten, Sequential } from '../../lib/layers/index.js';
 import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss } from '../../lib/losses.js';
 import { add, matmul } from '../../lib/ops/index.js';
-import { randn, tensor, Tensor, withBackend } from '../../lib/tensor.js';
+import { randn, tensor, Tensor } from '../../lib/tensor.js';
+import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectError } from '../helpers/errors.js';
 

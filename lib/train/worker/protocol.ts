@@ -1,22 +1,22 @@
 /**
- * What the caller's thread and the training worker say to each other (lib/train/remote-fit.ts ↔ fit-worker.ts).
+ * What the caller's thread and the training worker say to each other (caller.ts ↔ thread.ts).
  *
- * The worker runs fitSync, which never returns to its event loop between batches, so it cannot receive messages
+ * The worker runs the loop without yielding (fitBlocking's), which never returns to its event loop between batches, so it cannot receive messages
  * while it trains. Hence two channels: the abort request is a flag in shared memory the worker reads after every
  * batch; everything else waits for a hook (epoch end, …) where the worker awaits an acknowledgment.
  */
-import type { BackendName } from '../backend/load.js';
-import type { LayerConfig } from '../layers/layer.js';
-import type { OptimizerState } from '../optim/optimizer.js';
-import type { RandomState } from '../random.js';
-import type { BatchLogs, EpochLogs } from './callbacks.js';
-import type { SharedInputs, SharedTargets } from './shared-data.js';
+import type { BackendName } from '../../backend/load.js';
+import type { LayerConfig } from '../../layers/layer.js';
+import type { OptimizerState } from '../../optim/optimizer.js';
+import type { RandomState } from '../../random.js';
+import type { BatchLogs, EpochLogs } from '../callbacks.js';
+import type { SharedInputs, SharedTargets } from './shared.js';
 
 /** Index in `WorkerStart.control` (an Int32Array over a SharedArrayBuffer): 1 = stop at the next batch. */
 export const ABORT_FLAG = 0;
 export const CONTROL_SLOTS = 1;
 
-/** The fit options that travel as they are (the worker checks them exactly as fitSync does). */
+/** The fit options that travel as they are (the worker checks them exactly as fitBlocking does). */
 export interface PlainFitOptions {
   epochs?: number;
   initialEpoch?: number;
@@ -40,7 +40,7 @@ export interface WorkerStart {
   backend: BackendName;
   optimizerBackend: BackendName;
   model: LayerConfig;
-  /** The model's parameters and buffers, SharedArrayBuffer-backed, in the order of shared-weights.ts's walk. */
+  /** The model's parameters and buffers, SharedArrayBuffer-backed, in namedState() order (shared.ts). */
   weights: Float32Array[];
   /** The caller's optimizer state with its buffers themselves (on shared memory): the worker updates them in place. */
   optimizer: { type: string; state: OptimizerState; paramIndex: number[] };
@@ -55,7 +55,7 @@ export interface WorkerStart {
   hooks: HookSet;
 }
 
-/** Starts a fit. A worker (kept between fits by worker-pool.ts) runs one fit at a time. */
+/** Starts a fit. A worker (kept between fits by pool.ts) runs one fit at a time. */
 export interface StartMessage {
   type: 'start';
   start: WorkerStart;
@@ -75,7 +75,7 @@ export type WorkerMessage =
   | { type: 'batch'; logs: BatchLogs }
   /**
    * The worker waits for an Ack. epochEnd and trainEnd carry the state so far, so the caller's callbacks see the
-   * optimizer and generators as fitSync's would at that point (and a checkpoint saved there is exact).
+   * optimizer and generators as fitBlocking's would at that point (and a checkpoint saved there is exact).
    */
   | { type: 'hook'; hook: HookName; epoch?: number; logs?: EpochLogs; history?: EpochLogs[]; state?: FinalState }
   | { type: 'done'; history: EpochLogs[] }

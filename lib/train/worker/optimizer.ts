@@ -1,15 +1,15 @@
 /**
  * The built-in optimizers by their state's `type` tag, so the worker can rebuild the caller's optimizer from
  * `optimizer.sharedState()`. A subclass or an optimizer of the caller's own cannot be rebuilt from plain data: such a
- * fit trains on the caller's thread (remote-fit.ts decides).
+ * fit trains on the caller's thread (plan.ts decides).
  */
-import type { Backend } from '../backend/contract.js';
-import { fail } from '../errors.js';
-import { Adagrad } from '../optim/adagrad.js';
-import { Adam, AdamW } from '../optim/adam.js';
-import type { Optimizer, OptimizerState, Parameter } from '../optim/optimizer.js';
-import { RMSprop } from '../optim/rmsprop.js';
-import { SGD } from '../optim/sgd.js';
+import type { Backend } from '../../backend/contract.js';
+import { fail } from '../../errors.js';
+import { Adagrad } from '../../optim/adagrad.js';
+import { Adam, AdamW } from '../../optim/adam.js';
+import type { Optimizer, OptimizerState, Parameter } from '../../optim/optimizer.js';
+import { RMSprop } from '../../optim/rmsprop.js';
+import { SGD } from '../../optim/sgd.js';
 
 type OptimizerClass = new (params: Iterable<Parameter>, config: { lr: number; backend?: Backend }) => Optimizer;
 

@@ -1,26 +1,25 @@
 /**
- * fit in a worker thread, seen from the caller's thread. The worker (fit-worker.ts) owns the training loop; this
+ * fit in a worker thread, seen from the caller's thread. The worker (thread.ts) owns the training loop; this
  * side shares the weights and data with it, runs the caller's callbacks in order as the worker reports (batch
  * logs without making it wait; epoch hooks with an answer it waits for), turns an AbortSignal into the shared
  * abort flag, and at the end takes back the optimizer's and the generators' state, so the caller's objects end
- * exactly as fitSync would have left them. When the promise settles the worker has stopped training, whatever
- * happened: after 'done' or 'failed' it goes back to the pool idle and unref'd (worker-pool.ts), otherwise it is
+ * exactly as fitBlocking would have left them. When the promise settles the worker has stopped training, whatever
+ * happened: after 'done' or 'failed' it goes back to the pool idle and unref'd (pool.ts), otherwise it is
  * terminated and its exit awaited. Nothing keeps running after resolve, reject or abort.
  */
-import { getBackend, type BackendName } from '../backend/load.js';
-import { NeuroblasError, fail, type ErrorCode } from '../errors.js';
-import type { Sequential } from '../layers/sequential.js';
-import { currentBackend } from '../ops/current-backend.js';
-import { defaultRandom } from '../random.js';
-import { abortError } from './abort-error.js';
-import type { EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
-import type { FitOptions, Inputs, Targets } from './fit.js';
-import { shareInputs, shareTargets } from './shared-data.js';
-import { shareWeights } from './shared-weights.js';
-import { ABORT_FLAG, CONTROL_SLOTS, type Ack, type FinalState, type StartMessage, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
-import type { WorkerPlan } from './worker-plan.js';
-import { acquireWorker, discardWorker, releaseWorker } from './worker-pool.js';
 import type { Worker } from 'node:worker_threads';
+import { getBackend, type BackendName } from '../../backend/load.js';
+import { NeuroblasError, fail, type ErrorCode } from '../../errors.js';
+import type { Sequential } from '../../layers/sequential.js';
+import { currentBackend } from '../../ops/current-backend.js';
+import { defaultRandom } from '../../random.js';
+import { abortError } from '../abort-error.js';
+import type { EpochLogs, TrainContext, TrainingCallback } from '../callbacks.js';
+import type { FitOptions, Inputs, Targets } from '../loop.js';
+import type { WorkerPlan } from './plan.js';
+import { acquireWorker, discardWorker, releaseWorker } from './pool.js';
+import { ABORT_FLAG, CONTROL_SLOTS, type Ack, type FinalState, type StartMessage, type WorkerMessage, type WorkerStart } from './protocol.js';
+import { shareInputs, shareState, shareTargets } from './shared.js';
 
 /** Models being trained by a worker: a second concurrent fit of the same model would have two writers. */
 const training = new WeakSet<Sequential>();
@@ -57,7 +56,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
     backend: backendName(currentBackend().name),
     optimizerBackend: backendName(optimizer.backend.name),
     model: model.toConfig(),
-    weights: shareWeights(model),
+    weights: shareState(model),
     optimizer: { type: optimizer.type, state: optimizer.sharedState(), paramIndex: plan.paramIndex },
     options: plan.options,
     random: defaultRandom.getState(),
@@ -72,7 +71,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
   const requestAbort = () => Atomics.store(taken.control, ABORT_FLAG, 1);
 
   let stopRequested = false;
-  /** The first error a callback threw: fit rejects with it, as fitSync would. */
+  /** The first error a callback threw: fit rejects with it, as fitBlocking would. */
   let callbackError: { error: unknown } | null = null;
   const ctx: TrainContext = { model, optimizer, stop: () => { stopRequested = true; } };
 
@@ -141,7 +140,7 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
             settle(() => reject(callbackError ? callbackError.error : rebuildError(m.error, signal)));
         }
       };
-      // One message at a time, in the order sent: callbacks see batches and epochs in the order fitSync calls them.
+      // One message at a time, in the order sent: callbacks see batches and epochs in the order fitBlocking calls them.
       let queue = Promise.resolve();
       const onMessage = (m: WorkerMessage) => {
         queue = queue.then(() => handle(m)).catch((e) => settle(() => reject(e)));

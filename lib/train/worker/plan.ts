@@ -1,25 +1,25 @@
 /**
  * Whether a fit can run in a worker thread, and if so what to send it. A worker rebuilds everything from plain
- * data, so the model must have a config (lib/layers/registry.ts), the optimizer must be a built-in one over the
+ * data, so the model must be built from built-in layers (lib/layers/registry.ts) with their state registered
+ * (Layer.registerParameter/registerBuffer), the optimizer must be a built-in one over the
  * model's own parameters, the loss a built-in one, and every generator the run draws from must be one whose
- * state can travel. Anything else (a custom loss function, a layer of your own, a Dropout with its own
+ * state can travel. Anything else (a custom loss function, a layer type of your own, a Dropout with its own
  * generator) trains on the caller's thread, yielding between batches; `worker: true` makes that an error instead.
  *
  * In automatic mode, fits whose batches are tiny also stay on the caller's thread: a batch there takes well under
  * a millisecond, so yielding between batches already keeps the event loop responsive, and a worker's start-up
  * (tens of milliseconds, more from TypeScript source) would cost more than it saves.
  */
-import { Dropout } from '../layers/dropout.js';
-import type { Layer } from '../layers/layer.js';
-import { Sequential } from '../layers/sequential.js';
-import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../losses.js';
-import { Optimizer } from '../optim/optimizer.js';
-import { defaultRandom, Random } from '../random.js';
-import type { FitOptions, Inputs, Targets } from './fit.js';
-import { canShareInputs, canShareTargets } from './shared-data.js';
-import { unshareableWeights } from './shared-weights.js';
-import type { PlainFitOptions } from './worker-protocol.js';
-import { isRebuildable } from './worker-optimizer.js';
+import { leafLayers, type LayerConfig } from '../../layers/layer.js';
+import { isBuiltInLayerType } from '../../layers/registry.js';
+import type { Sequential } from '../../layers/sequential.js';
+import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../../losses.js';
+import { Optimizer } from '../../optim/optimizer.js';
+import { defaultRandom, Random } from '../../random.js';
+import type { FitOptions, Inputs, Targets } from '../loop.js';
+import { isRebuildable } from './optimizer.js';
+import type { PlainFitOptions } from './protocol.js';
+import { canShareInputs, canShareTargets, unshareableState } from './shared.js';
 
 /** Batch rows × parameters (≈ multiply-adds per forward pass) below which automatic mode stays on the caller's thread. */
 export const MIN_BATCH_WORK_FOR_WORKER = 1 << 18;
@@ -34,8 +34,9 @@ export interface WorkerPlan {
 
 const scalar = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
 
-function leafLayers(layer: Layer): Layer[] {
-  return layer instanceof Sequential ? layer.layers.flatMap(leafLayers) : [layer];
+/** Every layer type in an architecture, containers' layers included. */
+function configTypes(config: LayerConfig): string[] {
+  return [config.type, ...(Array.isArray(config.layers) ? (config.layers as LayerConfig[]).flatMap(configTypes) : [])];
 }
 
 /** The plan, or why this fit cannot leave the caller's thread (a sentence for the `worker: true` error). */
@@ -45,14 +46,18 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
   const params = model.parameters();
   const paramIndex = o.optimizer.params.map((p) => params.indexOf(p as never));
   if (paramIndex.includes(-1)) return 'the optimizer updates tensors that are not parameters of this model';
+  let config: LayerConfig;
   try {
-    model.toConfig();
+    config = model.toConfig();
   } catch (e) {
     return `the model has no config (${(e as Error).message})`;
   }
-  const weightsWhy = unshareableWeights(model);
-  if (weightsWhy) return weightsWhy;
-  const ownRng = leafLayers(model).find((l) => l instanceof Dropout && Reflect.get(l, 'rng') !== defaultRandom);
+  const foreign = configTypes(config).find((type) => !isBuiltInLayerType(type));
+  if (foreign !== undefined) return `layer type "${foreign}" was registered on this thread, and the worker builds only the built-in types`;
+  const stateWhy = unshareableState(model);
+  if (stateWhy) return stateWhy;
+  // The library's generator travels (its state goes to the worker and comes back); a layer's own does not.
+  const ownRng = leafLayers(model).find((l) => l.generators().some((g) => g !== defaultRandom));
   if (ownRng) return `${ownRng.name} draws from its own generator, which cannot follow the model into a worker`;
   if (o.rng !== undefined && !(o.rng instanceof Random)) return 'options.rng is not a Random';
 

@@ -7,10 +7,18 @@
  * (to give back their memory, about 10 MB each, or before a test checks for leftovers).
  *
  * A worker leaves the pool for good when it exits or fails: a fit that saw its worker fail discards it.
+ *
+ * Spawning: from the built package (dist/) the worker is dist/fit-worker.js, a tsup entry next to the bundle that
+ * spawns it. From TypeScript source (tests, `npx tsx …`) it is lib/train/worker/thread.ts, which plain Node cannot
+ * load: a worker does not inherit the parent's module hooks and ignores `--import tsx` in its execArgv on Node 20,
+ * so a two-line bootstrap registers tsx's loader inside the worker before importing it.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { Worker } from 'node:worker_threads';
-import { spawnFitWorker } from './worker-spawn.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const idle: Worker[] = [];
 const maxIdle = Math.max(1, os.availableParallelism());
@@ -55,4 +63,21 @@ function watched(w: Worker): Worker {
   });
   w.on('error', () => {}); // an idle worker's error ends it ('exit' follows); a fit in progress has its own listener
   return w;
+}
+
+/** tsx's ESM register API, found from this file (require.resolve would give its CommonJS build, which cannot register). */
+function tsxEsmApi(here: string): string {
+  const pkgFile = createRequire(here).resolve('tsx/package.json');
+  const exported = JSON.parse(fs.readFileSync(pkgFile, 'utf8')).exports['./esm/api'].import.default as string;
+  return pathToFileURL(path.join(path.dirname(pkgFile), exported)).href;
+}
+
+/** A new training worker; it waits for a StartMessage (protocol.ts). */
+function spawnFitWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./fit-worker.js', here));
+  const tsxApi = tsxEsmApi(here);
+  const entry = new URL('./thread.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }

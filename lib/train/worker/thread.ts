@@ -1,25 +1,25 @@
 /**
- * The training worker, one fit at a time (worker-pool.ts keeps it between fits): for each StartMessage it rebuilds the caller's model from its config over the caller's shared weights, rebuilds
- * the optimizer and the random generators from their states, and runs fitSync, the same loop as the caller's
+ * The training worker's entry script (pool.ts spawns it; nothing imports it), one fit at a time (pool.ts keeps it
+ * between fits): for each StartMessage it rebuilds the caller's model from its config over the caller's shared
+ * state, rebuilds the optimizer and the random generators from their states, and runs the loop without yielding
+ * (fitBlocking's), the same loop as the caller's
  * thread runs, so a seeded run gives the same weights on either side. The caller's callbacks are reached through
  * one bridging callback: batch logs are posted without waiting; at the other hooks the worker waits for the
- * caller's acknowledgment (new lr, stop, a callback that threw). Started by remote-fit.ts through worker-spawn.ts.
+ * caller's acknowledgment (new lr, stop, a callback that threw). Driven by caller.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import { getBackend } from '../backend/load.js';
-import { NeuroblasError } from '../errors.js';
-// All layers, not just Sequential: Conv2d, the pools and BatchNorm2d register themselves when their module loads.
-import { Sequential } from '../layers/index.js';
-import type { LossName } from '../losses.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { defaultRandom, Random } from '../random.js';
-import { useBackend } from '../tensor.js';
-import type { TrainContext, TrainingCallback } from './callbacks.js';
-import { fitSync, type FitOptions } from './fit.js';
-import { unshareInputs, unshareTargets } from './shared-data.js';
-import { adoptWeights } from './shared-weights.js';
-import { ABORT_FLAG, type Ack, type FinalState, type HookName, type ToWorker, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
-import { rebuildOptimizer } from './worker-optimizer.js';
+import { getBackend } from '../../backend/load.js';
+import { NeuroblasError } from '../../errors.js';
+import { Sequential } from '../../layers/sequential.js';
+import type { LossName } from '../../losses.js';
+import { useBackend } from '../../ops/current-backend.js';
+import type { Optimizer } from '../../optim/optimizer.js';
+import { defaultRandom, Random } from '../../random.js';
+import type { TrainContext, TrainingCallback } from '../callbacks.js';
+import { trainLoop, type FitOptions } from '../loop.js';
+import { rebuildOptimizer } from './optimizer.js';
+import { ABORT_FLAG, type Ack, type FinalState, type HookName, type ToWorker, type WorkerMessage, type WorkerStart } from './protocol.js';
+import { adoptState, unshareInputs, unshareTargets } from './shared.js';
 
 /** Thrown into the loop when a caller's callback threw: the caller rejects with that callback's own error. */
 class CallerCallbackFailed extends Error {}
@@ -49,7 +49,7 @@ async function run(start: WorkerStart): Promise<void> {
     const backend = getBackend(start.backend);
     useBackend(backend);
     const model = Sequential.fromConfig(start.model, 'fit worker');
-    adoptWeights(model, start.weights);
+    adoptState(model, start.weights);
     const params = model.parameters();
     optimizer = rebuildOptimizer(start.optimizer.state, start.optimizer.paramIndex.map((i) => params[i]), getBackend(start.optimizerBackend));
     // After the model is built: its (discarded) initialization must not advance the caller's stream.
@@ -88,7 +88,7 @@ async function run(start: WorkerStart): Promise<void> {
     };
     const options: FitOptions = {
       ...start.options,
-      loss: start.options.loss as LossName | undefined, // a name the worker's getLoss checks, as fitSync's would
+      loss: start.options.loss as LossName | undefined, // a name the worker's getLoss checks, as fitBlocking's would
       optimizer,
       rng: fitRandom ?? defaultRandom,
       signal: controller.signal,
@@ -96,7 +96,7 @@ async function run(start: WorkerStart): Promise<void> {
       validationData: start.validationData ? [unshareInputs(start.validationData[0]), unshareTargets(start.validationData[1])] : undefined,
     };
     if (options.validationData === undefined) delete options.validationData;
-    const history = await fitSync(model, unshareInputs(start.x), unshareTargets(start.y), options);
+    const history = await trainLoop(model, unshareInputs(start.x), unshareTargets(start.y), options, null);
     post({ type: 'done', history });
   } catch (e) {
     const err = e as { code?: unknown; name?: unknown; message?: unknown };
