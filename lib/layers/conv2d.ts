@@ -3,6 +3,7 @@
  * state_dict loads as is), lowered to one sgemm per image by the backend. Initialization is PyTorch's default,
  * kaiming_uniform(a = √5): weight and bias uniform in ±1/√fan_in, fan_in = C·kh·kw.
  */
+import { integer } from '../check.js';
 import { fail } from '../errors.js';
 import { initialize, type InitializerSpec } from '../init.js';
 import { conv2d, convOutputSize } from '../ops/conv.js';
@@ -27,12 +28,6 @@ export interface Conv2dLayerOptions {
   rng?: Random;
 }
 
-/** A positive integer (or, with min 0, a non-negative one), else ERR_INVALID_ARG naming the layer and argument. */
-export function checkInt(where: string, what: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('ERR_INVALID_ARG', `${where}: ${what} must be an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 export class Conv2d extends Layer {
   readonly type = 'Conv2d';
   readonly inChannels: number;
@@ -46,13 +41,13 @@ export class Conv2d extends Layer {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dLayerOptions = {}) {
     super('conv2d', options.name);
-    this.inChannels = checkInt(this.name, 'inChannels', inChannels);
-    this.outChannels = checkInt(this.name, 'outChannels', outChannels);
+    this.inChannels = integer(this.name, 'inChannels', inChannels);
+    this.outChannels = integer(this.name, 'outChannels', outChannels);
     const [kh, kw] = Array.isArray(kernelSize) ? kernelSize : [kernelSize, kernelSize];
-    this.kernelSize = [checkInt(this.name, 'kernelSize', kh), checkInt(this.name, 'kernelSize', kw)];
-    this.stride = checkInt(this.name, 'stride', options.stride ?? 1);
-    this.padding = checkInt(this.name, 'padding', options.padding ?? 0, 0);
-    this.dilation = checkInt(this.name, 'dilation', options.dilation ?? 1);
+    this.kernelSize = [integer(this.name, 'kernelSize', kh), integer(this.name, 'kernelSize', kw)];
+    this.stride = integer(this.name, 'stride', options.stride ?? 1);
+    this.padding = integer(this.name, 'padding', options.padding ?? 0, 0);
+    this.dilation = integer(this.name, 'dilation', options.dilation ?? 1);
     const rng = options.rng ?? defaultRandom;
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
     this.weight = weightTensor([outChannels, inChannels, kh, kw], `${this.name}.weight`);
@@ -73,7 +68,7 @@ export class Conv2d extends Layer {
   outputShape(inputShape: Shape): number[] {
     const [kh, kw] = this.kernelSize;
     if (inputShape.length !== 3 || inputShape[0] !== this.inChannels) {
-      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape])}`);
     }
     const [, H, W] = inputShape;
     const OH = convOutputSize(H, kh, this.stride, this.padding, this.dilation), OW = convOutputSize(W, kw, this.stride, this.padding, this.dilation);

@@ -1,4 +1,5 @@
 /** Dense (fully connected) layer: y = f(x·W + b) with W stored [in, out], one backend crossing each way. */
+import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind } from '../backend/contract.js';
 import { defaultInitializer, initialize, type InitializerSpec } from '../init.js';
@@ -25,11 +26,6 @@ export interface DenseOptions {
   rng?: Random;
 }
 
-function checkFeatures(where: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `${where}: ${what} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
 export class Dense extends Layer {
   readonly type = 'Dense';
   readonly inFeatures: number;
@@ -41,8 +37,8 @@ export class Dense extends Layer {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super('dense', options.name);
-    this.inFeatures = checkFeatures(this.name, 'inFeatures', inFeatures);
-    this.outFeatures = checkFeatures(this.name, 'outFeatures', outFeatures);
+    this.inFeatures = positiveInteger(this.name, 'inFeatures', inFeatures);
+    this.outFeatures = positiveInteger(this.name, 'outFeatures', outFeatures);
     this.activation = options.activation ?? 'linear';
     const fused: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
     if (this.activation !== 'softmax' && !ACTIVATION_KINDS.includes(this.activation)) checkActivation(this.name, this.activation, 0);

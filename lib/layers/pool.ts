@@ -2,11 +2,11 @@
  * MaxPool2d and AvgPool2d over [batch, C, H, W]: square k×k windows, stride defaulting to k (PyTorch's
  * default), padding at most k/2. AvgPool2d counts the padding in the divisor (count_include_pad = true).
  */
+import { integer } from '../check.js';
 import { fail } from '../errors.js';
 import { convOutputSize } from '../ops/conv.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { formatShape, type Shape, type Tensor } from '../tensor.js';
-import { checkInt } from './conv2d.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 import { checkConfigKeys, registerLayer } from './registry.js';
 
@@ -25,15 +25,15 @@ abstract class Pool2d extends Layer {
 
   constructor(prefix: string, kernelSize: number, options: Pool2dLayerOptions) {
     super(prefix, options.name);
-    this.kernelSize = checkInt(this.name, 'kernelSize', kernelSize);
-    this.stride = checkInt(this.name, 'stride', options.stride ?? kernelSize);
-    this.padding = checkInt(this.name, 'padding', options.padding ?? 0, 0);
+    this.kernelSize = integer(this.name, 'kernelSize', kernelSize);
+    this.stride = integer(this.name, 'stride', options.stride ?? kernelSize);
+    this.padding = integer(this.name, 'padding', options.padding ?? 0, 0);
     if (2 * this.padding > this.kernelSize) fail('ERR_INVALID_ARG', `${this.name}: padding must be at most half the kernel size (${this.kernelSize}), got ${this.padding}`);
   }
 
   outputShape(inputShape: Shape): number[] {
     if (inputShape.length !== 3) {
-      fail('ERR_SHAPE', `${this.name}: expected input [batch, channels, height, width], got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+      fail('ERR_SHAPE', `${this.name}: expected input [batch, channels, height, width], got ${formatShape(['batch', ...inputShape])}`);
     }
     const [C, H, W] = inputShape;
     const OH = convOutputSize(H, this.kernelSize, this.stride, this.padding), OW = convOutputSize(W, this.kernelSize, this.stride, this.padding);

@@ -5,6 +5,7 @@
  * `fit` trains in a worker thread (remote-fit.ts) or, for tiny fits and what cannot leave the thread, yields to
  * the event loop between batches, so a server stays responsive; `fitSync` never yields.
  */
+import { nonNegativeInteger, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { gatherRows } from '../data/batches.js';
 import { noGrad } from '../graph.js';
@@ -77,18 +78,10 @@ interface Data {
   targetWidth: number;
 }
 
-function checkPositiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `fit: ${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
 /** initialEpoch: a count of epochs done, so 0, 1, 2, … (a checkpoint's `epoch`). */
 function checkInitialEpoch(v: unknown): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    fail('ERR_INVALID_ARG', `fit: initialEpoch must be a non-negative integer (the epochs already done, e.g. a checkpoint's epoch), got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
-  }
-  return v;
+  return nonNegativeInteger('fit', "initialEpoch (the epochs already done, e.g. a checkpoint's epoch)", v);
 }
 
 /**
@@ -187,9 +180,9 @@ async function runFit(model: Sequential, x: Inputs, y: Targets, o: FitOptions, p
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'fit: options are required ({ optimizer, epochs, batchSize, … })');
   const optimizer = o.optimizer;
   if (optimizer === undefined || typeof (optimizer as Optimizer).step !== 'function') fail('ERR_INVALID_ARG', 'fit: options.optimizer is required (e.g. new SGD(model.parameters(), { lr: 0.1 }))');
-  const epochs = checkPositiveInt('epochs', o.epochs ?? 1);
+  const epochs = positiveInteger('fit', 'epochs', o.epochs ?? 1);
   const initialEpoch = checkInitialEpoch(o.initialEpoch);
-  const batchSize = checkPositiveInt('batchSize', o.batchSize ?? 32);
+  const batchSize = positiveInteger('fit', 'batchSize', o.batchSize ?? 32);
   const lossFn = o.loss === undefined ? null : getLoss(o.loss);
   const l2 = o.l2 ?? 0;
   if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) fail('ERR_INVALID_ARG', `fit: l2 must be a finite number >= 0, got ${String(l2)}`);
@@ -338,7 +331,7 @@ export interface EvaluateOptions {
 
 /** Loss (and for class labels: accuracy and the confusion matrix) over a dataset, in eval mode. */
 export function evaluate(model: Sequential, x: Inputs, y: Targets, options: EvaluateOptions = {}): EvaluateResult {
-  const batchSize = checkPositiveInt('batchSize', options.batchSize ?? 256);
+  const batchSize = positiveInteger('evaluate', 'batchSize', options.batchSize ?? 256);
   const lossFn = options.loss === undefined ? null : getLoss(options.loss);
   const d = prepareData('evaluate', model, x, y, lossFn === null || lossFn === crossEntropyLoss);
   const loss = lossFn ?? (d.labels ? crossEntropyLoss : getLoss('mse'));
@@ -353,7 +346,7 @@ export function evaluate(model: Sequential, x: Inputs, y: Targets, options: Eval
 
 /** The model's outputs for every row, computed in batches in eval mode (a fresh tensor the caller keeps). */
 export function predict(model: Sequential, x: Inputs, options: { batchSize?: number } = {}): Tensor {
-  const batchSize = checkPositiveInt('batchSize', options.batchSize ?? 256);
+  const batchSize = positiveInteger('predict', 'batchSize', options.batchSize ?? 256);
   if (!(x instanceof Tensor) || x.shape.length < 2) fail('ERR_SHAPE', `predict: x must be a Tensor of shape [rows, ...features]`);
   const rows = x.shape[0];
   const sample = x.shape.slice(1);
