@@ -87,7 +87,10 @@ export interface HasRegularizedWeights {
   regularizedWeights(): Tensor[];
 }
 
-/** λ/2·Σ‖W‖² over weight matrices (not biases), as the seeds write it; add it to the data loss. */
+/**
+ * λ/2·Σ‖W‖² over weight matrices (not biases); add it to the data loss. The ½ makes its gradient λ·W, what SGD's
+ * weightDecay λ adds to the gradient (but to every parameter it is given, biases included).
+ */
 export function l2Penalty(weights: readonly Tensor[] | HasRegularizedWeights, lambda: number, options: LossOptions = {}): Tensor {
   if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) {
     fail('ERR_INVALID_ARG', `l2Penalty: lambda must be a finite number >= 0, got ${String(lambda)}`);
