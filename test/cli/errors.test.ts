@@ -79,7 +79,8 @@ describe('--backend goes through the library, and a backend that cannot run is a
 
   it('--backend native without a loadable addon fails saying why (exit 1), before any work', async () => {
     const r = await runCli(['train', '--data', 'digits', '--epochs', '1', '--backend', 'native'], noAddon);
-    expectOneLineError(r, 1, /^neuroblas: --backend native cannot be used: native backend unavailable: NEUROBLAS_ADDON_PATH=.*missing\.node does not exist/);
+    expectOneLineError(r, 1,
+      /^neuroblas: --backend native cannot be used: native backend unavailable: NEUROBLAS_ADDON_PATH=.*missing\.node does not exist/);
   });
 
   it('--backend js wins over NEUROBLAS_BACKEND, and info still reports why native is unavailable', async () => {

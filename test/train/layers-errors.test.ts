@@ -121,6 +121,7 @@ describe('loss names', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ name: 'DeprecationWarning', code: 'NEUROBLAS_LOSS_NAME' });
     expect(warnings[0].message).toMatch(/binary cross-entropy on logits .* use 'bceWithLogits'/);
-    expectError(() => getLoss('hinge'), 'ERR_INVALID_ARG', /^loss must be one of mse, meanSquaredError, bceWithLogits, binaryCrossEntropyWithLogits, crossEntropy/);
+    expectError(() => getLoss('hinge'), 'ERR_INVALID_ARG',
+      /^loss must be one of mse, meanSquaredError, bceWithLogits, binaryCrossEntropyWithLogits, crossEntropy/);
   });
 });
