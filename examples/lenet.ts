@@ -1,5 +1,5 @@
 /**
- * LeNet-5 on Fashion-MNIST, the seeds' last network: conv 5×5 1→6 (padding 2), ReLU, max-pool 2, conv 5×5 6→16,
+ * LeNet-5 on Fashion-MNIST, the largest example: conv 5×5 1→6 (padding 2), ReLU, max-pool 2, conv 5×5 6→16,
  * ReLU, max-pool 2, flatten (400), dense 120, 84 (ReLU), 10; softmax cross-entropy, Adam lr 1e-3, batch 128.
  * Every layer starts as PyTorch's would (uniform ±1/√fan_in for weights and biases), so the run is comparable
  * with bench/peers/lenet_torch.py (88.5 % test accuracy after 5 epochs there).

@@ -49,7 +49,7 @@ export function gainFor(kind: ActivationKind | 'softmax', param = 0): number {
 
 /**
  * He for the ReLU family (with the leaky slope in the gain), Glorot for sigmoid, tanh, linear and softmax
- * (gain 1, as Keras and the seeds do).
+ * (gain 1, as Keras does).
  */
 export function defaultInitializer(kind: ActivationKind | 'softmax', param = 0): InitializerSpec {
   if (kind === 'relu' || kind === 'elu' || kind === 'softplus') return 'heUniform';

@@ -87,7 +87,10 @@ export interface HasRegularizedWeights {
   regularizedWeights(): Tensor[];
 }
 
-/** λ/2·Σ‖W‖² over weight matrices (not biases), as the seeds write it; add it to the data loss. */
+/**
+ * λ/2·Σ‖W‖² over weight matrices (not biases); add it to the data loss. The ½ makes its gradient λ·W, what SGD's
+ * weightDecay λ adds to the gradient (but to every parameter it is given, biases included).
+ */
 export function l2Penalty(weights: readonly Tensor[] | HasRegularizedWeights, lambda: number, options: LossOptions = {}): Tensor {
   if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) {
     fail('ERR_INVALID_ARG', `l2Penalty: lambda must be a finite number >= 0, got ${String(lambda)}`);
@@ -102,16 +105,35 @@ const LOSSES: Record<string, LossFn> = {
   mse: mseLoss,
   meanSquaredError: mseLoss,
   bceWithLogits: bceWithLogitsLoss,
-  binaryCrossEntropy: bceWithLogitsLoss,
+  binaryCrossEntropyWithLogits: bceWithLogitsLoss,
   crossEntropy: crossEntropyLoss,
   softmaxCrossEntropy: crossEntropyLoss,
   categoricalCrossEntropy: crossEntropyLoss,
 };
 
+/**
+ * Names still accepted for one minor version, each with the name to use instead.
+ * @deprecated 'binaryCrossEntropy' takes logits (a sigmoid inside), which the name does not say: a model ending in
+ * a sigmoid would get a second one. Use 'bceWithLogits' (or 'binaryCrossEntropyWithLogits', PyTorch's name).
+ */
+const DEPRECATED_LOSSES: Record<string, string> = {
+  binaryCrossEntropy: 'bceWithLogits',
+};
+const warned = new Set<string>();
+
 /** A loss by name (or the function itself), for `fit({ loss: 'crossEntropy' })`. */
 export function getLoss(loss: LossName | string | LossFn): LossFn {
   if (typeof loss === 'function') return loss;
-  const fn = LOSSES[loss];
+  const instead = Object.hasOwn(DEPRECATED_LOSSES, loss) ? DEPRECATED_LOSSES[loss] : undefined;
+  if (instead !== undefined) {
+    if (!warned.has(loss)) {
+      warned.add(loss);
+      process.emitWarning(`loss '${loss}' is binary cross-entropy on logits (it applies the sigmoid itself); use '${instead}'`,
+        { type: 'DeprecationWarning', code: 'NEUROBLAS_LOSS_NAME' });
+    }
+    return LOSSES[instead];
+  }
+  const fn = Object.hasOwn(LOSSES, loss) ? LOSSES[loss] : undefined;
   if (fn === undefined) fail('ERR_INVALID_ARG', `loss must be one of ${Object.keys(LOSSES).join(', ')} or a function, got ${JSON.stringify(loss)}`);
   return fn;
 }

@@ -20,7 +20,8 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
-export function formatShape(shape: Shape): string {
+/** A shape as messages show it, `[2, 3]`; symbolic sizes are welcome (`['batch', 784]`). */
+export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
 }
 

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Option, type Command } from 'commander';
-import { backendInfo } from '../backend/load.js';
 import { libraryVersion } from '../io/version.js';
 import { Output } from './output.js';
 import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
@@ -38,8 +37,7 @@ function simdFlags(): string[] {
 
 function infoCommand(flags: InfoFlags): void {
   const out = new Output(flags.json === true);
-  applyRuntime(flags);
-  const info = backendInfo();
+  const info = applyRuntime(flags);
   const cpus = os.cpus();
   const cpu = { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, arch: process.arch, simd: simdFlags() };
   out.record({ version: libraryVersion(), node: process.version, ...info, cpu });

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { NeuroblasError } from '../errors.js';
 import { libraryVersion } from '../io/version.js';
+import { useBackend } from '../ops/current-backend.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerInfo } from './info.js';
 import { registerPredict } from './predict.js';
@@ -39,6 +40,9 @@ export function buildProgram(): Command {
 /** Runs the command line `argv` (process.argv form) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // --backend sets the graph's backend (useBackend) for this command only: runCli may run again in one process.
+  const backendBefore = useBackend(null);
+  useBackend(backendBefore);
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -55,5 +59,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`neuroblas: unexpected error: ${oneLine(message)} (NEUROBLAS_DEBUG=1 shows the stack; please report it)\n`);
     }
     return EXIT_FAILURE;
+  } finally {
+    useBackend(backendBefore);
   }
 }

@@ -6,6 +6,7 @@
  * The shuffle draws from the generator exactly as `fit` does (identity order, then `rng.shuffle`), so the same
  * seed gives the same batches here and in the training loop.
  */
+import { nonNegativeInteger, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { defaultRandom, type Random } from '../random.js';
 import type { Dataset } from './dataset.js';
@@ -58,9 +59,10 @@ export class BatchLoader {
 
   constructor(private readonly data: Pick<Dataset, 'x' | 'y' | 'rows' | 'features'>, options: BatchOptions = {}) {
     const { batchSize = 32, shuffle = true, rng = defaultRandom, dropLast = false } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) fail('ERR_INVALID_ARG', `batches: batchSize must be a positive integer, got ${String(batchSize)}`);
+    positiveInteger('batches', 'batchSize', batchSize);
     const { rows, features } = data;
-    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(features) || features < 1) fail('ERR_INVALID_ARG', `batches: rows and features must be integers (rows >= 0, features >= 1), got ${rows} and ${features}`);
+    nonNegativeInteger('batches', 'rows', rows);
+    positiveInteger('batches', 'features', features);
     if (data.x.length !== rows * features) fail('ERR_SHAPE', `batches: x has ${data.x.length} values, expected rows·features = ${rows}·${features}`);
     if (data.y.length !== rows) fail('ERR_SHAPE', `batches: y has ${data.y.length} labels for ${rows} rows`);
     this.batchSize = batchSize;

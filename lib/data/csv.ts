@@ -217,8 +217,3 @@ export function readCsvText(file: string): string {
 export function readCsv(file: string, options: CsvOptions = {}): Dataset {
   return parseCsv(readCsvText(file), file, options);
 }
-
-/** The table of a CSV file, with (default: last column) or without (`labelColumn: null`) a label column. */
-export function readCsvTable(file: string, options: Parameters<typeof parseCsvTable>[2] = {}): CsvTable {
-  return parseCsvTable(readCsvText(file), file, options);
-}

@@ -4,6 +4,7 @@
  * training and overstate test accuracy. Both kinds are one affine map per feature, x' = (x − offset) · scale,
  * so one `applyNormalization` serves both and a saved model needs only the two arrays to reproduce it.
  */
+import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import type { Dataset, Split } from './dataset.js';
 
@@ -23,7 +24,7 @@ function checkKind(kind: unknown): NormalizationKind {
 }
 
 function checkRows(where: string, x: Float32Array, features: number): number {
-  if (!Number.isInteger(features) || features < 1) fail('ERR_INVALID_ARG', `${where}: features must be a positive integer, got ${features}`);
+  positiveInteger(where, 'features', features);
   if (x.length % features !== 0) fail('ERR_SHAPE', `${where}: ${x.length} values are not whole rows of ${features} features`);
   return x.length / features;
 }

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
 import { readCsv } from './csv.js';
@@ -101,9 +102,9 @@ function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData
   return { ...holdOut(all, CSV_TEST_FRACTION, new Random(o.seed ?? 1)), name: spec, kind: 'csv', testSource: `a random ${CSV_TEST_FRACTION * 100} % of ${spec}'s rows (seeded)` };
 }
 
-function limitSplits(d: ResolvedData, o: ResolveOptions): ResolvedData {
+function limitSplits(fn: string, d: ResolvedData, o: ResolveOptions): ResolvedData {
   if (o.limit === undefined) return d;
-  if (!Number.isInteger(o.limit) || o.limit < 1) fail('ERR_INVALID_ARG', `--limit must be a positive integer, got ${String(o.limit)}`);
+  positiveInteger(fn, 'limit (--limit)', o.limit);
   // A separate stream from holdOut's, so --limit does not change which CSV rows are held out.
   const rng = new Random((o.seed ?? 1) + 1);
   return { ...d, train: sampleRows(d.train, o.limit, rng), test: sampleRows(d.test, o.limit, rng) };
@@ -111,11 +112,11 @@ function limitSplits(d: ResolvedData, o: ResolveOptions): ResolvedData {
 
 /** Train and test splits for training. */
 export function resolveTrainingData(spec: string, options: ResolveOptions = {}): ResolvedData {
-  return limitSplits(load(spec, options, true), options);
+  return limitSplits('resolveTrainingData', load(spec, options, true), options);
 }
 
 /** The data to evaluate or score a model on: the test split of a built-in or IDX dataset, every row of a CSV. */
 export function resolveEvaluationData(spec: string, options: ResolveOptions = {}): Pick<ResolvedData, 'name' | 'kind' | 'testSource' | 'test'> {
-  const d = limitSplits(load(spec, options, false), options);
+  const d = limitSplits('resolveEvaluationData', load(spec, options, false), options);
   return { name: d.name, kind: d.kind, testSource: d.testSource, test: d.test };
 }

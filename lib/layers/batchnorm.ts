@@ -4,6 +4,7 @@
  * batch variance) used in eval mode. `BatchNorm` is generic over the positions per channel (S), so a
  * BatchNorm2d is `new BatchNorm(C, 2, …)` over [batch, C, H, W].
  */
+import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
 import { formatShape, Tensor, type Shape } from '../tensor.js';
@@ -35,8 +36,7 @@ export class BatchNorm extends Layer {
   constructor(numFeatures: number, spatialDims: number[], type: string, options: BatchNormLayerOptions = {}) {
     super(type.toLowerCase(), options.name);
     this.type = type;
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) fail('ERR_INVALID_ARG', `${this.name}: numFeatures must be a positive integer, got ${String(numFeatures)}`);
-    this.numFeatures = numFeatures;
+    this.numFeatures = positiveInteger(this.name, 'numFeatures', numFeatures);
     this.spatialDims = spatialDims;
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
@@ -70,8 +70,8 @@ export class BatchNorm extends Layer {
   outputShape(inputShape: Shape): number[] {
     const allowed = this.spatialDims.map((d) => d + 1);
     if (!allowed.includes(inputShape.length) || inputShape[0] !== this.numFeatures) {
-      const expect = this.spatialDims.map((d) => formatShape(['batch', this.numFeatures, ...Array(d).fill('…')] as unknown as number[])).join(' or ');
-      fail('ERR_SHAPE', `${this.name}: expected input ${expect}, got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+      const expect = this.spatialDims.map((d) => formatShape(['batch', this.numFeatures, ...Array(d).fill('…')])).join(' or ');
+      fail('ERR_SHAPE', `${this.name}: expected input ${expect}, got ${formatShape(['batch', ...inputShape])}`);
     }
     return [...inputShape];
   }

@@ -66,7 +66,7 @@ export class Conv2d extends Layer {
   outputShape(inputShape: Shape): number[] {
     const [kh, kw] = this.kernelSize;
     if (inputShape.length !== 3 || inputShape[0] !== this.inChannels) {
-      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape])}`);
     }
     const [, H, W] = inputShape;
     const OH = convOutputSize(H, kh, this.stride, this.padding, this.dilation), OW = convOutputSize(W, kw, this.stride, this.padding, this.dilation);

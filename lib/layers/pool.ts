@@ -32,7 +32,7 @@ abstract class Pool2d extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     if (inputShape.length !== 3) {
-      fail('ERR_SHAPE', `${this.name}: expected input [batch, channels, height, width], got ${formatShape(['batch', ...inputShape] as unknown as number[])}`);
+      fail('ERR_SHAPE', `${this.name}: expected input [batch, channels, height, width], got ${formatShape(['batch', ...inputShape])}`);
     }
     const [C, H, W] = inputShape;
     const OH = convOutputSize(H, this.kernelSize, this.stride, this.padding), OW = convOutputSize(W, this.kernelSize, this.stride, this.padding);

@@ -135,14 +135,14 @@ export class Sequential extends Layer {
       const buffers = layer.namedBuffers().reduce((n, [, b]) => n + b.length, 0);
       trainable += params;
       fixed += buffers;
-      rows.push([`${layer.name} (${layer.type})`, formatShape(['batch', ...shape] as unknown as number[]), String(params + buffers)]);
+      rows.push([`${layer.name} (${layer.type})`, formatShape(['batch', ...shape]), String(params + buffers)]);
     }
     const header: [string, string, string] = ['Layer (type)', 'Output shape', 'Params'];
     const widths = [0, 1, 2].map((c) => Math.max(header[c].length, ...rows.map((r) => r[c].length)));
     const line = (r: [string, string, string]) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}`;
     const rule = '='.repeat(widths[0] + widths[1] + widths[2] + 4);
     return [
-      `Model: ${this.name} (input ${formatShape(['batch', ...inputShape] as unknown as number[])})`,
+      `Model: ${this.name} (input ${formatShape(['batch', ...inputShape])})`,
       line(header),
       rule,
       ...rows.map(line),

@@ -37,13 +37,6 @@ export function checkBatch(where: string, t: Tensor): void {
   if (t.shape.length < 2) fail('ERR_SHAPE', `${where}: expected a batch of shape [batch, ...features], got ${formatShape(t.shape)}`);
 }
 
-/** ERR_SHAPE unless a and b have the same shape. */
-export function checkSameShape(where: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    fail('ERR_SHAPE', `${where}: ${aName} has shape ${formatShape(a.shape)} but ${bName} has shape ${formatShape(b.shape)}`);
-  }
-}
-
 /** ERR_LABEL naming the first label that is not an integer in [0, classes). */
 export function checkLabels(where: string, labels: ArrayLike<number>, classes: number): void {
   for (let i = 0; i < labels.length; i++) {

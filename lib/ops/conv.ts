@@ -4,9 +4,10 @@
  * (C·kh·kw × OH·OW floats) comes from the workspace, so a training step allocates it once.
  */
 import { fail } from '../errors.js';
-import { claimGrad, needsGrad, record } from '../graph.js';
+import { needsGrad, record } from '../graph.js';
 import { formatShape, Tensor } from '../tensor.js';
 import { currentBackend } from './current-backend.js';
+import { KernelGrads } from './gradients.js';
 import { allocF32, type Workspace } from './workspace.js';
 
 export interface Conv2dOptions {
@@ -41,38 +42,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2d
   if (!needsGrad(x, weight, bias)) return out;
   return record(out, 'conv2d', [x, weight, bias], () => {
     const dY = out.grad!;
-    let beta = 0;
-    let dW: Float32Array;
-    if (weight.requiresGrad) {
-      beta = claimGrad(weight) ? 0 : 1;
-      dW = weight.grad!;
-    } else dW = allocF32(ws, 'conv.dw-unused', O * K); // frozen weights: computed, then dropped
-    // The kernel takes one beta for dWeight and dBias; when they differ (a frozen or shared parameter) the bias
-    // gradient goes through a scratch buffer, as in ops/dense.ts.
-    let dBias: Float32Array | null = null;
-    let biasScratch = false;
-    if (bias !== null && bias.requiresGrad) {
-      const biasBeta = claimGrad(bias) ? 0 : 1;
-      biasScratch = biasBeta !== beta;
-      dBias = biasScratch ? allocF32(ws, 'conv.db-scratch', O) : bias.grad!;
-      if (biasScratch && beta === 1) be.fill(O, 0, dBias);
-    }
-    let dX: Float32Array | null = null;
-    let dXScratch = false;
-    if (x.requiresGrad) {
-      if (claimGrad(x)) dX = x.grad!;
-      else {
-        dX = allocF32(ws, 'conv.dx-scratch', x.size);
-        dXScratch = true;
-      }
-    }
-    be.conv2dBackward(N, C, H, W, O, kh, kw, stride, pad, dilation, x.data, weight.data, dY, cols, beta, dW, dBias, dX);
-    // The scratch holds the plain sum (beta 1 read the zeros filled above): with beta 1 the bias gradient was fresh,
-    // so the sum replaces it; with beta 0 the bias gradient already held a value, so the sum is added.
-    if (biasScratch) {
-      if (beta === 1) be.copy(O, dBias!, bias!.grad!);
-      else be.axpy(O, 1, dBias!, bias!.grad!);
-    }
-    if (dXScratch) be.axpy(x.size, 1, dX!, x.grad!);
+    const g = new KernelGrads(be, weight, () => allocF32(ws, 'conv.dw-unused', O * K)); // frozen: computed, dropped
+    const dBias = g.shared(bias, () => allocF32(ws, 'conv.db-scratch', O));
+    const dX = g.overwritten(x, () => allocF32(ws, 'conv.dx-scratch', x.size));
+    be.conv2dBackward(N, C, H, W, O, kh, kw, stride, pad, dilation, x.data, weight.data, dY, cols, g.beta, g.dWeight, dBias, dX);
+    g.finish();
   }, ws?.f32('conv.grad', N * O * P));
 }

@@ -4,15 +4,15 @@
  */
 import { fail } from '../errors.js';
 import type { ActivationKind } from '../backend/contract.js';
-import { claimGrad, needsGrad, record } from '../graph.js';
+import { needsGrad, record } from '../graph.js';
 import { formatShape, Tensor } from '../tensor.js';
 import { currentBackend } from './current-backend.js';
+import { KernelGrads } from './gradients.js';
 import { allocF32, type Workspace } from './workspace.js';
 
 /**
  * x: [M, K], W: [K, N], b: [N] or null. `where` names the layer in error messages.
- * Gradients: W and b accumulate through the kernel's beta; dX is written straight into x.grad when that
- * is empty, else into a scratch buffer added with one axpy (x used elsewhere too).
+ * Gradients: where the kernel writes dW, dBias and dX is decided by KernelGrads (ops/gradients.ts).
  */
 export function dense(x: Tensor, W: Tensor, b: Tensor | null, kind: ActivationKind, param: number, ws?: Workspace, where = 'dense'): Tensor {
   if (W.shape.length !== 2) fail('ERR_SHAPE', `${where}: weight must be 2-D [in, out], got ${formatShape(W.shape)}`);
@@ -33,39 +33,10 @@ export function dense(x: Tensor, W: Tensor, b: Tensor | null, kind: ActivationKi
     // For linear, dZ = dY (the kernel allows dZ to be dY itself); otherwise a buffer of its own,
     // so the output's gradient stays what it was.
     const dZ = kind === 'linear' ? dY : allocF32(ws, 'dense.dz', M * N);
-    let beta = 0;
-    let dW: Float32Array;
-    if (W.requiresGrad) {
-      beta = claimGrad(W) ? 0 : 1;
-      dW = W.grad!;
-    } else dW = allocF32(ws, 'dense.dw-unused', K * N); // frozen weights: computed, then dropped
-    let dBias: Float32Array | null = null;
-    let biasBeta = 0;
-    if (b !== null && b.requiresGrad) {
-      biasBeta = claimGrad(b) ? 0 : 1;
-      dBias = b.grad!;
-    }
-    // The kernel takes one beta for dW and dBias. In the rare case they differ (a frozen or shared
-    // parameter), the bias gradient goes through a scratch buffer.
-    let biasScratch: Float32Array | null = null;
-    if (dBias !== null && biasBeta !== beta) {
-      biasScratch = allocF32(ws, 'dense.db-scratch', N);
-      if (beta === 1) be.fill(N, 0, biasScratch);
-    }
-    let dX: Float32Array | null = null;
-    let dXScratch = false;
-    if (x.requiresGrad) {
-      if (claimGrad(x)) dX = x.grad!;
-      else {
-        dX = allocF32(ws, 'dense.dx-scratch', M * K);
-        dXScratch = true;
-      }
-    }
-    be.denseBackward(M, N, K, x.data, W.data, kind, param, Z, out.data, dY, dZ, beta, dW, biasScratch ?? dBias, dX);
-    if (biasScratch !== null) {
-      if (biasBeta === 0) be.copy(N, biasScratch, dBias!);
-      else be.axpy(N, 1, biasScratch, dBias!);
-    }
-    if (dXScratch) be.axpy(M * K, 1, dX!, x.grad!);
+    const g = new KernelGrads(be, W, () => allocF32(ws, 'dense.dw-unused', K * N)); // a frozen W's gradient: computed, dropped
+    const dBias = g.shared(b, () => allocF32(ws, 'dense.db-scratch', N));
+    const dX = g.overwritten(x, () => allocF32(ws, 'dense.dx-scratch', M * K));
+    be.denseBackward(M, N, K, x.data, W.data, kind, param, Z, out.data, dY, dZ, g.beta, g.dWeight, dBias, dX);
+    g.finish();
   }, ws?.f32('dense.grad', M * N));
 }

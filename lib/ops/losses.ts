@@ -64,7 +64,7 @@ export function mseOp(pred: Tensor, target: Float32Array, ws?: Workspace): Tenso
 }
 
 /**
- * λ/2·Σ‖W‖² over the given weights (the seeds' L2 penalty; pass weights only, not biases).
+ * λ/2·Σ‖W‖² over the given weights (the L2 penalty with the ½ that makes its gradient λ·W; pass weights only, not biases).
  * Forward: per weight a square (mul) and a double-accumulated sum; backward: dW += g·λ·W (one axpy).
  */
 export function l2PenaltyOp(weights: readonly Tensor[], lambda: number, ws?: Workspace): Tensor {

@@ -11,7 +11,7 @@ import type { Backend } from '../backend/contract.js';
 import { currentBackend } from '../ops/current-backend.js';
 import { fail } from '../errors.js';
 import { sharedCopy, sharedFloat32, toSharedFloat32 } from '../shared-memory.js';
-import { nonNegative } from '../check.js';
+import { isFloat32Array, nonNegative, nonNegativeInteger } from '../check.js';
 import { isPlainObject } from '../plain-data.js';
 
 /** What an optimizer updates: the graph's Tensor has these two fields; anything else with them works too. */
@@ -39,11 +39,6 @@ export interface OptimizerState {
   buffers: Record<string, Float32Array>;
 }
 
-function isF32(a: unknown): a is Float32Array {
-  // Tag check rather than instanceof, as in lib/backend/validate.ts: arrays from another realm are fine.
-  return ArrayBuffer.isView(a) && Object.prototype.toString.call(a) === '[object Float32Array]';
-}
-
 function isObject(p: unknown): p is Parameter {
   return typeof p === 'object' && p !== null;
 }
@@ -56,8 +51,8 @@ function toParameterList(owner: string, params: Iterable<Parameter>): Parameter[
   if (list.length === 0) fail('ERR_INVALID_ARG', `${owner}: got an empty parameter list`);
   const seen = new Set<Float32Array>();
   list.forEach((p, i) => {
-    if (!isObject(p) || !isF32(p.data)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i} must have a Float32Array 'data'`);
-    if (p.grad !== null && !isF32(p.grad)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i}'s grad must be a Float32Array or null`);
+    if (!isObject(p) || !isFloat32Array(p.data)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i} must have a Float32Array 'data'`);
+    if (p.grad !== null && !isFloat32Array(p.grad)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i}'s grad must be a Float32Array or null`);
     // Updating the same weights twice per step is never what was meant (PyTorch refuses it across groups too).
     if (seen.has(p.data)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i} appears more than once`);
     seen.add(p.data);
@@ -196,7 +191,7 @@ export abstract class Optimizer {
     }
     const hyper = this.checkedHyper(fn, state.hyper);
     const step = state.step;
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) fail('ERR_INVALID_ARG', `${fn}: step must be a non-negative integer, got ${String(step)}`);
+    nonNegativeInteger(fn, 'step', step);
     if (!isPlainObject(state.buffers)) fail('ERR_INVALID_ARG', `${fn}: buffers must be an object of Float32Arrays`);
     const buffers = state.buffers as Record<string, unknown>;
     const names = this.slotNamesFor(hyper);
@@ -209,7 +204,7 @@ export abstract class Optimizer {
         const key = `${i}.${name}`;
         const b = buffers[key];
         if (b === undefined) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' is missing`);
-        if (!isF32(b)) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' must be a Float32Array`);
+        if (!isFloat32Array(b)) fail('ERR_INVALID_ARG', `${fn}: buffer '${key}' must be a Float32Array`);
         if (b.length !== n) fail('ERR_SHAPE', `${fn}: buffer '${key}' has ${b.length} elements, parameter ${i} has ${n}`);
         return options.adopt ? b : sharedCopy(b);
       });

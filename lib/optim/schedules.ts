@@ -26,14 +26,11 @@ function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
 }
 
 /**
- * A fit whose first epoch is not 1 continues a run (fit's initialEpoch), and a schedule that counts epochs must
- * have counted exactly the epochs before it: one made afresh would set the lrs of another run (a cosine would start
- * over from its first epoch, a plateau would forget its best) without a word. A fit that starts at epoch 1 may
- * reuse a schedule as it is, as before (several short fits stepping one schedule).
- */
-/**
- * At a fit's first epoch, checks that a schedule has counted the epochs before it (a fit that continues a run, with
- * initialEpoch > 0, must find the schedule where that run left it). Armed when a fit begins; loadState disarms it.
+ * At a fit's first epoch, checks that a schedule has counted the epochs before it. A fit whose first epoch is not 1
+ * continues a run (fit's initialEpoch), and must find the schedule where that run left it: one made afresh would set
+ * the lrs of another run (a cosine would start over from its first epoch, a plateau would forget its best) without
+ * a word. A fit that starts at epoch 1 may reuse a schedule as it is (several short fits stepping one schedule).
+ * Armed when a fit begins; loadState disarms it.
  */
 class ContinuationCheck {
   private pending = false;

@@ -5,16 +5,9 @@
  * field, what it must be and what it was, so a state from the wrong callback or a damaged one is refused before
  * anything changes. Plain counts use lib/check.ts's checks (same wording); these are the rest.
  */
+import { isFloat32Array, show } from '../check.js';
 import { fail } from '../errors.js';
 import { isPlainObject } from '../plain-data.js';
-
-function show(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (ArrayBuffer.isView(v)) return Object.prototype.toString.call(v).slice(8, -1);
-  return typeof v;
-}
 
 /** The state as an object, after checking that it is one and that it was made by a `type` (its `type` tag). */
 export function stateOf(fn: string, state: unknown, type: string): Record<string, unknown> {
@@ -60,8 +53,7 @@ export function weightsOrNull(fn: string, name: string, v: unknown): Float32Arra
   if (v === null) return null;
   if (!Array.isArray(v)) fail('ERR_INVALID_ARG', `${fn}: ${name} must be an array of Float32Arrays or null, got ${show(v)}`);
   return v.map((w, i) => {
-    // Tag check rather than instanceof, as in lib/optim/optimizer.ts: arrays from another realm are fine.
-    if (Object.prototype.toString.call(w) !== '[object Float32Array]') fail('ERR_INVALID_ARG', `${fn}: ${name}[${i}] must be a Float32Array, got ${show(w)}`);
-    return (w as Float32Array).slice();
+    if (!isFloat32Array(w)) fail('ERR_INVALID_ARG', `${fn}: ${name}[${i}] must be a Float32Array, got ${show(w)}`);
+    return w.slice();
   });
 }

@@ -5,7 +5,7 @@
  * The same loop runs on the caller's thread (lib/train/fit.ts: yielding between batches, or not at all) and in
  * fit's worker thread (lib/train/worker/thread.ts), so a seeded run gives the same weights on either.
  */
-import { positiveInteger } from '../check.js';
+import { nonNegativeInteger, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { gatherRows } from '../data/batches.js';
 import { noGrad } from '../graph.js';
@@ -79,10 +79,7 @@ interface Data {
 /** initialEpoch: a count of epochs done, so 0, 1, 2, … (a checkpoint's `epoch`). */
 export function checkInitialEpoch(v: unknown): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    fail('ERR_INVALID_ARG', `fit: initialEpoch must be a non-negative integer (the epochs already done, e.g. a checkpoint's epoch), got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
-  }
-  return v;
+  return nonNegativeInteger('fit', "initialEpoch (the epochs already done, e.g. a checkpoint's epoch)", v);
 }
 
 /**
@@ -311,7 +308,7 @@ export interface EvaluateOptions {
 
 /** Loss (and for class labels: accuracy and the confusion matrix) over a dataset, in eval mode. */
 export function evaluate(model: Sequential, x: Inputs, y: Targets, options: EvaluateOptions = {}): EvaluateResult {
-  const batchSize = positiveInteger('fit', 'batchSize', options.batchSize ?? 256);
+  const batchSize = positiveInteger('evaluate', 'batchSize', options.batchSize ?? 256);
   const lossFn = options.loss === undefined ? null : getLoss(options.loss);
   const d = prepareData('evaluate', model, x, y, lossFn === null || lossFn === crossEntropyLoss);
   const loss = lossFn ?? (d.labels ? crossEntropyLoss : getLoss('mse'));
@@ -326,7 +323,7 @@ export function evaluate(model: Sequential, x: Inputs, y: Targets, options: Eval
 
 /** The model's outputs for every row, computed in batches in eval mode (a fresh tensor the caller keeps). */
 export function predict(model: Sequential, x: Inputs, options: { batchSize?: number } = {}): Tensor {
-  const batchSize = positiveInteger('fit', 'batchSize', options.batchSize ?? 256);
+  const batchSize = positiveInteger('predict', 'batchSize', options.batchSize ?? 256);
   if (!(x instanceof Tensor) || x.shape.length < 2) fail('ERR_SHAPE', `predict: x must be a Tensor of shape [rows, ...features]`);
   const rows = x.shape[0];
   const sample = x.shape.slice(1);

@@ -121,8 +121,21 @@ describe.each(backends)('optimizer options over 6 steps against float64 ($name)'
   it.each(adagradCases)('adagrad %o', (o) => run(adagrad(o), (p) => new Adagrad64(p, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, ...o })));
 
   it('n = 0 is a no-op', () => {
+    // Empty buffers are accepted.
     const e = new Float32Array(0);
-    b.sgdStep(0, e, e.slice(), null, 1, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 });
-    b.adamStep(0, e, e.slice(), e.slice(), e.slice(), null, 1, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false });
+    const sgd0: SgdOptions = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+    const adam0: AdamOptions = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false };
+    expect(() => b.sgdStep(0, e, e.slice(), null, 1, sgd0)).not.toThrow();
+    expect(() => b.adamStep(0, e, e.slice(), e.slice(), e.slice(), null, 1, adam0)).not.toThrow();
+    // Longer buffers (sizes come first; buffers may be longer), with every option that touches a buffer on:
+    // no element of the parameter, the gradient or any state buffer changes.
+    const bufs = [1, 2, 3, 4, 5].map((k) => Float32Array.from([0.5, -1.25, 2, 0.75], (v) => v * k));
+    const before = bufs.map((a) => Array.from(a));
+    const [param, grad, s1, s2, s3] = bufs;
+    b.sgdStep(0, param, grad, s1, 2, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.1 });
+    b.adamStep(0, param, grad, s1, s2, s3, 2, { ...adam0, weightDecay: 0.1, amsgrad: true });
+    b.rmspropStep(0, param, grad, s1, s2, s3, { lr: 0.1, alpha: 0.99, eps: 1e-8, weightDecay: 0.1, momentum: 0.9, centered: true });
+    b.adagradStep(0, param, grad, s1, 2, { lr: 0.1, lrDecay: 0.01, weightDecay: 0.1, eps: 1e-10 });
+    expect(bufs.map((a) => Array.from(a))).toEqual(before);
   });
 });

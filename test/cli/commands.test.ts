@@ -149,7 +149,7 @@ describe('neuroblas info', () => {
     expect(human.stdout).toMatch(/^threads: 1$/m);
     expect(human.stdout).toMatch(/^cpu: /m);
     const [info] = jsonLines(json);
-    expect(info).toMatchObject({ version, backend: 'js', reason: 'NEUROBLAS_BACKEND=js', threads: 1 });
+    expect(info).toMatchObject({ version, backend: 'js', reason: '--backend js', threads: 1 });
   });
 
   // The installed command runs the built bundle; after `npm run build` (as CI's setup does) check that it starts.

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../../lib/ops/current-backend.js';
 import { expectOneLineError, runCli, runInProcess, type CliResult } from './run-cli.js';
 
 /** In-process runs one at a time: they share this process's stdout and stderr. */
@@ -69,5 +70,34 @@ describe('missing files and bad data exit 1', () => {
     expectOneLineError(csv, 1, /bad\.csv:3:3: "oops" in column 2 \(b\) is not a number/);
     expectOneLineError(layers, 1, /--layers starts with 784 inputs, but .*good\.csv has 2 features per row \(use --layers 2-10-2\)/);
     expectOneLineError(save, 1, /--save .*m\.safetensors: directory .*no\/such\/dir does not exist/);
+  });
+});
+
+describe('--backend goes through the library, and a backend that cannot run is an error', () => {
+  // An addon path that does not exist: native cannot load in the child process.
+  const noAddon = { NEUROBLAS_ADDON_PATH: path.join(dir, 'missing.node') };
+
+  it('--backend native without a loadable addon fails saying why (exit 1), before any work', async () => {
+    const r = await runCli(['train', '--data', 'digits', '--epochs', '1', '--backend', 'native'], noAddon);
+    expectOneLineError(r, 1,
+      /^neuroblas: --backend native cannot be used: native backend unavailable: NEUROBLAS_ADDON_PATH=.*missing\.node does not exist/);
+  });
+
+  it('--backend js wins over NEUROBLAS_BACKEND, and info still reports why native is unavailable', async () => {
+    const r = await runCli(['info', '--json', '--backend', 'js'], { ...noAddon, NEUROBLAS_BACKEND: 'native' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const info = JSON.parse(r.stdout.trim().split('\n')[0]);
+    expect(info).toMatchObject({ backend: 'js', reason: '--backend js', openblas: null });
+    expect(info.nativeError).toMatch(/missing\.node does not exist/);
+  });
+
+  it('in one process, a command\'s --backend does not outlive the command', async () => {
+    const before = currentBackend();
+    const other = before.name === 'js' ? 'native' : 'js';
+    const [r] = await each(['info', '--json', '--backend', other]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n')[0])).toMatchObject({ backend: other, reason: `--backend ${other}` });
+    expect(currentBackend()).toBe(before);
   });
 });

@@ -72,7 +72,7 @@ ACTIVATIONS = {
 }
 # neuroblas's activation layer types, by the activation each one is.
 ACTIVATION_LAYERS = {
-    "Linear": "linear", "ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "LeakyReLU": "leaky_relu",
+    "Identity": "linear", "Linear": "linear", "ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "LeakyReLU": "leaky_relu",
     "ELU": "elu", "Softplus": "softplus", "Softmax": "softmax",
 }
 

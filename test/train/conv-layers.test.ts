@@ -16,7 +16,10 @@ describe('convolution layers: shapes, initialization, configs', () => {
     const model = lenet();
     expect(model.outputShape([1, 28, 28])).toEqual([10]);
     expect(model.parameterCount()).toBe(61706);
-    expect(model.layers.map((l) => l.outputShape.length)).toBeDefined();
+    // Layer by layer, each layer's output shape is the next one's input.
+    const shapes: number[][] = [];
+    model.layers.reduce<number[]>((shape, l) => { const out = l.outputShape(shape); shapes.push(out); return out; }, [1, 28, 28]);
+    expect(shapes).toEqual([[6, 28, 28], [6, 28, 28], [6, 14, 14], [16, 10, 10], [16, 10, 10], [16, 5, 5], [400], [120], [84], [10]]);
     const summary = model.summary([1, 28, 28]);
     expect(summary).toMatch(/\[batch, 6, 28, 28\]/);
     expect(summary).toMatch(/\[batch, 16, 5, 5\]/);

@@ -79,7 +79,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
         for (const bad of [-1, 1.5, NaN, Infinity, '2', null]) {
           const err = await rejection(train(model, x, y, { optimizer: new Adam(model.parameters(), { lr: 0.01, backend }), initialEpoch: bad as number, epochs: 1 }));
           expect(err, String(bad)).toMatchObject({ name: 'NeuroblasError', code: 'ERR_INVALID_ARG' });
-          expect((err as Error).message).toMatch(/^fit: initialEpoch must be a non-negative integer \(the epochs already done, e\.g\. a checkpoint's epoch\), got /);
+          expect((err as Error).message).toMatch(/^fit: initialEpoch \(the epochs already done, e\.g\. a checkpoint's epoch\) must be a non-negative integer, got /);
         }
         expect(model.getWeights()).toEqual(before);
       });

@@ -98,3 +98,31 @@ describe.each(backends.map((b) => [b.name, b] as const))('bad input on %s', (_na
     });
   });
 });
+
+describe('loss names', () => {
+  it('name what the loss takes; the old binaryCrossEntropy still works, once warning that it means logits', () => {
+    expect(getLoss('bceWithLogits')).toBe(bceWithLogitsLoss);
+    expect(getLoss('binaryCrossEntropyWithLogits')).toBe(bceWithLogitsLoss);
+    expect(getLoss('crossEntropy')).toBe(crossEntropyLoss);
+    expect(getLoss('mse')).toBe(mseLoss);
+    expectError(() => getLoss('toString'), 'ERR_INVALID_ARG', /loss must be one of/);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    const emit = process.emitWarning;
+    // Capture synchronously: process.emitWarning itself reports on the next tick.
+    process.emitWarning = ((w: string | Error, o?: { type?: string; code?: string }) => {
+      onWarning(Object.assign(new Error(String(w)), { name: o?.type, code: o?.code }));
+    }) as typeof process.emitWarning;
+    try {
+      expect(getLoss('binaryCrossEntropy')).toBe(bceWithLogitsLoss);
+      expect(getLoss('binaryCrossEntropy')).toBe(bceWithLogitsLoss);
+    } finally {
+      process.emitWarning = emit;
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ name: 'DeprecationWarning', code: 'NEUROBLAS_LOSS_NAME' });
+    expect(warnings[0].message).toMatch(/binary cross-entropy on logits .* use 'bceWithLogits'/);
+    expectError(() => getLoss('hinge'), 'ERR_INVALID_ARG',
+      /^loss must be one of mse, meanSquaredError, bceWithLogits, binaryCrossEntropyWithLogits, crossEntropy/);
+  });
+});
