@@ -35,31 +35,21 @@ export const SERVICE_EXPORTS = ['setErrorClass', 'openblasInfo', 'setNumThreads'
 
 /** Activation kind → the addon's integer code; an unknown string maps to -1, which the addon refuses (only reachable unchecked). */
 const KIND_CODE = new Map<unknown, number>(ACTIVATION_KINDS.map((kind, code) => [kind, code]));
+const activationCode = (kind: unknown): number => KIND_CODE.get(kind) ?? -1;
 
-/** The addon's function for one kernel, taking the contract's arguments. */
-function adapt(spec: KernelSpec, fn: AddonFunction): AddonFunction {
+/**
+ * The addon's function for one kernel, taking the contract's arguments: generated once from the entry, so a call
+ * is one direct call with the translated arguments (no loop over the entry, nothing allocated per call).
+ */
+function adapt(name: string, spec: KernelSpec, fn: AddonFunction): AddonFunction {
   if (!spec.args.some((a) => a.kind === 'activation' || a.kind === 'options')) return fn;
-  // The positional arguments the addon receives, rewritten in place on each call (nothing allocated per call).
-  const positional: unknown[] = [];
-  for (const a of spec.args) {
-    if (a.kind === 'options') for (let f = 0; f < a.fields.length; f++) positional.push(undefined);
-    else positional.push(undefined);
-  }
-  return (...args: unknown[]) => {
-    let j = 0;
-    for (let i = 0; i < spec.args.length; i++) {
-      const a = spec.args[i];
-      if (a.kind === 'activation') {
-        positional[j++] = KIND_CODE.get(args[i]) ?? -1;
-      } else if (a.kind === 'options') {
-        const o = args[i] as Record<string, unknown>;
-        for (let f = 0; f < a.fields.length; f++) positional[j++] = o[a.fields[f][0]];
-      } else {
-        positional[j++] = args[i];
-      }
-    }
-    return fn(...positional);
-  };
+  const positional = spec.args.flatMap((a) => {
+    if (a.kind === 'activation') return [`$code(${a.name})`];
+    if (a.kind === 'options') return a.fields.map(([field]) => `${a.name}.${field}`);
+    return [a.name];
+  });
+  const params = spec.args.map((a) => a.name).join(', ');
+  return new Function('$addon', '$code', `return function ${name}(${params}) { return $addon(${positional.join(', ')}); };`)(fn, activationCode);
 }
 
 export function wrapAddon(addon: NativeAddon): Backend {
@@ -74,6 +64,6 @@ export function wrapAddon(addon: NativeAddon): Backend {
     setNumThreads: (n: number) => addon.setNumThreads(n),
     getNumThreads: () => addon.getNumThreads(),
   };
-  for (const name of KERNEL_NAMES) backend[name] = adapt(KERNELS[name], addon[name]);
+  for (const name of KERNEL_NAMES) backend[name] = adapt(name, KERNELS[name], addon[name]);
   return backend as unknown as Backend;
 }

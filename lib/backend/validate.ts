@@ -41,8 +41,8 @@ export function checkBool(fn: string, name: string, v: unknown): boolean {
   return v;
 }
 
+/** A zero-length view is either empty or on a buffer that was transferred; only the latter refuses a new view. */
 function isDetached(a: ArrayBufferView): boolean {
-  if (a.byteLength !== 0) return false;
   try {
     new Uint8Array(a.buffer);
     return false;
@@ -51,20 +51,26 @@ function isDetached(a: ArrayBufferView): boolean {
   }
 }
 
-type ArrayKind = 'Float32Array' | 'Int32Array' | 'Uint8Array';
+/** A typed-array type as the checks need it: its constructor (the fast test) and its tag (the test across realms). */
+export interface ArrayType {
+  readonly name: string;
+  readonly ctor: abstract new (...args: never[]) => ArrayBufferView;
+  readonly tag: string;
+}
 
-/** A typed array of the given kind holding at least `need` elements, on a live buffer. */
-export function checkArray<T extends ArrayBufferView>(fn: string, name: string, a: unknown, kind: ArrayKind, need: number): T {
-  // Tag check rather than instanceof, so arrays from another realm (vm, workers) are accepted too.
-  if (!ArrayBuffer.isView(a) || Object.prototype.toString.call(a) !== `[object ${kind}]`) {
-    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a ${kind}, got ${show(a)}`);
+export const arrayType = (ctor: ArrayType['ctor'] & { name: string }): ArrayType => ({ name: ctor.name, ctor, tag: `[object ${ctor.name}]` });
+
+/** A typed array of the given type holding at least `need` elements, on a live buffer. */
+export function checkArray(fn: string, name: string, a: unknown, type: ArrayType, need: number): void {
+  // instanceof first (fast); the tag accepts arrays from another realm (vm, workers) too.
+  if (!(a instanceof type.ctor) && !(ArrayBuffer.isView(a) && Object.prototype.toString.call(a) === type.tag)) {
+    fail('ERR_INVALID_ARG', `${fn}: ${name} must be a ${type.name}, got ${show(a)}`);
   }
-  if (isDetached(a)) fail('ERR_DETACHED', `${fn}: ${name} is backed by a detached ArrayBuffer`);
-  const length = (a as unknown as { length: number }).length;
-  if (length < need) {
-    fail('ERR_SHAPE', `${fn}: ${name} must hold at least ${need} elements for these dimensions, got ${length}`);
+  const view = a as ArrayBufferView & { length: number };
+  if (view.byteLength === 0 && isDetached(view)) fail('ERR_DETACHED', `${fn}: ${name} is backed by a detached ArrayBuffer`);
+  if (view.length < need) {
+    fail('ERR_SHAPE', `${fn}: ${name} must hold at least ${need} elements for these dimensions, got ${view.length}`);
   }
-  return a as T;
 }
 
 /** Refuses an output that overlaps an input, except (when allowSame) the exact same elements. */
