@@ -20,8 +20,7 @@ export class Activation extends Layer {
     this.type = TYPE_NAMES[kind];
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     const ws = this.workspace(options);
     return this.kind === 'softmax' ? softmax(x, ws) : activation(x, this.kind, this.param, ws);
   }

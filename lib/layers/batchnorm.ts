@@ -62,8 +62,7 @@ export class BatchNorm extends Layer {
     return this.stats;
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     return batchNorm(x, this.weight, this.bias, { training: this.training, eps: this.eps, running: this.running, where: this.name }, this.workspace(options));
   }
 

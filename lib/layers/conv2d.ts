@@ -58,8 +58,7 @@ export class Conv2d extends Layer {
     }
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     return conv2d(x, this.weight, this.bias, this, this.workspace(options), this.name);
   }
 

@@ -55,8 +55,7 @@ export class Dense extends Layer {
     }
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     const ws = this.workspace(options);
     const kind: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
     const y = dense(x, this.weight, this.bias, kind, this.alpha, ws, this.name);

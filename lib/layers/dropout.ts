@@ -18,8 +18,7 @@ export class Dropout extends Layer {
     this.rng = options.rng ?? defaultRandom;
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     if (!this.training || this.rate === 0) return x;
     // A fresh mask per call, from the one seeded generator: a seeded run repeats its masks exactly.
     return dropout(x, 1 - this.rate, this.rng.nextUint32(), this.workspace(options));

@@ -10,8 +10,7 @@ export class Flatten extends Layer {
     super('flatten', options.name);
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     return reshape(x, [x.shape[0], shapeSize(x.shape.slice(1))], this.workspace(options));
   }
 

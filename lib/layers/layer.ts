@@ -68,7 +68,6 @@ export abstract class Layer {
     this.name = name ?? uniqueLayerName(prefix);
   }
 
-  abstract forward(x: Tensor, options?: ForwardOptions): Tensor;
 
   /** The per-sample output shape for a per-sample input shape; ERR_SHAPE naming the layer when it does not fit. */
   abstract outputShape(inputShape: Shape): number[];
@@ -175,6 +174,22 @@ export abstract class Layer {
   /** The buffers to run in: the layer's own workspace in reuse mode, none (fresh arrays) otherwise. */
   protected workspace(options?: ForwardOptions): Workspace | undefined {
     return options?.reuse ? this.buffers : undefined;
+  }
+
+  /** Runs the layer on a batch, after checking the batch against the layer's expected input. */
+  forward(x: Tensor, options?: ForwardOptions): Tensor {
+    this.checkInput(x);
+    return this.apply(x, options);
+  }
+
+  /**
+   * The layer's computation on an input whose shape was already checked: `forward` checks, then calls this, and
+   * a container that checked the shapes through all its layers up front (Sequential) calls it directly, so each
+   * input is checked once. Built-in layers implement `apply`; a layer of your own may implement either one.
+   */
+  apply(x: Tensor, options?: ForwardOptions): Tensor {
+    if (this.forward === Layer.prototype.forward) fail('ERR_INVALID_ARG', `${this.name}: a layer must implement apply() (or forward())`);
+    return this.forward(x, options);
   }
 
   /** Validates a batch against this layer's expected input before any work. */

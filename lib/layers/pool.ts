@@ -52,8 +52,7 @@ export class MaxPool2d extends Pool2d {
     super('maxpool2d', kernelSize, options);
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     return maxPool2d(x, this, this.workspace(options), this.name);
   }
 }
@@ -65,8 +64,7 @@ export class AvgPool2d extends Pool2d {
     super('avgpool2d', kernelSize, options);
   }
 
-  forward(x: Tensor, options?: ForwardOptions): Tensor {
-    this.checkInput(x);
+  override apply(x: Tensor, options?: ForwardOptions): Tensor {
     return avgPool2d(x, this, this.workspace(options), this.name);
   }
 }

@@ -40,13 +40,18 @@ export class Sequential extends Layer {
    * Runs every layer. All checks come first (shapes through every layer, then NaN/Inf in the input), so
    * a bad batch fails before any kernel runs, with an error naming the layer or the input.
    */
-  forward(x: Tensor, options: SequentialForwardOptions = {}): Tensor {
+  override forward(x: Tensor, options: SequentialForwardOptions = {}): Tensor {
     if (!(x instanceof Tensor)) fail('ERR_INVALID_ARG', `${this.name}: input must be a Tensor`);
     checkBatch(`${this.name} input`, x);
     this.outputShape(x.shape.slice(1));
     if (options.checkInput !== false) checkFinite(`${this.name} input`, x.data, shapeSize(x.shape.slice(1)));
+    return this.apply(x, options);
+  }
+
+  /** Every layer's computation in turn; the shapes through all of them were checked by forward (or by a container holding this one). */
+  override apply(x: Tensor, options: SequentialForwardOptions = {}): Tensor {
     let y = x;
-    for (const layer of this.layers) y = layer.forward(y, options);
+    for (const layer of this.layers) y = layer.apply(y, options);
     return y;
   }
 

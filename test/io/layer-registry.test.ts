@@ -119,7 +119,8 @@ describe('registerLayer', () => {
   class Scale extends Layer {
     readonly type = 'TestScale';
     constructor(readonly factor: number, options: { name?: string } = {}) { super('scale', options.name); }
-    forward(x: Tensor): Tensor { return new Tensor(x.data.map((v) => v * this.factor), x.shape); }
+    // The forward() style: a layer of your own may implement forward() instead of apply().
+    override forward(x: Tensor): Tensor { return new Tensor(x.data.map((v) => v * this.factor), x.shape); }
     outputShape(s: Shape): number[] { return [...s]; }
     override getConfig(): LayerConfig { return { type: 'TestScale', name: this.name, factor: this.factor }; }
   }
@@ -138,6 +139,17 @@ describe('registerLayer', () => {
     expectError(() => Sequential.fromConfig({ type: 'Sequential', layers: [{ type: 'TestScale' }] }), 'ERR_INVALID_ARG', /layers\[0\] \(TestScale\): "factor" is missing/);
   });
 
+  it('a layer of your own runs inside a Sequential whether it implements forward() or apply(); one that implements neither says so', () => {
+    const y = new Sequential([new Scale(2), new Scale(3)]).forward(new Tensor(Float32Array.from([1, -2]), [1, 2]));
+    expect(Array.from(y.data)).toEqual([6, -12]);
+    class Empty extends Layer {
+      readonly type = 'Empty';
+      constructor() { super('empty', 'hollow'); }
+      outputShape(s: Shape): number[] { return [...s]; }
+    }
+    expectError(() => new Empty().forward(new Tensor(Float32Array.from([1]), [1, 1])), 'ERR_INVALID_ARG', /hollow: a layer must implement apply\(\)/);
+  });
+
   it('refuses a second factory for a taken type, and bad arguments', () => {
     expectError(() => registerLayer('Dense', () => new Dense(1, 1)), 'ERR_INVALID_ARG', /"Dense" is already registered/);
     expectError(() => registerLayer('', fromConfig), 'ERR_INVALID_ARG', /type must be a non-empty string/);
@@ -148,7 +160,7 @@ describe('registerLayer', () => {
     class Opaque extends Layer {
       readonly type = 'Opaque';
       constructor() { super('opaque', 'mystery'); }
-      forward(x: Tensor): Tensor { return x; }
+      override apply(x: Tensor): Tensor { return x; }
       outputShape(s: Shape): number[] { return [...s]; }
     }
     expectError(() => new Sequential([new Dense(2, 2), new Opaque()]).toConfig(), 'ERR_INVALID_ARG', /mystery: Opaque layers cannot be saved yet/);

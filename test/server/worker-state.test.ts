@@ -20,7 +20,7 @@ const { x, y } = blobs(400);
 class Pass extends Layer {
   readonly type = 'TestPass';
   constructor(options: { name?: string } = {}) { super('pass', options.name); }
-  forward(x: Tensor): Tensor { return x; }
+  override apply(x: Tensor): Tensor { return x; }
   outputShape(s: Shape): number[] { return [...s]; }
   override getConfig(): LayerConfig { return { type: 'TestPass', name: this.name }; }
 }
