@@ -3,7 +3,7 @@
 #   prebuilds/linux-x64/neuroblas.glibc.node   (N-API, so one file serves every Node version ≥ 18)
 # with OpenBLAS linked in statically (DYNAMIC_ARCH: its kernels are chosen for the CPU at run time, so one
 # binary is fast on AVX2 and AVX-512 machines and correct on any x86-64), stripped, and checked: no shared
-# BLAS/Fortran runtime, a glibc floor no newer than the loader expects (lib/backend/cpu.ts), the N-API entry
+# BLAS/Fortran runtime, a glibc floor no newer than the loader expects (lib/backend/host.ts), the N-API entry
 # point exported. Prints the sizes and the floor.
 #
 # Not named `prebuild`: npm runs a script of that name before every `npm run build`.
@@ -38,9 +38,9 @@ symbols=$(objdump -T "$file")
 grep ' napi_register_module_v1$' <<<"$symbols" >/dev/null || fail "$file does not export napi_register_module_v1 (stripped too far?)"
 
 floor=$(grep -o 'GLIBC_[0-9.]*' <<<"$symbols" | sed 's/GLIBC_//' | sort -uV | tail -1)
-expected=$(node -e "process.stdout.write(/glibcFloor: '([0-9.]+)'/.exec(require('fs').readFileSync('lib/backend/cpu.ts','utf8'))[1])")
+expected=$(node -e "process.stdout.write(/glibcFloor: '([0-9.]+)'/.exec(require('fs').readFileSync('lib/backend/host.ts','utf8'))[1])")
 newest=$(printf '%s\n%s\n' "$floor" "$expected" | sort -V | tail -1)
-[ "$newest" = "$expected" ] || fail "$file needs glibc $floor, newer than PREBUILD_TARGET.glibcFloor ($expected) in lib/backend/cpu.ts"
+[ "$newest" = "$expected" ] || fail "$file needs glibc $floor, newer than PREBUILD_TARGET.glibcFloor ($expected) in lib/backend/host.ts"
 libstdcxx=$(grep -o 'GLIBCXX_[0-9.]*' <<<"$symbols" | sort -uV | tail -1)
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }

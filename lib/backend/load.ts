@@ -2,7 +2,7 @@
  * Which backend runs the kernels, and why. `native` when the addon loads, `js` otherwise;
  * NEUROBLAS_BACKEND=js|native forces one (forcing native when it cannot load is an error that says why).
  * The addon is NEUROBLAS_ADDON_PATH when set, else what node-gyp-build finds: build/Release first (a developer
- * or source build), then prebuilds/ (checked against this machine before it is loaded: cpu.ts).
+ * or source build), then prebuilds/ (checked against this machine before it is loaded: host.ts).
  */
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { NeuroblasError, fail } from '../errors.js';
 import type { Backend } from './contract.js';
 import { checked } from './checked.js';
-import { prebuildMismatch, readCpuinfoHead, safeOpenblasCore } from './cpu.js';
+import { prebuildMismatch, readCpuinfoHead, safeOpenblasCore } from './host.js';
 import { jsBackend } from './js/index.js';
 import { wrapAddon, type NativeAddon, type OpenblasInfo } from './native.js';
 
@@ -87,7 +87,7 @@ function locateAddon(root: string, require: NodeRequire): string {
 }
 
 /**
- * Sets OPENBLAS_CORETYPE for the load when OpenBLAS's own kernel choice would crash on this CPU (cpu.ts,
+ * Sets OPENBLAS_CORETYPE for the load when OpenBLAS's own kernel choice would crash on this CPU (host.ts,
  * safeOpenblasCore: a virtual AMD CPU without 3DNow!). OpenBLAS reads it once, in its constructor, when the addon
  * is loaded. Never overrides the user's OPENBLAS_CORETYPE. Returns the core set, or null.
  */

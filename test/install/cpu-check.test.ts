@@ -1,5 +1,5 @@
 /**
- * The check the loader runs before loading a prebuild (lib/backend/cpu.ts) on made-up machines, and the loader's
+ * The check the loader runs before loading a prebuild (lib/backend/host.ts) on made-up machines, and the loader's
  * one-line warning when native cannot load, in a fresh process. The end-to-end checks on an installed tarball
  * are test/install/pack-install.sh (.ci/run).
  */
@@ -10,7 +10,7 @@ import {
   PREBUILD_TARGET, currentHost, describeTarget, parseCpuFlags, parseCpuIdentity, prebuildMismatch, readCpuinfoHead,
   safeOpenblasCore, versionBelow,
   type Host, type PrebuildTarget,
-} from '../../lib/backend/cpu.js';
+} from '../../lib/backend/host.js';
 import { addonFile, repoRoot } from '../helpers/addon.js';
 
 /** A host whose CPU flags must not be read unless the target needs some. */
