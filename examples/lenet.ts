@@ -9,7 +9,7 @@
  * The data: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or options.dir.
  */
 import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
-import type { Backend, EpochLogs, Random } from '../lib/index.js';
+import type { EpochLogs, Random } from '../lib/index.js';
 import { headRows, type FashionMlpOptions } from './fashion-mlp.js';
 import { onBackend } from './on-backend.js';
 

@@ -4,7 +4,7 @@
  * every point closer to the line than `margin` thrown away (so the classes are separable with that margin).
  * Labels: 1 on the positive side of the line, 0 on the other.
  */
-import { Random } from '../lib/index.js';
+import type { Random } from '../lib/index.js';
 
 export interface SeparableSet {
   /** [points, 2], row-major. */

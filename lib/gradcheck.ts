@@ -86,7 +86,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
     root.backward();
     analytic = inputs.map((t) => (t.grad ? t.grad.slice() : new Float32Array(t.size)));
   } finally {
-    inputs.forEach((t, k) => (t.grad = savedGrads[k]));
+    inputs.forEach((t, k) => { t.grad = savedGrads[k]; });
   }
 
   let maxAbsError = 0;

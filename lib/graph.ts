@@ -51,7 +51,7 @@ export function noGrad<T>(fn: () => T): T {
 /** Whether an op on these inputs must record a backward step. */
 export function needsGrad(...inputs: (GraphNode | null | undefined)[]): boolean {
   if (!gradEnabled) return false;
-  for (const t of inputs) if (t && t.requiresGrad) return true;
+  for (const t of inputs) if (t?.requiresGrad) return true;
   return false;
 }
 
@@ -62,7 +62,7 @@ export function needsGrad(...inputs: (GraphNode | null | undefined)[]): boolean 
 export function record<T extends GraphNode>(out: T, op: string, parents: (T | null)[], backwardFn: () => void, gradBuffer?: Float32Array): T {
   out.requiresGrad = true;
   out.op = op;
-  out.parents = parents.filter((p): p is T => p !== null && p.requiresGrad);
+  out.parents = parents.filter((p): p is T => p?.requiresGrad === true);
   out.backwardFn = backwardFn;
   if (gradBuffer !== undefined) out.grad = gradBuffer;
   return out;

@@ -9,7 +9,7 @@ import { show } from '../check.js';
 import { fail } from '../errors.js';
 import { type Backend, KERNEL_NAMES, KERNELS } from './contract.js';
 import {
-  ACTIVATION_KINDS, type ActivationArg, type Arg, type ArrayArg, type BooleanArg, type IntegerArg, type KernelSpec, type NumberArg,
+  ACTIVATION_KINDS, type ActivationArg, type ArrayArg, type BooleanArg, type IntegerArg, type KernelSpec, type NumberArg,
   type OptionFields, type OptionsArg, type SizeArg, type Values,
 } from './kernel-spec.js';
 import { arrayType, checkArray, checkBool, checkNoOverlap, checkNumber, checkRange, checkSize } from './validate.js';
@@ -98,7 +98,7 @@ export function checkerSource(name: string, spec: KernelSpec): string {
   });
   if (spec.rules !== null) lines.push(`$spec.rules(${fn}, $v);`);
   // The caller's buffers are not kept alive past the call.
-  if (byName) spec.args.forEach((a) => a.kind === 'array' && lines.push(`$v.${a.name} = null;`));
+  if (byName) spec.args.forEach((a) => { a.kind === 'array' && lines.push(`$v.${a.name} = null;`); });
   spec.args.forEach((out, i) => {
     if (out.kind !== 'array' || out.output === false) return;
     spec.args.forEach((other, j) => {

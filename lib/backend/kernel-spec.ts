@@ -76,7 +76,8 @@ type Returns = 'void' | 'number';
 export type Arg = SizeArg | IntegerArg | NumberArg | BooleanArg | ActivationArg | OptionsArg | ArrayArg;
 
 /** The argument values of one call by name, plus the dimensions a kernel derives. Reused between calls. */
-export type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the rules read arguments of every kind by name; each knows its kernel's types.
+export type Values = Record<string, any>;
 
 export interface KernelSpec<A extends readonly Arg[] = readonly Arg[], R extends Returns = Returns> {
   readonly args: A;

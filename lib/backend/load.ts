@@ -148,16 +148,21 @@ function choose(): Choice {
   if (forced !== undefined && forced !== '' && forced !== 'js' && forced !== 'native') {
     fail('ERR_INVALID_ARG', `NEUROBLAS_BACKEND must be 'js' or 'native', got ${JSON.stringify(forced)}`);
   }
-  if (forced === 'js') return (choice = { backend: js, reason: 'NEUROBLAS_BACKEND=js' });
+  choice = decide(forced);
+  return choice;
+}
+
+function decide(forced: string | undefined): Choice {
+  if (forced === 'js') return { backend: js, reason: 'NEUROBLAS_BACKEND=js' };
   const n = loadNative();
   if ('error' in n) {
     if (forced === 'native') throw new NeuroblasError('ERR_BACKEND', `NEUROBLAS_BACKEND=native but ${n.error.message}`, { cause: n.error });
     // One line, no stack: what failed, what happens instead, how to fix it.
     console.warn(`neuroblas: native backend unavailable: ${n.why}; using the js backend. ${n.fix}`);
-    return (choice = { backend: js, reason: n.error.message });
+    return { backend: js, reason: n.error.message };
   }
   const reason = forced === 'native' ? `NEUROBLAS_BACKEND=native (${n.file})` : `native addon loaded from ${n.file}`;
-  return (choice = { backend: n.backend, reason });
+  return { backend: n.backend, reason };
 }
 
 /** The backend every layer, loss and optimizer uses unless told otherwise. */

@@ -7,7 +7,7 @@
  * come from the training rows only and are folded into the first layer before saving, so the saved model
  * takes raw rows like the ones it was trained from.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, foldNormalization, type NormalizationKind } from '../data/normalize.js';
@@ -21,7 +21,7 @@ import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { buildMlp, buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, layerWidths, OPTIMIZERS, type OptimizerName } from './model-spec.js';
 import { saveTrainedModel } from './model-file.js';
-import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositive, parsePositiveInt, parseSeed } from './options.js';
+import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
 import { applyRuntime, BACKEND_CHOICES, checkWritable, writeTextFile, type RuntimeFlags } from './runtime.js';

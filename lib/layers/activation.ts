@@ -1,7 +1,7 @@
 /** Activation layers: one elementwise kernel call each way (softmax: row-wise). */
 import type { ActivationKind } from '../backend/contract.js';
 import { activation, checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
-import { Tensor, type Shape } from '../tensor.js';
+import type { Tensor, Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type ActivationName = ActivationKind | 'softmax';

@@ -7,7 +7,7 @@
 import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { batchNorm, type RunningStats } from '../ops/batchnorm.js';
-import { formatShape, Tensor, type Shape } from '../tensor.js';
+import { formatShape, type Tensor, type Shape } from '../tensor.js';
 import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface BatchNormLayerOptions {

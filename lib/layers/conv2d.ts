@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { initialize, type InitializerSpec } from '../init.js';
 import { conv2d, convOutputSize } from '../ops/conv.js';
 import { defaultRandom, type Random } from '../random.js';
-import { formatShape, Tensor, type Shape } from '../tensor.js';
+import { formatShape, type Tensor, type Shape } from '../tensor.js';
 import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export interface Conv2dLayerOptions {

@@ -6,7 +6,7 @@ import { defaultInitializer, initialize, type InitializerSpec } from '../init.js
 import { checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
 import { dense } from '../ops/dense.js';
 import { defaultRandom, type Random } from '../random.js';
-import { formatShape, Tensor, type Shape } from '../tensor.js';
+import { formatShape, type Tensor, type Shape } from '../tensor.js';
 import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export type DenseActivation = ActivationKind | 'softmax';

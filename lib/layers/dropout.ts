@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { dropout } from '../ops/dropout.js';
 import { defaultRandom, type Random } from '../random.js';
-import { Tensor, type Shape } from '../tensor.js';
+import type { Tensor, Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export class Dropout extends Layer {

@@ -1,6 +1,6 @@
 /** Flatten: [batch, d1, d2, …] → [batch, d1·d2·…], sharing the input's memory (free forward). */
 import { reshape } from '../ops/elementwise.js';
-import { shapeSize, Tensor, type Shape } from '../tensor.js';
+import { shapeSize, type Tensor, type Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
 export class Flatten extends Layer {

@@ -10,7 +10,7 @@
  * silently different model.
  */
 import { NeuroblasError, fail } from '../errors.js';
-import { Activation, ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+import { type Activation, ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
 import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv2d.js';
 import { Dense, type DenseActivation } from './dense.js';

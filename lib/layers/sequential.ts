@@ -89,7 +89,7 @@ export class Sequential extends Layer {
       }
       checkFinite(`${this.name}: setWeights: ${name}`, w);
     });
-    named.forEach(([, data], i) => data.set(weights[i]));
+    named.forEach(([, data], i) => { data.set(weights[i]); });
   }
 
   /** Parameter and buffer copies by name (PyTorch's state_dict). */

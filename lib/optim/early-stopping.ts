@@ -173,7 +173,7 @@ export class EarlyStopping implements TrainingCallback {
       lastEpoch: this.lastEpoch,
       // The buffers outlive a watch that starts over (they are reused); they are the best weights only while there is a best epoch.
       bestWeights: this.best !== null && this.bestEpoch !== null ? this.best.map((w) => w.slice()) : null,
-      lastWeights: this.lastWeights && this.lastWeights.map((w) => w.slice()),
+      lastWeights: this.lastWeights?.map((w) => w.slice()) ?? null,
     };
   }
 
@@ -220,6 +220,6 @@ export class EarlyStopping implements TrainingCallback {
 function copyInto(kept: Float32Array[] | null, weights: readonly Float32Array[]): Float32Array[] {
   const fits = kept !== null && kept.length === weights.length && kept.every((k, i) => k.length === weights[i].length);
   if (!fits) return weights.map((w) => w.slice());
-  weights.forEach((w, i) => kept[i].set(w));
+  weights.forEach((w, i) => { kept[i].set(w); });
   return kept;
 }

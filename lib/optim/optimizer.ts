@@ -136,7 +136,11 @@ export abstract class Optimizer {
       const grad = p.grad;
       if (grad === null) continue;
       const n = p.data.length;
-      const s = slots[i] ?? (slots[i] = this.allocateSlots(n));
+      let s = slots[i];
+      if (s === null) {
+        s = this.allocateSlots(n);
+        slots[i] = s;
+      }
       const t = paramSteps[i] + 1;
       this.update(n, p.data, grad, s, t);
       paramSteps[i] = t; // only once the update happened, so a failed call leaves the state as it was

@@ -68,7 +68,9 @@ function validCall(name: KernelName): unknown[] {
   const dims: Record<string, number> = { OH: 1, OW: 1 };
   return (KERNELS[name].args as readonly Arg[]).map((a) => {
     switch (a.kind) {
-      case 'size': return (dims[a.name] = (over[a.name] as number) ?? (a.name === 'pad' ? 0 : 1));
+      case 'size':
+        dims[a.name] = (over[a.name] as number) ?? (a.name === 'pad' ? 0 : 1);
+        return dims[a.name];
       case 'integer': return a.min;
       case 'number': return 0.5;
       case 'boolean': return false;
@@ -78,6 +80,8 @@ function validCall(name: KernelName): unknown[] {
         const n = a.dims.reduce((p, d) => p * dims[d], 1);
         return a.type === 'f32' ? new Float32Array(n) : a.type === 'i32' ? new Int32Array(n) : new Uint8Array(n);
       }
+      default:
+        throw new Error(`an argument kind this test does not know: ${JSON.stringify(a)}`);
     }
   });
 }

@@ -1,7 +1,7 @@
 /** biasAdd, colSum, and the fused dense layer (forward and backward) for every activation, against
  *  float64 recomputations and against PyTorch's 5-7-6-3 networks. */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATION_KINDS, type ActivationKind, type Backend } from '../../lib/index.js';
+import { ACTIVATION_KINDS, type ActivationKind, } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose, expectCloseScalar, f32 } from '../helpers/close.js';
 import { act64, actGrad64, gemm64 } from '../helpers/naive.js';
@@ -78,7 +78,7 @@ describe.each(backends)('denseForward / denseBackward ($name)', (b) => {
     b.denseForward(M, N, K, X, W, bias, kind, param, Z, Y);
     const want = dense64(M, N, K, X, W, bias, kind, param);
     expectClose(Z, want.Z, sumTol(want.Z), 'Z');
-    expectClose(Y, want.Y.map((y, i) => act64(kind, param, Z[i])), { rtol: 1e-5, atol: 1e-7 }, 'Y = f(Z)');
+    expectClose(Y, want.Y.map((_y, i) => act64(kind, param, Z[i])), { rtol: 1e-5, atol: 1e-7 }, 'Y = f(Z)');
 
     const dY = rng.floats(M * N), dZ = new Float32Array(M * N);
     const dW0 = rng.floats(K * N), dBias0 = rng.floats(N);

@@ -67,7 +67,7 @@ describe.each(backends)('softmax cross-entropy ($name)', (b) => {
 
   it.each(cases)('one-hot soft targets give the same as integer labels (case $i)', (c) => {
     const n = c.B * c.C, T = new Float32Array(n), probs = new Float32Array(n), dLogits = new Float32Array(n);
-    c.labels.forEach((y, i) => (T[i * c.C + y] = 1));
+    c.labels.forEach((y, i) => { T[i * c.C + y] = 1; });
     const loss = b.softmaxCrossEntropySoft(c.B, c.C, f32(c.logits), T, probs, dLogits);
     expectCloseScalar(loss, c.loss, TOL, 'loss');
     expectClose(probs, c.probs, TOL, 'probs');
@@ -98,7 +98,7 @@ describe.each(backends)('softmax cross-entropy ($name)', (b) => {
     const probs = new Float32Array(M * N), dLogits = new Float32Array(M * N);
     const loss = b.softmaxCrossEntropy(M, N, Z, labels, probs, dLogits);
     const T = new Float32Array(M * N);
-    labels.forEach((y, i) => (T[i * N + y] = 1));
+    labels.forEach((y, i) => { T[i * N + y] = 1; });
     expectCloseScalar(loss, softXent64(M, N, Z, T).loss, { rtol: 1e-4 }, 'loss');
   });
 });

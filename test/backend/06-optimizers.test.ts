@@ -85,7 +85,7 @@ describe.each(backends)('optimizer options over 6 steps against float64 ($name)'
       if (s === 3) g.fill(0, 0, 5); // zero gradients: the amsgrad maximum and momentum decay must still be right
       step(g, s);
       r.update(g);
-      p64.forEach((v, i) => (seen[i] = Math.max(seen[i], Math.abs(v))));
+      p64.forEach((v, i) => { seen[i] = Math.max(seen[i], Math.abs(v)); });
       expectClose(p, p64, trajectoryTol(seen), `param after step ${s}`);
     }
   }

@@ -27,7 +27,10 @@ function jsonLines(r: CliResult): Record<string, unknown>[] {
 /** Three well separated blobs with features on very different scales and text labels, sorted by class. */
 function writeBlobs(file: string): void {
   let seed = 7;
-  const uniform = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const uniform = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
   const names = ['setosa', 'versicolor', 'virginica'];
   const lines = ['height,weight,ratio,species'];
   for (let c = 0; c < 3; c++) {
@@ -74,7 +77,7 @@ describe('neuroblas train → evaluate → predict on the digits', () => {
 
   it('--plot writes an SVG with both panels and a line per series', () => {
     const svg = fs.readFileSync(plot, 'utf8');
-    expect(svg).toMatch(/^<\?xml[^]*<svg [^]*<\/svg>\n$/);
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg [\s\S]*<\/svg>\n$/);
     expect(svg).toContain('>Loss<');
     expect(svg).toContain('>Accuracy<');
     expect(svg.match(/<polyline /g)).toHaveLength(4);

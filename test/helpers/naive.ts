@@ -24,7 +24,7 @@ export function act64(kind: ActivationKind, param: number, x: number): number {
     case 'linear': return x;
     case 'sigmoid': return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     case 'tanh': return Math.tanh(x);
-    case 'relu': return x > 0 ? x : 0;
+    case 'relu': return Math.max(x , 0);
     case 'leaky_relu': return x > 0 ? x : param * x;
     case 'elu': return x > 0 ? x : param * Math.expm1(x);
     case 'softplus': return x > 20 ? x : Math.log1p(Math.exp(x));

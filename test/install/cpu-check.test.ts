@@ -109,7 +109,13 @@ describe('safeOpenblasCore: the kernel set forced where OpenBLAS would pick its 
 });
 
 /** A fresh process's backendInfo() (or error) and its stderr, with `env` added. */
-function child(env: Record<string, string>): { out: Record<string, any>; stderr: string } {
+/** What test/helpers/print-backend.ts prints: backendInfo(), or the error that getting it threw. */
+interface Printed {
+  info: Record<string, unknown>;
+  error: { message: string } & Record<string, unknown>;
+}
+
+function child(env: Record<string, string>): { out: Printed; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'helpers', 'print-backend.ts')], {
     cwd: repoRoot, env: { ...process.env, NEUROBLAS_BACKEND: '', ...env }, encoding: 'utf8', timeout: 30_000,
   });

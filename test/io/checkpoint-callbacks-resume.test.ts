@@ -139,7 +139,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('resume with schedules 
       checkpoint = loadModel(path);
       callbacks = s.make(checkpoint.optimizer!);
       const savedStates = checkpoint.callbackStates.map((st) => (st.type === 'EarlyStopping' ? { ...st, lastWeights: null } : st));
-      callbacks.forEach((c, i) => c.loadState(savedStates[i] as never));
+      callbacks.forEach((c, i) => { c.loadState(savedStates[i] as never); });
       const fromBest = await fitSync(checkpoint.model, x, y, { ...FIT, optimizer: checkpoint.optimizer!, callbacks, initialEpoch: s.k, epochs: s.epochs - s.k });
       expect(comparable([...checkpoint.history, ...fromBest])).not.toEqual(whole.history);
     });

@@ -3,7 +3,7 @@
  * (Dense weights, batch-norm running statistics, dropout drawing from the generator), and a way to run async
  * training on a chosen backend.
  */
-import { BatchNorm1d, Dense, Dropout, Sequential, Tensor, manualSeed } from '../../lib/index.js';
+import { BatchNorm1d, Dense, Dropout, Sequential, type Tensor, manualSeed } from '../../lib/index.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
 
 export const FEATURES = 6;

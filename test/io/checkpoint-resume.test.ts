@@ -54,7 +54,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('resume after load on %
       expect(resumed.loaded.epoch).toBe(2);
       expect(resumed.loaded.history).toEqual(first);
       expect(curve([...first, ...resumed.history])).toEqual(curve(whole.history));
-      resumed.weights.forEach((w, i) => expect(sameBits(w, whole.weights[i]), `weight ${i}`).toBe(true));
+      resumed.weights.forEach((w, i) => { expect(sameBits(w, whole.weights[i]), `weight ${i}`).toBe(true); });
       expect(resumed.loaded.optimizer!.stepCount).toBe(2 * 8 * 2); // 8 batches an epoch, 4 epochs
     });
   });

@@ -120,7 +120,7 @@ describe('loading into a model of another architecture is refused, naming the fi
     const other = new Sequential([l[0], l[1], l[2], l[3], new Dense(8, 4, { name: 'head' })]);
     const before = other.getWeights();
     expectError(() => loadModel(path, { expect: other }), 'ERR_SHAPE', /arch\.safetensors: the saved architecture does not match .*: layer 4 \(head\): out is 3 in the file, 4 in the model/);
-    other.getWeights().forEach((w, i) => expect(sameBits(w, before[i])).toBe(true));
+    other.getWeights().forEach((w, i) => { expect(sameBits(w, before[i])).toBe(true); });
   });
 
   it('a different activation, layer type or layer count', () => {

@@ -154,7 +154,10 @@ describe('safetensors decoding: damaged and foreign files are ERR_IO naming the 
     bad(png, /not a safetensors file/);
     bad(new TextEncoder().encode('hello, this is not a model at all\n'), /not a safetensors file/);
     let s = 7;
-    const noise = Uint8Array.from({ length: 4096 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+    const noise = Uint8Array.from({ length: 4096 }, () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s >>> 24;
+    });
     bad(noise, /not a safetensors file/);
   });
 });

@@ -66,7 +66,7 @@ describe.skipIf(!backendNames.includes('native'))('the addon in training workers
       const alone: Float32Array[][] = [];
       for (const s of seeds) alone.push(await train(s, 'sync'));
       const together = await Promise.all(seeds.map((s) => train(s, 'worker')));
-      together.forEach((w, i) => expect(w, `seed ${seeds[i]}`).toEqual(alone[i]));
+      together.forEach((w, i) => { expect(w, `seed ${seeds[i]}`).toEqual(alone[i]); });
     });
   });
 

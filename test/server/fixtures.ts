@@ -2,7 +2,7 @@
  * Shared by the server tests: a small classification set, the models they train, and the checks that a
  * worker fit left nothing behind (no worker, port or timer still open in the process).
  */
-import { BatchNorm1d, Dense, Dropout, Sequential, Tensor, manualSeed } from '../../lib/index.js';
+import { BatchNorm1d, Dense, Dropout, Sequential, type Tensor, manualSeed } from '../../lib/index.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
 
 export const FEATURES = 16;

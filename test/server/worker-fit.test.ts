@@ -106,7 +106,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       // 600 rows in batches of 4: 150 batches an epoch, so the abort lands inside one.
       const err = await rejection(fit(model, x, y, {
         optimizer, epochs: 1000, batchSize: 4, signal: controller.signal, worker: true,
-        callbacks: { onBatchEnd: (l) => { batches++; if (batches === 20) setTimeout(() => controller.abort(new Error('client went away')), 0); } },
+        callbacks: { onBatchEnd: (_l) => { batches++; if (batches === 20) setTimeout(() => controller.abort(new Error('client went away')), 0); } },
       }));
       expect(err.name).toBe('AbortError');
       expect(err.code).toBe('ERR_ABORTED');

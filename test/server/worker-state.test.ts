@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNorm1d, Dense, Dropout, Layer, Random, SGD, Sequential, Tensor, checkConfigKeys, fit, fitBlocking, fitSync, manualSeed,
+  BatchNorm1d, Dense, Dropout, Layer, Random, SGD, Sequential, type Tensor, checkConfigKeys, fit, fitBlocking, fitSync, manualSeed,
   registerLayer, type LayerConfig, type Shape,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';

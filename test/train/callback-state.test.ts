@@ -18,7 +18,7 @@ const sgd = (lr: number): SGD => new SGD([{ data: new Float32Array(1), grad: new
 class FakeModel {
   weights = [new Float32Array(3), new Float32Array(2)];
   getWeights(): Float32Array[] { return this.weights; } // the live arrays: EarlyStopping must copy them
-  setWeights(w: readonly Float32Array[]): void { w.forEach((a, i) => this.weights[i].set(a)); }
+  setWeights(w: readonly Float32Array[]): void { w.forEach((a, i) => { this.weights[i].set(a); }); }
   train(epoch: number): void { for (const w of this.weights) w.fill(epoch); }
 }
 
@@ -97,7 +97,7 @@ describe('ReduceLROnPlateau: state() and loadState()', () => {
     for (const k of [2, 4, 5]) { // in the middle of a patience count, right after a cut (cooldown), and later
       const opt = sgd(1);
       const s = make(opt);
-      metrics.slice(0, k).forEach((m) => s.step(m));
+      metrics.slice(0, k).forEach((m) => { s.step(m); });
       const state = s.state();
       expect(throughJson(state)).toEqual(state);
       const opt2 = sgd(opt.lr);
@@ -111,7 +111,7 @@ describe('ReduceLROnPlateau: state() and loadState()', () => {
 
   it('refuses a state of the wrong type or shape, naming the problem, and stays as it was', () => {
     const s = make(sgd(1));
-    [1, 0.9, 0.95].forEach((m) => s.step(m));
+    [1, 0.9, 0.95].forEach((m) => { s.step(m); });
     const good = s.state();
     const refused = (state: unknown, message: RegExp) => {
       expectError(() => s.loadState(state as never), 'ERR_INVALID_ARG', message);

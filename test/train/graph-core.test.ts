@@ -9,7 +9,7 @@ import { BatchNorm1d, Dense, Dropout, Sequential } from '../../lib/layers/index.
 import { crossEntropyLoss } from '../../lib/losses.js';
 import { activation, add, mul, mulScalar, sum } from '../../lib/ops/index.js';
 import { manualSeed, Random } from '../../lib/random.js';
-import { randn, tensor, Tensor, zeros } from '../../lib/tensor.js';
+import { randn, tensor, type Tensor, zeros } from '../../lib/tensor.js';
 import { currentBackend, useBackend, withBackend } from '../../lib/ops/current-backend.js';
 import { backends, bothBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
@@ -114,7 +114,7 @@ describe.runIf(bothBackends)('js and native agree', () => {
     const [a, b] = results;
     expectClose(b.logits, a.logits, { rtol: 1e-5, atol: 1e-6 }, 'logits');
     expectClose([b.loss], [a.loss], { rtol: 1e-5 }, 'loss');
-    a.grads.forEach((g, i) => expectClose(b.grads[i], g, { rtol: 1e-4, atol: 1e-6 }, `gradient ${i}`));
+    a.grads.forEach((g, i) => { expectClose(b.grads[i], g, { rtol: 1e-4, atol: 1e-6 }, `gradient ${i}`); });
   });
 });
 

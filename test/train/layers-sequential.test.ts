@@ -8,7 +8,7 @@ import { BatchNorm1d, Dense, Dropout, Flatten, ReLU, Sequential, Softmax } from 
 import { crossEntropyLoss, l2Penalty } from '../../lib/losses.js';
 import { add, Workspace } from '../../lib/ops/index.js';
 import { manualSeed } from '../../lib/random.js';
-import { randn, tensor, Tensor } from '../../lib/tensor.js';
+import { randn, tensor, type Tensor } from '../../lib/tensor.js';
 import { withBackend } from '../../lib/ops/current-backend.js';
 import { backends } from '../helpers/backends.js';
 import { expectError } from '../helpers/errors.js';

@@ -9,7 +9,7 @@ class FakeModel {
   weights = [new Float32Array(3), new Float32Array(2)];
   sets = 0;
   getWeights(): Float32Array[] { return this.weights; } // the live arrays: EarlyStopping must copy them
-  setWeights(w: readonly Float32Array[]): void { this.sets++; w.forEach((a, i) => this.weights[i].set(a)); }
+  setWeights(w: readonly Float32Array[]): void { this.sets++; w.forEach((a, i) => { this.weights[i].set(a); }); }
   train(epoch: number): void { for (const w of this.weights) w.fill(epoch); }
 }
 

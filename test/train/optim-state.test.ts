@@ -157,7 +157,7 @@ describe('optimizer state contents', () => {
   it('Adagrad starts its sums at initialAccumulatorValue', () => {
     const params = makeParams(new Rng(5));
     const opt = new Adagrad(params, { initialAccumulatorValue: 0.25, backend: js });
-    params.forEach((p) => p.grad!.fill(0));
+    params.forEach((p) => { p.grad!.fill(0); });
     opt.step();
     expect(Array.from(opt.state().buffers['0.sum'])).toEqual(new Array(7).fill(0.25));
   });
@@ -259,7 +259,11 @@ describe('steady state', () => {
     calls.length = 0;
     opt.step();
     expect(calls.map((c) => c.fn)).toEqual(['adamStep', 'adamStep', 'adamStep']);
-    calls.forEach((c, i) => c.args.slice(3, 6).forEach((buf, k) => expect(buf).toBe(first[i][k])));
+    calls.forEach((c, i) => {
+      c.args.slice(3, 6).forEach((buf, k) => {
+        expect(buf).toBe(first[i][k]);
+      });
+    });
     expect(calls.map((c) => c.args[6])).toEqual([2, 2, 2]);
   });
 

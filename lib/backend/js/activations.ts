@@ -33,7 +33,7 @@ export function activationForward(kind: ActivationKind, param: number, n: number
       // `x > 0 ? x : 0` (not Math.max) so NaN propagates as NaN and -0 maps to 0, as in PyTorch.
       for (let i = 0; i < n; i++) {
         const x = X[i];
-        Y[i] = x > 0 ? x : 0;
+        Y[i] = Math.max(x , 0);
       }
       return;
     case 'leaky_relu':

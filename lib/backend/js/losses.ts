@@ -65,7 +65,7 @@ export function sigmoidBce(n: number, logits: Float32Array, targets: Float32Arra
   let total = 0;
   for (let i = 0; i < n; i++) {
     const x = logits[i], t = targets[i];
-    total += (x > 0 ? x : 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+    total += (Math.max(x , 0)) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
     dLogits[i] = (sigmoid(x) - t) * invN;
   }
   return total / n;

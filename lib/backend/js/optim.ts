@@ -32,8 +32,8 @@ export function adamStep(
   n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, step: number, o: AdamOptions,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = o;
-  const bc1 = 1 - Math.pow(beta1, step);
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  const bc1 = 1 - beta1 ** step;
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
   const stepSize = lr / bc1;
   const shrink = decoupled ? 1 - lr * weightDecay : 1;
   const l2 = decoupled ? 0 : weightDecay;

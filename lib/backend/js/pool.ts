@@ -18,7 +18,8 @@ export function maxPool2dForward(N: number, C: number, H: number, W: number, k: 
         for (let h = h0; h < h1; h++) {
           for (let w = w0; w < w1; w++) {
             const v = X[base + h * W + w];
-            if (v > best || v !== v) {
+            // NaN wins, as in PyTorch (the first NaN of a window).
+            if (v > best || Number.isNaN(v)) {
               best = v;
               at = h * W + w;
             }

@@ -106,7 +106,8 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
       y: await shareTargets(y),
       validationData: o.validationData ? [await shareInputs(o.validationData[0]), await shareTargets(o.validationData[1])] : null,
     };
-    const w = (worker = acquireWorker());
+    worker = acquireWorker();
+    const w = worker;
     const ended = new Promise<EpochLogs[]>((resolve, reject) => {
       let settled = false;
       const settle = (outcome: () => void) => {
