@@ -34,11 +34,12 @@ import { loadTfjs, prepareTfjsMlpA, TFJS_INSTALL } from './peers/tfjs.js';
 const nb: typeof import('../lib/index.js') = flag('--dist') ? await import('../dist/index.js' as string) : await import('../lib/index.js');
 const { Random, SGD, Tensor, fit, fitBlocking, getBackend, getNumThreads, manualSeed, useBackend, Sequential, Dense } = nb;
 const MLP_A = { lr: 0.05, momentum: 0.9, batchSize: 128 } as const; // examples/fashion-mlp.ts's recipe
-const mlpA = () => new Sequential([
-  new Dense(784, 512, { activation: 'relu', kernelInitializer: 'heUniform' }),
-  new Dense(512, 256, { activation: 'relu', kernelInitializer: 'heUniform' }),
-  new Dense(256, 10, { kernelInitializer: 'heUniform' }),
-]);
+const mlpA = () =>
+  new Sequential([
+    new Dense(784, 512, { activation: 'relu', kernelInitializer: 'heUniform' }),
+    new Dense(512, 256, { activation: 'relu', kernelInitializer: 'heUniform' }),
+    new Dense(256, 10, { kernelInitializer: 'heUniform' }),
+  ]);
 
 const BATCHES = option('--batches', 400);
 const JS_BATCHES = option('--js-batches', 30);
@@ -76,7 +77,12 @@ process.stdout.write('ready\\n');
 ping();
 `;
 
-interface Latency { n: number; p50: number; p99: number; max: number }
+interface Latency {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 function summarize(latencies: number[]): Latency {
   const lat = [...latencies].sort((a, b) => a - b);
@@ -85,7 +91,9 @@ function summarize(latencies: number[]): Latency {
 
 /** Runs `work` while the client pings the server; the latencies of the requests sent while it ran. */
 async function pingDuring(port: number, work: () => Promise<unknown>): Promise<number[]> {
-  const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(PING_EVERY_MS), '5000', '120000'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(PING_EVERY_MS), '5000', '120000'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   const ready = new Promise<void>((resolve) => {
     client.stdout.on('data', (chunk: Buffer) => {
@@ -123,7 +131,10 @@ type How = 'worker' | 'caller-yielding' | 'fitBlocking';
 
 /** A worker thread that keeps one core busy for `ms` and touches nothing else. */
 async function spinFor(ms: number): Promise<void> {
-  const w = new Worker(`const t = Date.now(); let x = 0; while (Date.now() - t < ${ms}) x++; require('node:worker_threads').parentPort.postMessage(x);`, { eval: true });
+  const w = new Worker(
+    `const t = Date.now(); let x = 0; while (Date.now() - t < ${ms}) x++; require('node:worker_threads').parentPort.postMessage(x);`,
+    { eval: true },
+  );
   await new Promise((resolve) => w.once('message', resolve));
   await w.terminate();
 }
@@ -154,7 +165,8 @@ function prepareMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how:
 
 const trainMlpA = (backend: Backend, d: { x: TensorType; y: Int32Array }, how: How) => prepareMlpA(backend, d, how)();
 
-const fmt = (l: Latency) => `${String(l.n).padStart(5)}  ${l.p50.toFixed(2).padStart(8)}  ${l.p99.toFixed(2).padStart(8)}  ${l.max.toFixed(2).padStart(8)}`;
+const fmt = (l: Latency) =>
+  `${String(l.n).padStart(5)}  ${l.p50.toFixed(2).padStart(8)}  ${l.p99.toFixed(2).padStart(8)}  ${l.max.toFixed(2).padStart(8)}`;
 
 async function main(): Promise<void> {
   const server = http.createServer((_req, res) => res.end('pong'));
@@ -162,7 +174,9 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const native = getBackend('native');
   const js = getBackend('js');
-  console.log(`MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process; ${LATENCY_ROUNDS} rounds per scenario`);
+  console.log(
+    `MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process; ${LATENCY_ROUNDS} rounds per scenario`,
+  );
   const nativeData = data(BATCHES);
   const jsData = data(JS_BATCHES);
   await trainMlpA(native, data(4), 'worker'); // warm-up: first worker start, JIT
@@ -170,11 +184,12 @@ async function main(): Promise<void> {
   console.log('\nscenario                                    requests  p50 (ms)  p99 (ms)  max (ms)  training');
   const row = (name: string, l: Latency, extra = '') => console.log(`${name.padEnd(44)}${fmt(l)}  ${extra}`);
   const idle: number[] = [];
-  for (let r = 0; r < LATENCY_ROUNDS; r++) idle.push(...await pingDuring(port, () => new Promise((resolve) => setTimeout(resolve, 2000))));
+  for (let r = 0; r < LATENCY_ROUNDS; r++)
+    idle.push(...(await pingDuring(port, () => new Promise((resolve) => setTimeout(resolve, 2000)))));
   row('idle', summarize(idle));
   // The floor for any design that trains on another thread: a worker that does nothing but keep one core busy.
   const spinning: number[] = [];
-  for (let r = 0; r < LATENCY_ROUNDS; r++) spinning.push(...await pingDuring(port, () => spinFor(1600)));
+  for (let r = 0; r < LATENCY_ROUNDS; r++) spinning.push(...(await pingDuring(port, () => spinFor(1600))));
   row('a worker thread spinning 1.6 s (the floor)', summarize(spinning));
   const scenarios: [string, Backend, { x: TensorType; y: Int32Array }, How][] = [
     ['native, fit (worker thread)', native, nativeData, 'worker'],
@@ -190,14 +205,20 @@ async function main(): Promise<void> {
     // One round suffices to show that a thread that never yields blocks requests for the whole run.
     for (let r = 0; r < (how === 'fitBlocking' ? 1 : LATENCY_ROUNDS); r++) {
       const run = prepareMlpA(backend, d, how);
-      latencies.push(...await pingDuring(port, async () => {
-        const t = await run();
-        loops.push(t.loop);
-        walls.push(t.wall);
-      }));
+      latencies.push(
+        ...(await pingDuring(port, async () => {
+          const t = await run();
+          loops.push(t.loop);
+          walls.push(t.wall);
+        })),
+      );
     }
     const batches = d.x.shape[0] / MLP_A.batchSize;
-    row(name, summarize(latencies), `${(batches / median(loops)).toFixed(1)} batches/s (loop), ${median(walls).toFixed(2)} s wall (medians)`);
+    row(
+      name,
+      summarize(latencies),
+      `${(batches / median(loops)).toFixed(1)} batches/s (loop), ${median(walls).toFixed(2)} s wall (medians)`,
+    );
   }
   const tfjs = loadTfjs();
   if (tfjs === null) console.log(`TF.js: not installed under bench/node_modules, not measured (to measure it: ${TFJS_INSTALL})`);
@@ -207,9 +228,17 @@ async function main(): Promise<void> {
       const seconds: number[] = [];
       for (let r = 0; r < LATENCY_ROUNDS; r++) {
         const run = await prepareTfjsMlpA(tfjs.tf, backend, jsData.x.data, jsData.y, JS_BATCHES * MLP_A.batchSize);
-        latencies.push(...await pingDuring(port, async () => { seconds.push(await run()); }));
+        latencies.push(
+          ...(await pingDuring(port, async () => {
+            seconds.push(await run());
+          })),
+        );
       }
-      row(`TF.js ${tfjs.tf.version.tfjs} ${backend}, model.fit`, summarize(latencies), `${(JS_BATCHES / median(seconds)).toFixed(1)} batches/s (wall, median)`);
+      row(
+        `TF.js ${tfjs.tf.version.tfjs} ${backend}, model.fit`,
+        summarize(latencies),
+        `${(JS_BATCHES / median(seconds)).toFixed(1)} batches/s (wall, median)`,
+      );
     }
   }
 
@@ -224,10 +253,14 @@ async function main(): Promise<void> {
     }
   }
   for (const how of ['fitBlocking', 'worker'] as const) {
-    console.log(`  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ${median(walls[how]).toFixed(1)} batches/s (wall clock)`);
+    console.log(
+      `  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ${median(walls[how]).toFixed(1)} batches/s (wall clock)`,
+    );
   }
   const ratio = median(loops.worker) / median(loops.fitBlocking);
-  console.log(`  worker / fitBlocking: ${ratio.toFixed(3)} (loop), ${(median(walls.worker) / median(walls.fitBlocking)).toFixed(3)} (wall clock)`);
+  console.log(
+    `  worker / fitBlocking: ${ratio.toFixed(3)} (loop), ${(median(walls.worker) / median(walls.fitBlocking)).toFixed(3)} (wall clock)`,
+  );
   server.close();
 }
 

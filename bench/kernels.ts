@@ -63,12 +63,16 @@ try {
 }
 const info = backendInfo();
 console.log(`threads: native ${native ? native.getNumThreads() : '—'}, js ${js.getNumThreads()}`);
-console.log(`OpenBLAS: ${info.openblas ? `core ${info.openblas.coreName} (${info.openblas.coreTypeSource}); ${info.openblas.config}` : 'not loaded'}`);
+console.log(
+  `OpenBLAS: ${info.openblas ? `core ${info.openblas.coreName} (${info.openblas.coreTypeSource}); ${info.openblas.config}` : 'not loaded'}`,
+);
 
 /** GFLOP/s of one sgemm shape on a backend (NaN when the backend is missing). */
 function sgemmGflops(b: Backend | null, tA: boolean, tB: boolean, M: number, N: number, K: number, budget: number): number {
   if (!b) return NaN;
-  const A = filled(M * K, 1), B = filled(K * N, 2), C = new Float32Array(M * N);
+  const A = filled(M * K, 1),
+    B = filled(K * N, 2),
+    C = new Float32Array(M * N);
   const s = time(() => b.sgemm(tA, tB, M, N, K, 1, A, B, 0, C), budget);
   return (2 * M * N * K) / s / 1e9;
 }
@@ -85,7 +89,11 @@ printTable('sgemm, square (GFLOP/s)', ['shape', 'native', 'js', 'native/js'], sq
 // The MLP's products: forward X·W (batch×in · in×out), dW = Xᵀ·dY, dX = dY·Wᵀ.
 const mlpRows: (string | number)[][] = [];
 for (const batch of [32, 128, 256]) {
-  for (const [inF, outF] of [[784, 512], [512, 256], [256, 10]]) {
+  for (const [inF, outF] of [
+    [784, 512],
+    [512, 256],
+    [256, 10],
+  ]) {
     const shapes: [string, boolean, boolean, number, number, number][] = [
       ['fwd X·W', false, false, batch, outF, inF],
       ['dW Xᵀ·dY', true, false, inF, outF, batch],
@@ -102,7 +110,10 @@ printTable('sgemm, MLP shapes (GFLOP/s)', ['layer', 'M×N×K', 'native', 'js', '
 
 // Activations over 1M elements: G elements/s.
 const n = 1 << 20;
-const X = filled(n, 3), Y = new Float32Array(n), dY = filled(n, 4), dX = new Float32Array(n);
+const X = filled(n, 3),
+  Y = new Float32Array(n),
+  dY = filled(n, 4),
+  dX = new Float32Array(n);
 const actRows: (string | number)[][] = [];
 for (const kind of ACTIVATION_KINDS) {
   const param = kind === 'leaky_relu' ? 0.01 : kind === 'elu' ? 1 : 0;
@@ -113,7 +124,8 @@ for (const kind of ACTIVATION_KINDS) {
     return n / s / 1e9;
   };
   for (const fwd of [true, false]) {
-    const nat = rate(native, fwd), j = rate(js, fwd);
+    const nat = rate(native, fwd),
+      j = rate(js, fwd);
     actRows.push([`${kind} ${fwd ? 'forward' : 'backward'}`, fmt(nat), fmt(j), ratio(nat, j)]);
   }
 }
@@ -121,11 +133,17 @@ printTable('activations, 1M elements (G elements/s)', ['kernel', 'native', 'js',
 
 // Fused softmax cross-entropy: G logits/s, and microseconds per call.
 const ceRows: (string | number)[][] = [];
-for (const [M, N] of [[128, 10], [256, 1000]]) {
-  const logits = filled(M * N, 5), probs = new Float32Array(M * N), d = new Float32Array(M * N);
+for (const [M, N] of [
+  [128, 10],
+  [256, 1000],
+]) {
+  const logits = filled(M * N, 5),
+    probs = new Float32Array(M * N),
+    d = new Float32Array(M * N);
   const labels = Int32Array.from({ length: M }, (_, i) => (i * 7) % N);
   const secs = (b: Backend | null) => (b ? time(() => b.softmaxCrossEntropy(M, N, logits, labels, probs, d), 0.2, 2000) : NaN);
-  const nat = secs(native), j = secs(js);
+  const nat = secs(native),
+    j = secs(js);
   ceRows.push([`${M} × ${N}`, fmt((M * N) / nat / 1e9), fmt((M * N) / j / 1e9), fmt(nat * 1e6), fmt(j * 1e6), ratio(j, nat)]);
 }
 printTable('softmax cross-entropy (G logits/s; µs per call)', ['batch', 'native G/s', 'js G/s', 'native µs', 'js µs', 'native/js'], ceRows);

@@ -23,15 +23,27 @@ const images = (d: Dataset) => new Tensor(d.x, [d.rows, 1, 28, 28]);
 const xTest = images(test);
 
 /** Trains LeNet-5 from seed 1 on `backend` for `n` epochs; each epoch's seconds and (when asked) the test accuracy. */
-async function trainOn(backend: Backend, data: Dataset, n: number, withAccuracy: boolean): Promise<{ seconds: number[]; accuracy: number }> {
+async function trainOn(
+  backend: Backend,
+  data: Dataset,
+  n: number,
+  withAccuracy: boolean,
+): Promise<{ seconds: number[]; accuracy: number }> {
   const previous = useBackend(backend);
   try {
     manualSeed(1);
     const model = lenet();
     const optimizer = new Adam(model.parameters(), { lr: LENET.lr, backend });
     const history = await fitSync(model, images(data), data.y, {
-      optimizer, epochs: n, batchSize: LENET.batchSize,
-      callbacks: { onEpochEnd: (l) => console.log(`  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s (train loss ${l.loss.toFixed(4)}, acc ${(100 * l.accuracy!).toFixed(2)} %)`) },
+      optimizer,
+      epochs: n,
+      batchSize: LENET.batchSize,
+      callbacks: {
+        onEpochEnd: (l) =>
+          console.log(
+            `  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s (train loss ${l.loss.toFixed(4)}, acc ${(100 * l.accuracy!).toFixed(2)} %)`,
+          ),
+      },
     });
     const accuracy = withAccuracy ? evaluate(model, xTest, test.y, { batchSize: 1000 }).accuracy! : NaN;
     return { seconds: history.map((l) => l.seconds), accuracy };
@@ -39,7 +51,6 @@ async function trainOn(backend: Backend, data: Dataset, n: number, withAccuracy:
     useBackend(previous);
   }
 }
-
 
 const info = backendInfo();
 console.log(`native: ${native.getNumThreads()} OpenBLAS thread(s)${info.openblas ? ` · ${JSON.stringify(info.openblas)}` : ''}`);
@@ -70,8 +81,14 @@ const rows: [string, string][] = [
   [`js epoch (s; ${jsNote})`, Number.isFinite(jsEpoch) ? `${jsEpoch.toFixed(2)} (${(jsEpoch / nativeEpoch).toFixed(1)}× native)` : '—'],
   typeof torch === 'string'
     ? ['torch epoch', torch]
-    : [`torch ${torch.version} epoch (s, median, ${threads} thread(s))`, `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)})`],
-  [`test accuracy after ${epochs} epoch(s)`, `native ${(100 * nat.accuracy).toFixed(2)} %${typeof torch === 'string' ? '' : ` · torch ${(100 * torch.accuracy).toFixed(2)} %`}`],
+    : [
+        `torch ${torch.version} epoch (s, median, ${threads} thread(s))`,
+        `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)})`,
+      ],
+  [
+    `test accuracy after ${epochs} epoch(s)`,
+    `native ${(100 * nat.accuracy).toFixed(2)} %${typeof torch === 'string' ? '' : ` · torch ${(100 * torch.accuracy).toFixed(2)} %`}`,
+  ],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(`\nLeNet-5 epoch, Fashion-MNIST, ${threads} thread(s)`);

@@ -32,8 +32,13 @@ async function trainOn(backend: Backend, data: Dataset, n: number): Promise<{ se
     const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
     const x = new Tensor(data.x, [data.rows, data.features]);
     const history = await fitSync(model, x, data.y, {
-      optimizer, epochs: n, batchSize: MLP_A.batchSize,
-      callbacks: { onEpochEnd: (l) => console.log(`  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s (train acc ${(100 * l.accuracy!).toFixed(2)} %)`) },
+      optimizer,
+      epochs: n,
+      batchSize: MLP_A.batchSize,
+      callbacks: {
+        onEpochEnd: (l) =>
+          console.log(`  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s (train acc ${(100 * l.accuracy!).toFixed(2)} %)`),
+      },
     });
     const accuracy = evaluate(model, xTest, test.y, { batchSize: 1000 }).accuracy!;
     return { seconds: history.map((l) => l.seconds), accuracy };
@@ -76,7 +81,6 @@ function filledArray(n: number, scale: number): Float32Array {
   return a;
 }
 
-
 const info = backendInfo();
 console.log(`native: ${native.getNumThreads()} OpenBLAS thread(s)${info.openblas ? ` · ${JSON.stringify(info.openblas)}` : ''}`);
 console.log(`MLP-A on ${train.rows} rows, batch ${MLP_A.batchSize}, ${epochs} epoch(s) per measurement`);
@@ -117,13 +121,19 @@ if (!flag('--no-torch')) {
 const rows: [string, string][] = [
   ['native epoch (s, median)', nativeEpoch.toFixed(3)],
   [`js epoch (s; ${jsNote})`, Number.isFinite(jsEpoch) ? jsEpoch.toFixed(2) : '—'],
-  ['native / js', Number.isFinite(jsEpoch) ? `${(nativeEpoch / jsEpoch).toFixed(3)} (js is ${(jsEpoch / nativeEpoch).toFixed(1)}× slower)` : '—'],
+  [
+    'native / js',
+    Number.isFinite(jsEpoch) ? `${(nativeEpoch / jsEpoch).toFixed(3)} (js is ${(jsEpoch / nativeEpoch).toFixed(1)}× slower)` : '—',
+  ],
   ['GEMM-only (s, median)', `${gemmEpochS.toFixed(3)} (${(flops / gemmEpochS / 1e9).toFixed(1)} GFLOP/s)`],
   ['native epoch / GEMM-only (goal ≤ 1.3)', (nativeEpoch / gemmEpochS).toFixed(3)],
   [`test accuracy after ${epochs} epoch(s), native`, `${(100 * nat.accuracy).toFixed(2)} %`],
   typeof torch === 'string'
     ? ['torch epoch', torch]
-    : [`torch ${torch.version} epoch (s, median, ${threads} thread(s))`, `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)}; torch test acc ${(100 * torch.accuracy).toFixed(2)} %)`],
+    : [
+        `torch ${torch.version} epoch (s, median, ${threads} thread(s))`,
+        `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)}; torch test acc ${(100 * torch.accuracy).toFixed(2)} %)`,
+      ],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(`\nMLP-A epoch, Fashion-MNIST, ${threads} thread(s)`);

@@ -12,7 +12,10 @@ export interface PeerResult {
 /** The peer's epoch times (printed as they come) and median, or a one-line reason it could not run. */
 export function torchPeer(script: string, epochs: number, threads: number, dir: string, timeoutMs: number): PeerResult | string {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', script);
-  const r = spawnSync('/usr/bin/python3', [file, '--epochs', String(epochs), '--threads', String(threads), '--dir', dir], { encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync('/usr/bin/python3', [file, '--epochs', String(epochs), '--threads', String(threads), '--dir', dir], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   if (r.error) return `cannot run /usr/bin/python3 (${r.error.message})`;
   if (r.status !== 0) {
     const last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';

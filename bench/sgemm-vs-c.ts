@@ -11,12 +11,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo, getBackend } from '../lib/index.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '512' }, threads: { type: 'string', default: '1' }, pairs: { type: 'string', default: '5' } } });
-const n = Number(values.n), threads = Number(values.threads), pairs = Number(values.pairs);
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '512' }, threads: { type: 'string', default: '1' }, pairs: { type: 'string', default: '5' } },
+});
+const n = Number(values.n),
+  threads = Number(values.threads),
+  pairs = Number(values.pairs);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const exe = '/tmp/neuroblas-sgemm-c';
-execFileSync('cc', ['-O2', '-I/usr/include/x86_64-linux-gnu/openblas-pthread', path.join(here, 'c/sgemm.c'), '-o', exe,
-  '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a', '-lpthread', '-lm']);
+execFileSync('cc', [
+  '-O2',
+  '-I/usr/include/x86_64-linux-gnu/openblas-pthread',
+  path.join(here, 'c/sgemm.c'),
+  '-o',
+  exe,
+  '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a',
+  '-lpthread',
+  '-lm',
+]);
 
 const native = getBackend('native');
 native.setNumThreads(threads);
@@ -36,10 +48,13 @@ function nodeGflops(): number {
   return median(rounds);
 }
 
-const fromC: number[] = [], fromNode: number[] = [];
+const fromC: number[] = [],
+  fromNode: number[] = [];
 let core = '';
 for (let p = 0; p < pairs; p++) {
-  const [c, g] = execFileSync(exe, [String(n), String(threads)], { encoding: 'utf8' }).trim().split(' ');
+  const [c, g] = execFileSync(exe, [String(n), String(threads)], { encoding: 'utf8' })
+    .trim()
+    .split(' ');
   core = c;
   fromC.push(Number(g));
   fromNode.push(nodeGflops());

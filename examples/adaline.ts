@@ -53,10 +53,14 @@ async function run(options: AdalineOptions): Promise<AdalineResult> {
   };
   log(`adaline: ${points} points, margin ${margin}; Dense(2, 1) + mse + SGD(lr ${lr}), batch ${batchSize}`);
   const history = await model.fit(x, targets, {
-    optimizer, epochs, batchSize, loss: 'mse',
+    optimizer,
+    epochs,
+    batchSize,
+    loss: 'mse',
     callbacks: {
       onEpochEnd: (l) => {
-        if (l.epoch === 1 || l.epoch % 10 === 0 || l.epoch === epochs) log(`epoch ${l.epoch}: mse ${l.loss.toFixed(4)} · errors after thresholding ${countErrors()}`);
+        if (l.epoch === 1 || l.epoch % 10 === 0 || l.epoch === epochs)
+          log(`epoch ${l.epoch}: mse ${l.loss.toFixed(4)} · errors after thresholding ${countErrors()}`);
       },
     },
   });
@@ -67,5 +71,7 @@ async function run(options: AdalineOptions): Promise<AdalineResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await adaline({ seed: Number(process.argv[2] ?? 1) });
   const [w, b] = r.model.getWeights();
-  console.log(`w = (${w[0].toFixed(3)}, ${w[1].toFixed(3)}), b = ${b[0].toFixed(3)}; accuracy ${(100 * r.accuracy).toFixed(1)} % (${r.errors} errors)`);
+  console.log(
+    `w = (${w[0].toFixed(3)}, ${w[1].toFixed(3)}), b = ${b[0].toFixed(3)}; accuracy ${(100 * r.accuracy).toFixed(1)} % (${r.errors} errors)`,
+  );
 }

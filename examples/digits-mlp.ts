@@ -33,8 +33,16 @@ async function run(options: DigitsMlpOptions) {
   const xTest = new Tensor(test.x, [test.rows, 784]);
   log(`backend: ${currentBackend().name}; ${train.rows} train / ${test.rows} test digits`);
   const history: EpochLogs[] = await model.fit(x, train.y, {
-    optimizer, epochs, batchSize: 32, validationData: [xTest, test.y],
-    callbacks: { onEpochEnd: (l) => log(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(1)}% · test loss ${l.valLoss!.toFixed(4)} acc ${(100 * l.valAccuracy!).toFixed(1)}% · ${l.seconds.toFixed(2)} s`) },
+    optimizer,
+    epochs,
+    batchSize: 32,
+    validationData: [xTest, test.y],
+    callbacks: {
+      onEpochEnd: (l) =>
+        log(
+          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(1)}% · test loss ${l.valLoss!.toFixed(4)} acc ${(100 * l.valAccuracy!).toFixed(1)}% · ${l.seconds.toFixed(2)} s`,
+        ),
+    },
   });
   return { model, history, testAccuracy: history[history.length - 1].valAccuracy! };
 }

@@ -65,8 +65,16 @@ async function run(options: FashionMlpOptions) {
   const n = b.getNumThreads();
   log(`backend: ${b.name} (${n} thread${n === 1 ? '' : 's'}); ${train.rows} train / ${test.rows} test images`);
   const history: EpochLogs[] = await model.fit(x, train.y, {
-    optimizer, epochs, batchSize: MLP_A.batchSize, validationData: [xTest, test.y],
-    callbacks: { onEpochEnd: (l) => log(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`) },
+    optimizer,
+    epochs,
+    batchSize: MLP_A.batchSize,
+    validationData: [xTest, test.y],
+    callbacks: {
+      onEpochEnd: (l) =>
+        log(
+          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`,
+        ),
+    },
   });
   return { model, history, testAccuracy: history[history.length - 1].valAccuracy! };
 }

@@ -8,7 +8,19 @@
  *
  * The data: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or options.dir.
  */
-import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
+import {
+  Adam,
+  Conv2d,
+  Dense,
+  Flatten,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  Tensor,
+  currentBackend,
+  loadFashionMnist,
+  manualSeed,
+} from '../lib/index.js';
 import type { EpochLogs, Random } from '../lib/index.js';
 import { headRows, type FashionMlpOptions } from './fashion-mlp.js';
 import { onBackend } from './on-backend.js';
@@ -28,10 +40,16 @@ function torchDense(inFeatures: number, outFeatures: number, activation: 'relu' 
 /** The LeNet-5 model for [batch, 1, 28, 28] images and 10 classes (also what the CLI's `--model lenet` builds). */
 export function lenet(rng?: Random): Sequential {
   return new Sequential([
-    new Conv2d(1, 6, 5, { padding: 2, rng }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(6, 16, 5, { rng }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(1, 6, 5, { padding: 2, rng }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(6, 16, 5, { rng }),
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
-    torchDense(400, 120, 'relu', rng), torchDense(120, 84, 'relu', rng), torchDense(84, 10, 'linear', rng),
+    torchDense(400, 120, 'relu', rng),
+    torchDense(120, 84, 'relu', rng),
+    torchDense(84, 10, 'linear', rng),
   ]);
 }
 
@@ -57,8 +75,16 @@ async function run(options: LenetOptions) {
   // fitSync: a script with nothing else to keep responsive, so the training loop stays on this thread (the
   // epoch times are then the kernels' and the loop's alone, comparable with PyTorch's).
   const history: EpochLogs[] = await model.fitSync(x, train.y, {
-    optimizer, epochs, batchSize: LENET.batchSize, validationData: [xTest, test.y],
-    callbacks: { onEpochEnd: (l) => log(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`) },
+    optimizer,
+    epochs,
+    batchSize: LENET.batchSize,
+    validationData: [xTest, test.y],
+    callbacks: {
+      onEpochEnd: (l) =>
+        log(
+          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`,
+        ),
+    },
   });
   return { model, history, testAccuracy: history[history.length - 1].valAccuracy! };
 }
@@ -68,5 +94,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const trainRows = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
   const { testAccuracy, history } = await lenetFashion({ epochs, trainRows });
   const seconds = history.map((l) => l.seconds).sort((a, b) => a - b);
-  console.log(`test accuracy after ${epochs} epochs: ${(100 * testAccuracy).toFixed(2)} % (median epoch ${seconds[Math.floor(seconds.length / 2)].toFixed(2)} s)`);
+  console.log(
+    `test accuracy after ${epochs} epochs: ${(100 * testAccuracy).toFixed(2)} % (median epoch ${seconds[Math.floor(seconds.length / 2)].toFixed(2)} s)`,
+  );
 }

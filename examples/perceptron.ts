@@ -53,12 +53,15 @@ async function run(options: PerceptronOptions): Promise<PerceptronResult> {
   for (let i = 0; i < points; i++) order[i] = i;
   const mistakes: number[] = [];
   let converged = false;
-  log(`perceptron: ${points} points, margin ${margin}, true line ${data.line.w[0].toFixed(3)}·x0 + ${data.line.w[1].toFixed(3)}·x1 + ${data.line.b.toFixed(3)} = 0`);
+  log(
+    `perceptron: ${points} points, margin ${margin}, true line ${data.line.w[0].toFixed(3)}·x0 + ${data.line.w[1].toFixed(3)}·x1 + ${data.line.b.toFixed(3)} = 0`,
+  );
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
     rng.shuffle(order);
     let m = 0;
     for (const i of order) {
-      const x0 = data.x[2 * i], x1 = data.x[2 * i + 1];
+      const x0 = data.x[2 * i],
+        x1 = data.x[2 * i + 1];
       const predicted = w[0] * x0 + w[1] * x1 + b[0] > 0 ? 1 : 0;
       const delta = lr * (data.y[i] - predicted);
       if (delta !== 0) {
@@ -83,7 +86,9 @@ async function run(options: PerceptronOptions): Promise<PerceptronResult> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await perceptron({ seed: Number(process.argv[2] ?? 1) });
-  console.log(r.converged
-    ? `converged after ${r.epochs} epochs (${r.mistakes.reduce((a, b) => a + b, 0)} updates); errors: ${r.errors}, accuracy ${(100 * r.accuracy).toFixed(1)} %`
-    : `did not converge in ${r.epochs} epochs; errors: ${r.errors}`);
+  console.log(
+    r.converged
+      ? `converged after ${r.epochs} epochs (${r.mistakes.reduce((a, b) => a + b, 0)} updates); errors: ${r.errors}, accuracy ${(100 * r.accuracy).toFixed(1)} %`
+      : `did not converge in ${r.epochs} epochs; errors: ${r.errors}`,
+  );
 }

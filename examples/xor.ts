@@ -46,8 +46,16 @@ async function run(options: XorOptions): Promise<XorResult> {
   const x = new Tensor(XOR_X.slice(), [4, 2]);
   const targets = Float32Array.from(XOR_Y, (c) => 2 * c - 1);
   const history = await model.fitSync(x, targets, {
-    optimizer, epochs, batchSize: 4, shuffle: false, loss: 'mse',
-    callbacks: { onEpochEnd: (l) => { if (l.epoch === 1 || l.epoch % 500 === 0) log(`epoch ${l.epoch}: mse ${l.loss.toFixed(5)}`); } },
+    optimizer,
+    epochs,
+    batchSize: 4,
+    shuffle: false,
+    loss: 'mse',
+    callbacks: {
+      onEpochEnd: (l) => {
+        if (l.epoch === 1 || l.epoch % 500 === 0) log(`epoch ${l.epoch}: mse ${l.loss.toFixed(5)}`);
+      },
+    },
   });
   const outputs = Array.from(model.predict(x).data);
   const solved = outputs.every((o, i) => Math.abs(o - targets[i]) < 0.5);

@@ -57,7 +57,8 @@ export function unitInterval(owner: string, name: string, v: unknown): number {
 
 /** A positive integer (step sizes, periods). */
 export function positiveInteger(owner: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `${owner}: ${name} must be a positive integer, got ${show(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    fail('ERR_INVALID_ARG', `${owner}: ${name} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
@@ -71,7 +72,8 @@ export function integer(owner: string, name: string, v: unknown, min = 1): numbe
 
 /** A non-negative integer (patience, cooldown). */
 export function nonNegativeInteger(owner: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail('ERR_INVALID_ARG', `${owner}: ${name} must be a non-negative integer, got ${show(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    fail('ERR_INVALID_ARG', `${owner}: ${name} must be a non-negative integer, got ${show(v)}`);
   return v;
 }
 
@@ -82,7 +84,8 @@ export function bool(owner: string, name: string, v: unknown): boolean {
 
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(owner: string, name: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) fail('ERR_INVALID_ARG', `${owner}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(v)}`);
+  if (!allowed.includes(v as T))
+    fail('ERR_INVALID_ARG', `${owner}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(v)}`);
   return v as T;
 }
 

@@ -61,8 +61,10 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
   const atol = options.atol ?? 1e-3;
   const rtol = options.rtol ?? 1e-2;
   if (typeof fn !== 'function') fail('ERR_INVALID_ARG', 'gradcheck: fn must be a function');
-  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) fail('ERR_INVALID_ARG', 'gradcheck: inputs must be an array of Tensors');
-  if (!inputs.some((t) => t.requiresGrad)) fail('ERR_INVALID_ARG', 'gradcheck: no input has requiresGrad = true, so there is no gradient to check');
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor)))
+    fail('ERR_INVALID_ARG', 'gradcheck: inputs must be an array of Tensors');
+  if (!inputs.some((t) => t.requiresGrad))
+    fail('ERR_INVALID_ARG', 'gradcheck: no input has requiresGrad = true, so there is no gradient to check');
   if (!(eps > 0)) fail('ERR_INVALID_ARG', `gradcheck: eps must be > 0, got ${eps}`);
   if (!isGradEnabled()) fail('ERR_INVALID_ARG', 'gradcheck: called inside noGrad(); the analytic gradient needs the graph');
 
@@ -86,7 +88,9 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
     root.backward();
     analytic = inputs.map((t) => (t.grad ? t.grad.slice() : new Float32Array(t.size)));
   } finally {
-    inputs.forEach((t, k) => { t.grad = savedGrads[k]; });
+    inputs.forEach((t, k) => {
+      t.grad = savedGrads[k];
+    });
   }
 
   let maxAbsError = 0;

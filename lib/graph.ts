@@ -59,7 +59,13 @@ export function needsGrad(...inputs: (GraphNode | null | undefined)[]): boolean 
  * Makes `out` a node of the graph. `gradBuffer` (from a workspace) saves the pass from allocating the
  * gradient; without it the gradient is allocated when backward first needs it.
  */
-export function record<T extends GraphNode>(out: T, op: string, parents: (T | null)[], backwardFn: () => void, gradBuffer?: Float32Array): T {
+export function record<T extends GraphNode>(
+  out: T,
+  op: string,
+  parents: (T | null)[],
+  backwardFn: () => void,
+  gradBuffer?: Float32Array,
+): T {
   out.requiresGrad = true;
   out.op = op;
   out.parents = parents.filter((p): p is T => p?.requiresGrad === true);
@@ -127,10 +133,16 @@ function topologicalOrder(root: GraphNode): GraphNode[] {
 /** d(root)/d(every leaf requiring grad), accumulated into their `.grad`. */
 export function backward(root: GraphNode, seed?: Float32Array): void {
   if (!root.requiresGrad) {
-    fail('ERR_INVALID_ARG', `backward: ${root.name || 'this tensor'} does not require grad (no input or parameter with requiresGrad reaches it, or it was computed under noGrad)`);
+    fail(
+      'ERR_INVALID_ARG',
+      `backward: ${root.name || 'this tensor'} does not require grad (no input or parameter with requiresGrad reaches it, or it was computed under noGrad)`,
+    );
   }
   if (seed === undefined && root.size !== 1) {
-    fail('ERR_SHAPE', `backward: the root has shape [${root.shape.join(', ')}]; a non-scalar root needs a seed gradient of ${root.size} elements`);
+    fail(
+      'ERR_SHAPE',
+      `backward: the root has shape [${root.shape.join(', ')}]; a non-scalar root needs a seed gradient of ${root.size} elements`,
+    );
   }
   if (seed !== undefined && (!isFloat32Array(seed) || seed.length !== root.size)) {
     fail('ERR_SHAPE', `backward: the seed gradient must be a Float32Array of ${root.size} elements`);

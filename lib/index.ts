@@ -4,7 +4,16 @@ export { NeuroblasError, type ErrorCode } from './errors.js';
 // Backends: the kernel contract, the two implementations and how one is chosen.
 export type { Backend, ActivationKind, SgdOptions, AdamOptions, RmspropOptions, AdagradOptions } from './backend/contract.js';
 export { ACTIVATION_KINDS } from './backend/contract.js';
-export { getBackend, activeBackend, backendInfo, nativeAvailable, setNumThreads, getNumThreads, type BackendInfo, type BackendName } from './backend/load.js';
+export {
+  getBackend,
+  activeBackend,
+  backendInfo,
+  nativeAvailable,
+  setNumThreads,
+  getNumThreads,
+  type BackendInfo,
+  type BackendName,
+} from './backend/load.js';
 export type { OpenblasInfo } from './backend/native.js';
 
 // Tensors and the graph.
@@ -18,13 +27,34 @@ export { gradcheck, type GradcheckOptions, type GradcheckReport } from './gradch
 
 // Layers, losses, initializers.
 export * from './layers/index.js';
-export { mseLoss, bceWithLogitsLoss, crossEntropyLoss, l2Penalty, getLoss, type LossFn, type LossName, type LossOptions, type Target } from './losses.js';
+export {
+  mseLoss,
+  bceWithLogitsLoss,
+  crossEntropyLoss,
+  l2Penalty,
+  getLoss,
+  type LossFn,
+  type LossName,
+  type LossOptions,
+  type Target,
+} from './losses.js';
 export { initialize, computeFans, defaultInitializer, gainFor, type InitializerSpec, type InitializerName } from './init.js';
 
 // Optimizers, schedules, early stopping; the training loop and its metrics.
 export * from './optim/index.js';
 // train/fit.ts and io/checkpoint.ts also attach model.fit/fitBlocking/evaluate/predict and model.save/Sequential.load.
-export { fit, fitBlocking, fitSync, evaluate, predict, type FitOptions, type EvaluateOptions, type EvaluateResult, type Inputs, type Targets } from './train/fit.js';
+export {
+  fit,
+  fitBlocking,
+  fitSync,
+  evaluate,
+  predict,
+  type FitOptions,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type Inputs,
+  type Targets,
+} from './train/fit.js';
 export { closeTrainingWorkers, idleTrainingWorkers } from './train/worker/index.js';
 export type { EpochLogs, BatchLogs, TrainContext, TrainingCallback, WeightsHolder } from './train/callbacks.js';
 export * from './train/metrics.js';
@@ -36,8 +66,23 @@ export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';
 
 // Save and load.
-export { registerLayer, layerFromConfig, registeredLayerTypes, checkConfigKeys, type LayerConfig, type LayerFactory } from './layers/registry.js';
-export { saveModel, loadModel, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type SaveOptions, type LoadOptions, type Checkpoint } from './io/checkpoint.js';
+export {
+  registerLayer,
+  layerFromConfig,
+  registeredLayerTypes,
+  checkConfigKeys,
+  type LayerConfig,
+  type LayerFactory,
+} from './layers/registry.js';
+export {
+  saveModel,
+  loadModel,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  type SaveOptions,
+  type LoadOptions,
+  type Checkpoint,
+} from './io/checkpoint.js';
 export type { CallbackState, StatefulCallback } from './io/callback-io.js';
 export type { EpochScheduleState, EpochScheduleType, ReduceLROnPlateauState } from './optim/schedules.js';
 export type { EarlyStoppingState } from './optim/early-stopping.js';

@@ -10,10 +10,18 @@ import { defaultRandom, type Random } from './random.js';
 import type { Shape } from './tensor.js';
 
 export type InitializerName =
-  | 'zeros' | 'ones'
-  | 'glorotUniform' | 'glorotNormal' | 'xavierUniform' | 'xavierNormal'
-  | 'heUniform' | 'heNormal' | 'kaimingUniform' | 'kaimingNormal'
-  | 'lecunUniform' | 'lecunNormal';
+  | 'zeros'
+  | 'ones'
+  | 'glorotUniform'
+  | 'glorotNormal'
+  | 'xavierUniform'
+  | 'xavierNormal'
+  | 'heUniform'
+  | 'heNormal'
+  | 'kaimingUniform'
+  | 'kaimingNormal'
+  | 'lecunUniform'
+  | 'lecunNormal';
 
 export type InitializerSpec =
   | InitializerName
@@ -40,10 +48,16 @@ export function computeFans(shape: Shape): Fans {
 /** torch.nn.init.calculate_gain for the activations neuroblas has (ELU and softplus as ReLU). */
 export function gainFor(kind: ActivationKind | 'softmax', param = 0): number {
   switch (kind) {
-    case 'tanh': return 5 / 3;
-    case 'relu': case 'elu': case 'softplus': return Math.SQRT2;
-    case 'leaky_relu': return Math.sqrt(2 / (1 + param * param));
-    default: return 1; // linear, sigmoid, softmax
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+    case 'elu':
+    case 'softplus':
+      return Math.SQRT2;
+    case 'leaky_relu':
+      return Math.sqrt(2 / (1 + param * param));
+    default:
+      return 1; // linear, sigmoid, softmax
   }
 }
 
@@ -67,32 +81,53 @@ export function initialize(spec: InitializerSpec, data: Float32Array, shape: Sha
     spec(data, shape, rng);
     return;
   }
-  const { kind, ...o } = (typeof spec === 'string' ? { kind: spec } : spec) as { kind: string; gain?: number; value?: number; low?: number; high?: number; mean?: number; std?: number };
+  const { kind, ...o } = (typeof spec === 'string' ? { kind: spec } : spec) as {
+    kind: string;
+    gain?: number;
+    value?: number;
+    low?: number;
+    high?: number;
+    mean?: number;
+    std?: number;
+  };
   const fans = () => computeFans(shape);
   switch (kind) {
-    case 'zeros': data.fill(0); return;
-    case 'ones': data.fill(1); return;
+    case 'zeros':
+      data.fill(0);
+      return;
+    case 'ones':
+      data.fill(1);
+      return;
     case 'constant':
-      if (typeof o.value !== 'number' || !Number.isFinite(o.value)) fail('ERR_INVALID_ARG', `init: constant needs a finite value, got ${String(o.value)}`);
+      if (typeof o.value !== 'number' || !Number.isFinite(o.value))
+        fail('ERR_INVALID_ARG', `init: constant needs a finite value, got ${String(o.value)}`);
       data.fill(o.value);
       return;
-    case 'uniform': rng.fillUniform(data, o.low ?? 0, o.high ?? 1); return;
-    case 'normal': rng.fillNormal(data, o.mean ?? 0, o.std ?? 1); return;
-    case 'glorotUniform': case 'xavierUniform': {
+    case 'uniform':
+      rng.fillUniform(data, o.low ?? 0, o.high ?? 1);
+      return;
+    case 'normal':
+      rng.fillNormal(data, o.mean ?? 0, o.std ?? 1);
+      return;
+    case 'glorotUniform':
+    case 'xavierUniform': {
       const { fanIn, fanOut } = fans();
       fillUniform(data, (o.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut)), rng);
       return;
     }
-    case 'glorotNormal': case 'xavierNormal': {
+    case 'glorotNormal':
+    case 'xavierNormal': {
       const { fanIn, fanOut } = fans();
       rng.fillNormal(data, 0, (o.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)));
       return;
     }
     // Kaiming in PyTorch's default mode fan_in: std = gain/√fan_in, the uniform bound is √3·std.
-    case 'heUniform': case 'kaimingUniform':
+    case 'heUniform':
+    case 'kaimingUniform':
       fillUniform(data, (o.gain ?? Math.SQRT2) * Math.sqrt(3 / fans().fanIn), rng);
       return;
-    case 'heNormal': case 'kaimingNormal':
+    case 'heNormal':
+    case 'kaimingNormal':
       rng.fillNormal(data, 0, (o.gain ?? Math.SQRT2) / Math.sqrt(fans().fanIn));
       return;
     case 'lecunUniform':

@@ -67,7 +67,10 @@ export function crossEntropyLoss(logits: Tensor, target: Target, options: LossOp
   const isLabels = isInt32Array(values) || (values.length === M && (N !== 1 || !isFloat32Array(values)));
   if (!isLabels) {
     if (values.length !== M * N) {
-      fail('ERR_SHAPE', `${where}: target has ${values.length} values; expected ${M} labels or ${M}×${N} probabilities for logits ${formatShape(logits.shape)}`);
+      fail(
+        'ERR_SHAPE',
+        `${where}: target has ${values.length} values; expected ${M} labels or ${M}×${N} probabilities for logits ${formatShape(logits.shape)}`,
+      );
     }
     return softmaxCrossEntropySoftOp(logits, floatTarget(where, target, logits.size, options), options.workspace);
   }
@@ -128,12 +131,15 @@ export function getLoss(loss: LossName | string | LossFn): LossFn {
   if (instead !== undefined) {
     if (!warned.has(loss)) {
       warned.add(loss);
-      process.emitWarning(`loss '${loss}' is binary cross-entropy on logits (it applies the sigmoid itself); use '${instead}'`,
-        { type: 'DeprecationWarning', code: 'NEUROBLAS_LOSS_NAME' });
+      process.emitWarning(`loss '${loss}' is binary cross-entropy on logits (it applies the sigmoid itself); use '${instead}'`, {
+        type: 'DeprecationWarning',
+        code: 'NEUROBLAS_LOSS_NAME',
+      });
     }
     return LOSSES[instead];
   }
   const fn = Object.hasOwn(LOSSES, loss) ? LOSSES[loss] : undefined;
-  if (fn === undefined) fail('ERR_INVALID_ARG', `loss must be one of ${Object.keys(LOSSES).join(', ')} or a function, got ${JSON.stringify(loss)}`);
+  if (fn === undefined)
+    fail('ERR_INVALID_ARG', `loss must be one of ${Object.keys(LOSSES).join(', ')} or a function, got ${JSON.stringify(loss)}`);
   return fn;
 }

@@ -127,17 +127,30 @@ export class Random {
    * so initializing a model's weights is a short stretch even on a server's event loop.
    */
   fillUniform(out: Float32Array, low = 0, high = 1): Float32Array {
-    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    let s0 = this.s0 | 0,
+      s1 = this.s1 | 0,
+      s2 = this.s2 | 0,
+      s3 = this.s3 | 0;
     for (let i = 0; i < out.length; i++) {
       // Two xoshiro128** steps, exactly as nextUint32 (int32 bit patterns instead of uint32 values).
       let m = Math.imul(s1, 5);
       const hi = Math.imul((m << 7) | (m >>> 25), 9) >>> 5; // 27 bits
       let t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
       m = Math.imul(s1, 5);
       const lo = Math.imul((m << 7) | (m >>> 25), 9) >>> 6; // 26 bits
       t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
       out[i] = low + (high - low) * ((hi * 67108864 + lo) / 9007199254740992);
     }
     this.s0 = s0 >>> 0;

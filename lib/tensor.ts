@@ -28,7 +28,8 @@ export function formatShape(shape: readonly (number | string)[]): string {
 function checkShape(where: string, shape: Shape): void {
   if (!Array.isArray(shape)) fail('ERR_INVALID_ARG', `${where}: shape must be an array of sizes, got ${typeof shape}`);
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) fail('ERR_INVALID_ARG', `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+      fail('ERR_INVALID_ARG', `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
   }
 }
 
@@ -57,7 +58,11 @@ export class Tensor {
     checkShape('Tensor', shape);
     if (!isFloat32Array(data)) fail('ERR_INVALID_ARG', `Tensor: data must be a Float32Array, got ${typeof data}`);
     const n = shapeSize(shape);
-    if (n !== data.length) fail('ERR_SHAPE', `Tensor${options.name ? ` ${options.name}` : ''}: shape ${formatShape(shape)} holds ${n} elements, data has ${data.length}`);
+    if (n !== data.length)
+      fail(
+        'ERR_SHAPE',
+        `Tensor${options.name ? ` ${options.name}` : ''}: shape ${formatShape(shape)} holds ${n} elements, data has ${data.length}`,
+      );
     this.data = data;
     this.shape = [...shape];
     this.requiresGrad = options.requiresGrad ?? false;

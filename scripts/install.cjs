@@ -29,7 +29,8 @@ const result = spawnSync(process.execPath, [require.resolve('node-gyp-build/bin.
   env: { ...process.env, JOBS: process.env.JOBS ?? 'max' }, // node-gyp compiles on every core
 });
 if (result.status === 0) {
-  if (!hadBuild && fs.existsSync(built)) console.log(`neuroblas: no prebuild loads on ${process.platform}-${process.arch}; built the native addon from source (${built})`);
+  if (!hadBuild && fs.existsSync(built))
+    console.log(`neuroblas: no prebuild loads on ${process.platform}-${process.arch}; built the native addon from source (${built})`);
   process.exit(0);
 }
 
@@ -44,14 +45,15 @@ try {
 // The missing piece, in one phrase: the compiler's or linker's first error (a missing cblas.h or libopenblas.a),
 // else node-gyp's own error (no Python, no make, no headers), else its first error line.
 const lines = log.split('\n').map((l) => l.trim());
-const cause = lines.find((l) => !l.startsWith('gyp') && /fatal error|error:|cannot find/i.test(l))
-  ?? lines.find((l) => l.startsWith('gyp ERR! stack Error:'))?.replace('gyp ERR! stack Error: ', '')
-  ?? lines.find((l) => l.includes('ERR!'));
+const cause =
+  lines.find((l) => !l.startsWith('gyp') && /fatal error|error:|cannot find/i.test(l)) ??
+  lines.find((l) => l.startsWith('gyp ERR! stack Error:'))?.replace('gyp ERR! stack Error: ', '') ??
+  lines.find((l) => l.includes('ERR!'));
 const target = `${process.platform}-${process.arch}`;
 console.log(
   `neuroblas: no prebuilt addon loads on ${target} and the source build failed` +
-  `${cause ? ` (${cause.slice(0, 160)})` : ''}; the pure-TypeScript (js) backend will be used. ` +
-  'For the native one: apt-get install libopenblas-dev g++ make python3 && npm rebuild neuroblas' +
-  ` (log: ${logFile})`,
+    `${cause ? ` (${cause.slice(0, 160)})` : ''}; the pure-TypeScript (js) backend will be used. ` +
+    'For the native one: apt-get install libopenblas-dev g++ make python3 && npm rebuild neuroblas' +
+    ` (log: ${logFile})`,
 );
 process.exit(0);

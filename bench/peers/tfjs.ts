@@ -57,7 +57,13 @@ export const TFJS_INSTALL = 'npm install --no-save --no-package-lock --prefix be
  * Builds MLP-A on TF.js backend `backend` and copies the data into TF.js tensors (now, outside any timing); returns
  * the run: one epoch of model.fit over it, resolving to the seconds it took.
  */
-export async function prepareTfjsMlpA(tf: Tf, backend: string, x: Float32Array, y: Int32Array, rows: number): Promise<() => Promise<number>> {
+export async function prepareTfjsMlpA(
+  tf: Tf,
+  backend: string,
+  x: Float32Array,
+  y: Int32Array,
+  rows: number,
+): Promise<() => Promise<number>> {
   await tf.setBackend(backend);
   await tf.ready();
   if (tf.getBackend() !== backend) throw new Error(`TF.js: backend ${backend} did not start`);

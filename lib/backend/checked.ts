@@ -9,8 +9,17 @@ import { show } from '../check.js';
 import { fail } from '../errors.js';
 import { type Backend, KERNEL_NAMES, KERNELS } from './contract.js';
 import {
-  ACTIVATION_KINDS, type ActivationArg, type ArrayArg, type BooleanArg, type IntegerArg, type KernelSpec, type NumberArg,
-  type OptionFields, type OptionsArg, type SizeArg, type Values,
+  ACTIVATION_KINDS,
+  type ActivationArg,
+  type ArrayArg,
+  type BooleanArg,
+  type IntegerArg,
+  type KernelSpec,
+  type NumberArg,
+  type OptionFields,
+  type OptionsArg,
+  type SizeArg,
+  type Values,
 } from './kernel-spec.js';
 import { arrayType, checkArray, checkBool, checkNoOverlap, checkNumber, checkRange, checkSize } from './validate.js';
 
@@ -67,7 +76,6 @@ const helpers = {
   noOverlap: checkNoOverlap,
 };
 
-
 /**
  * The source of one kernel's checked function: a straight line of checks read off its entry, then the raw call.
  * Generated once per kernel, when a backend is wrapped, so each call runs only the checks it needs with no
@@ -90,7 +98,8 @@ export function checkerSource(name: string, spec: KernelSpec): string {
     if (a.kind !== 'array') return;
     const length = a.dims.join(' * ');
     // A product of sizes (each below 2^31) can exceed 2^53, where it would no longer be exact.
-    const check = a.dims.length > 1 ? [`if (${length} > ${Number.MAX_SAFE_INTEGER}) $.overflow(${fn}, ${arg(i)}, [${a.dims.join(', ')}]);`] : [];
+    const check =
+      a.dims.length > 1 ? [`if (${length} > ${Number.MAX_SAFE_INTEGER}) $.overflow(${fn}, ${arg(i)}, [${a.dims.join(', ')}]);`] : [];
     check.push(`$.array(${fn}, ${arg(i)}, ${a.name}, ${length});`);
     if (a.nullable) lines.push(`if (${a.name} !== null) {`, ...check.map((l) => `  ${l}`), '}');
     else lines.push(...check);
@@ -98,7 +107,10 @@ export function checkerSource(name: string, spec: KernelSpec): string {
   });
   if (spec.rules !== null) lines.push(`$spec.rules(${fn}, $v);`);
   // The caller's buffers are not kept alive past the call.
-  if (byName) spec.args.forEach((a) => { a.kind === 'array' && lines.push(`$v.${a.name} = null;`); });
+  if (byName)
+    spec.args.forEach((a) => {
+      a.kind === 'array' && lines.push(`$v.${a.name} = null;`);
+    });
   spec.args.forEach((out, i) => {
     if (out.kind !== 'array' || out.output === false) return;
     spec.args.forEach((other, j) => {

@@ -14,24 +14,67 @@
  * binding (registered with NB_EXPORT in a native/*.cc), and its tests.
  */
 import {
-  activation, anyNumber, boolean, f32, i32, integer, kernel, number, options, size, u8,
-  type KernelFunction, type OptionsObject,
+  activation,
+  anyNumber,
+  boolean,
+  f32,
+  i32,
+  integer,
+  kernel,
+  number,
+  options,
+  size,
+  u8,
+  type KernelFunction,
+  type OptionsObject,
 } from './kernel-spec.js';
 import {
-  convGeometry, labelsInRange, maxPoolArgmaxInPlane, needsZ, poolGeometry, requireAdamState,
-  requireRmspropState, requireSgdState, trainingStatistics, validActivation, validClasses,
+  convGeometry,
+  labelsInRange,
+  maxPoolArgmaxInPlane,
+  needsZ,
+  poolGeometry,
+  requireAdamState,
+  requireRmspropState,
+  requireSgdState,
+  trainingStatistics,
+  validActivation,
+  validClasses,
 } from './kernel-rules.js';
 
 export { ACTIVATION_KINDS, type ActivationKind } from './kernel-spec.js';
 
 // Optimizer hyper-parameters, in the order the native addon takes them.
-const SGD = [['lr', 'number'], ['momentum', 'number'], ['dampening', 'number'], ['nesterov', 'boolean'], ['weightDecay', 'number']] as const;
-const ADAM = [
-  ['lr', 'number'], ['beta1', 'number'], ['beta2', 'number'], ['eps', 'number'], ['weightDecay', 'number'],
-  ['decoupled', 'boolean'], ['amsgrad', 'boolean'],
+const SGD = [
+  ['lr', 'number'],
+  ['momentum', 'number'],
+  ['dampening', 'number'],
+  ['nesterov', 'boolean'],
+  ['weightDecay', 'number'],
 ] as const;
-const RMSPROP = [['lr', 'number'], ['alpha', 'number'], ['eps', 'number'], ['weightDecay', 'number'], ['momentum', 'number'], ['centered', 'boolean']] as const;
-const ADAGRAD = [['lr', 'number'], ['lrDecay', 'number'], ['weightDecay', 'number'], ['eps', 'number']] as const;
+const ADAM = [
+  ['lr', 'number'],
+  ['beta1', 'number'],
+  ['beta2', 'number'],
+  ['eps', 'number'],
+  ['weightDecay', 'number'],
+  ['decoupled', 'boolean'],
+  ['amsgrad', 'boolean'],
+] as const;
+const RMSPROP = [
+  ['lr', 'number'],
+  ['alpha', 'number'],
+  ['eps', 'number'],
+  ['weightDecay', 'number'],
+  ['momentum', 'number'],
+  ['centered', 'boolean'],
+] as const;
+const ADAGRAD = [
+  ['lr', 'number'],
+  ['lrDecay', 'number'],
+  ['weightDecay', 'number'],
+  ['eps', 'number'],
+] as const;
 export type SgdOptions = OptionsObject<typeof SGD>;
 export type AdamOptions = OptionsObject<typeof ADAM>;
 export type RmspropOptions = OptionsObject<typeof RMSPROP>;
@@ -48,8 +91,18 @@ export const KERNELS = {
   // ---- matrices (js/dense.ts, native/gemm.cc)
   /** C = alpha·op(A)·op(B) + beta·C; C is M×N, A is M×K (stored K×M when transA), B is K×N (N×K when transB). beta = 0 ignores C's contents. */
   sgemm: kernel({
-    args: [boolean('transA'), boolean('transB'), size('M'), size('N'), size('K'), number('alpha'),
-      f32('A', 'M*K'), f32('B', 'K*N'), number('beta'), f32('C', 'M*N', { output: true })],
+    args: [
+      boolean('transA'),
+      boolean('transB'),
+      size('M'),
+      size('N'),
+      size('K'),
+      number('alpha'),
+      f32('A', 'M*K'),
+      f32('B', 'K*N'),
+      number('beta'),
+      f32('C', 'M*N', { output: true }),
+    ],
   }),
   /** Y[i,j] += bias[j] for an M×N matrix. */
   biasAdd: kernel({ args: [size('M'), size('N'), f32('bias', 'N'), f32('Y', 'M*N', { output: true })] }),
@@ -58,17 +111,47 @@ export const KERNELS = {
   /** Z = X·W + bias (X: M×K, W: K×N; the bias added to the rounded product, as PyTorch's addmm), Y = f(Z): a dense
    *  layer in one crossing. Z may be null when f is linear (Y gets X·W + bias). */
   denseForward: kernel({
-    args: [size('M'), size('N'), size('K'), f32('X', 'M*K'), f32('W', 'K*N'), f32('bias', 'N', { nullable: true }),
-      activation('kind'), number('param'), f32('Z', 'M*N', { nullable: true, output: true }), f32('Y', 'M*N', { output: true })],
-    rules: (fn, v) => { validActivation(fn, v); needsZ(fn, v); },
+    args: [
+      size('M'),
+      size('N'),
+      size('K'),
+      f32('X', 'M*K'),
+      f32('W', 'K*N'),
+      f32('bias', 'N', { nullable: true }),
+      activation('kind'),
+      number('param'),
+      f32('Z', 'M*N', { nullable: true, output: true }),
+      f32('Y', 'M*N', { output: true }),
+    ],
+    rules: (fn, v) => {
+      validActivation(fn, v);
+      needsZ(fn, v);
+    },
   }),
   /** The dense layer's whole backward in one crossing: dZ = dY·f'(Z) (dZ may be dY itself), dW = beta·dW + Xᵀ·dZ,
    *  dBias = beta·dBias + colsum(dZ) (when not null), dX = dZ·Wᵀ (when not null; the first layer needs none). Z may be null when f is linear. */
   denseBackward: kernel({
-    args: [size('M'), size('N'), size('K'), f32('X', 'M*K'), f32('W', 'K*N'), activation('kind'), number('param'),
-      f32('Z', 'M*N', { nullable: true }), f32('Y', 'M*N'), f32('dY', 'M*N'), f32('dZ', 'M*N', { same: ['dY'] }), number('beta'),
-      f32('dW', 'K*N', { output: true }), f32('dBias', 'N', { nullable: true, output: true }), f32('dX', 'M*K', { nullable: true, output: true })],
-    rules: (fn, v) => { validActivation(fn, v); needsZ(fn, v); },
+    args: [
+      size('M'),
+      size('N'),
+      size('K'),
+      f32('X', 'M*K'),
+      f32('W', 'K*N'),
+      activation('kind'),
+      number('param'),
+      f32('Z', 'M*N', { nullable: true }),
+      f32('Y', 'M*N'),
+      f32('dY', 'M*N'),
+      f32('dZ', 'M*N', { same: ['dY'] }),
+      number('beta'),
+      f32('dW', 'K*N', { output: true }),
+      f32('dBias', 'N', { nullable: true, output: true }),
+      f32('dX', 'M*K', { nullable: true, output: true }),
+    ],
+    rules: (fn, v) => {
+      validActivation(fn, v);
+      needsZ(fn, v);
+    },
   }),
 
   // ---- activations and softmax (js/activations.ts, js/softmax.ts; native/activations.cc, native/softmax.cc)
@@ -79,7 +162,15 @@ export const KERNELS = {
   }),
   /** dX = dY·f'(X), given the forward input X and output Y. */
   activationBackward: kernel({
-    args: [activation('kind'), number('param'), size('n'), f32('X', 'n'), f32('Y', 'n'), f32('dY', 'n'), f32('dX', 'n', { same: ['dY', 'X', 'Y'] })],
+    args: [
+      activation('kind'),
+      number('param'),
+      size('n'),
+      f32('X', 'n'),
+      f32('Y', 'n'),
+      f32('dY', 'n'),
+      f32('dX', 'n', { same: ['dY', 'X', 'Y'] }),
+    ],
     rules: validActivation,
   }),
   /** Row-wise softmax of an M×N matrix. */
@@ -90,18 +181,35 @@ export const KERNELS = {
   // ---- losses (js/losses.ts, native/losses.cc): each returns the mean loss and writes its gradient
   /** Fused softmax + cross-entropy over M rows of N logits. Writes probabilities and d(mean loss)/d logits. */
   softmaxCrossEntropy: kernel({
-    args: [size('M'), size('N'), f32('logits', 'M*N'), i32('labels', 'M'), f32('probs', 'M*N', { output: true }), f32('dLogits', 'M*N', { output: true })],
+    args: [
+      size('M'),
+      size('N'),
+      f32('logits', 'M*N'),
+      i32('labels', 'M'),
+      f32('probs', 'M*N', { output: true }),
+      f32('dLogits', 'M*N', { output: true }),
+    ],
     returns: 'number',
     derive: validClasses,
     rules: labelsInRange,
   }),
   /** The same with a probability (or one-hot) target per row: loss = −Σ t·log p. */
   softmaxCrossEntropySoft: kernel({
-    args: [size('M'), size('N'), f32('logits', 'M*N'), f32('targets', 'M*N'), f32('probs', 'M*N', { output: true }), f32('dLogits', 'M*N', { output: true })],
+    args: [
+      size('M'),
+      size('N'),
+      f32('logits', 'M*N'),
+      f32('targets', 'M*N'),
+      f32('probs', 'M*N', { output: true }),
+      f32('dLogits', 'M*N', { output: true }),
+    ],
     returns: 'number',
   }),
   /** Binary cross-entropy on logits, mean over n elements; writes d(mean loss)/d logits. */
-  sigmoidBce: kernel({ args: [size('n'), f32('logits', 'n'), f32('targets', 'n'), f32('dLogits', 'n', { same: ['logits'] })], returns: 'number' }),
+  sigmoidBce: kernel({
+    args: [size('n'), f32('logits', 'n'), f32('targets', 'n'), f32('dLogits', 'n', { same: ['logits'] })],
+    returns: 'number',
+  }),
   /** Mean squared error over n elements; writes d(mean loss)/d pred. */
   mse: kernel({ args: [size('n'), f32('pred', 'n'), f32('target', 'n'), f32('dPred', 'n', { same: ['pred'] })], returns: 'number' }),
 
@@ -109,43 +217,96 @@ export const KERNELS = {
   /** Batch normalization over M samples × C channels × S positions (S = 1 for dense features). When `training`,
    *  writes the batch mean and 1/sqrt(biased var + eps) into mean and invStd; otherwise reads them. */
   batchNormForward: kernel({
-    args: [size('M'), size('C'), size('S'), f32('X', 'M*C*S'), f32('gamma', 'C'), f32('beta', 'C'), number('eps', [0, Infinity, false]),
-      boolean('training'), f32('mean', 'C', { output: 'training' }), f32('invStd', 'C', { output: 'training' }), f32('Y', 'M*C*S', { output: true })],
+    args: [
+      size('M'),
+      size('C'),
+      size('S'),
+      f32('X', 'M*C*S'),
+      f32('gamma', 'C'),
+      f32('beta', 'C'),
+      number('eps', [0, Infinity, false]),
+      boolean('training'),
+      f32('mean', 'C', { output: 'training' }),
+      f32('invStd', 'C', { output: 'training' }),
+      f32('Y', 'M*C*S', { output: true }),
+    ],
     rules: trainingStatistics,
   }),
   /** Training-mode backward: writes dX and dGamma, dBeta (overwritten, not accumulated). */
   batchNormBackward: kernel({
-    args: [size('M'), size('C'), size('S'), f32('X', 'M*C*S'), f32('mean', 'C'), f32('invStd', 'C'), f32('gamma', 'C'), f32('dY', 'M*C*S'),
-      f32('dX', 'M*C*S', { output: true }), f32('dGamma', 'C', { output: true }), f32('dBeta', 'C', { output: true })],
+    args: [
+      size('M'),
+      size('C'),
+      size('S'),
+      f32('X', 'M*C*S'),
+      f32('mean', 'C'),
+      f32('invStd', 'C'),
+      f32('gamma', 'C'),
+      f32('dY', 'M*C*S'),
+      f32('dX', 'M*C*S', { output: true }),
+      f32('dGamma', 'C', { output: true }),
+      f32('dBeta', 'C', { output: true }),
+    ],
   }),
   /** Inverted dropout: mask[i] = 1 when element i is kept (probability keep, from a counter-based hash of seed and i,
    *  identical on every backend); Y = X·mask/keep. */
   dropoutForward: kernel({
-    args: [size('n'), number('keep', [0, 1, true]), integer('seed', 0, 0xffffffff, 'in [0, 2^32)'), f32('X', 'n'), u8('mask', 'n', { output: true }), f32('Y', 'n', { same: ['X'] })],
+    args: [
+      size('n'),
+      number('keep', [0, 1, true]),
+      integer('seed', 0, 0xffffffff, 'in [0, 2^32)'),
+      f32('X', 'n'),
+      u8('mask', 'n', { output: true }),
+      f32('Y', 'n', { same: ['X'] }),
+    ],
   }),
   /** Backward: dX = dY·mask/keep. */
-  dropoutBackward: kernel({ args: [size('n'), number('keep', [0, 1, true]), u8('mask', 'n'), f32('dY', 'n'), f32('dX', 'n', { same: ['dY'] })] }),
+  dropoutBackward: kernel({
+    args: [size('n'), number('keep', [0, 1, true]), u8('mask', 'n'), f32('dY', 'n'), f32('dX', 'n', { same: ['dY'] })],
+  }),
 
   // ---- convolution and pooling over NCHW images (js/conv.ts, js/pool.ts; native/conv.cc, native/pool.cc).
   // Output size per axis: OH = ⌊(H + 2·pad − dilation·(kh − 1) − 1)/stride⌋ + 1, likewise OW.
   /** Y (N×O×OH·OW) = weight (O×C·kh·kw) · im2col(X_n) + bias, image by image in one crossing; cols is caller-owned
    *  scratch for one image's windows. */
   conv2dForward: kernel({
-    args: [...image, ...convWindow, f32('X', 'N*C*H*W'), f32('weight', 'O*C*kh*kw'), f32('bias', 'O', { nullable: true }),
-      f32('cols', 'C*kh*kw*OH*OW', { output: true }), f32('Y', 'N*O*OH*OW', { output: true })],
+    args: [
+      ...image,
+      ...convWindow,
+      f32('X', 'N*C*H*W'),
+      f32('weight', 'O*C*kh*kw'),
+      f32('bias', 'O', { nullable: true }),
+      f32('cols', 'C*kh*kw*OH*OW', { output: true }),
+      f32('Y', 'N*O*OH*OW', { output: true }),
+    ],
     derive: convGeometry,
   }),
   /** dWeight = beta·dWeight + Σ_n dY_n·colsᵀ, dBias = beta·dBias + Σ dY per channel (when not null),
    *  dX = col2im(weightᵀ·dY_n) (when not null). */
   conv2dBackward: kernel({
-    args: [...image, ...convWindow, f32('X', 'N*C*H*W'), f32('weight', 'O*C*kh*kw'), f32('dY', 'N*O*OH*OW'),
-      f32('cols', 'C*kh*kw*OH*OW', { output: true }), number('beta'), f32('dWeight', 'O*C*kh*kw', { output: true }),
-      f32('dBias', 'O', { nullable: true, output: true }), f32('dX', 'N*C*H*W', { nullable: true, output: true })],
+    args: [
+      ...image,
+      ...convWindow,
+      f32('X', 'N*C*H*W'),
+      f32('weight', 'O*C*kh*kw'),
+      f32('dY', 'N*O*OH*OW'),
+      f32('cols', 'C*kh*kw*OH*OW', { output: true }),
+      number('beta'),
+      f32('dWeight', 'O*C*kh*kw', { output: true }),
+      f32('dBias', 'O', { nullable: true, output: true }),
+      f32('dX', 'N*C*H*W', { nullable: true, output: true }),
+    ],
     derive: convGeometry,
   }),
   /** k×k max pooling with implicit −∞ padding (pad ≤ k/2); argmax[i] = the winner's index h·W + w in its H×W plane. */
   maxPool2dForward: kernel({
-    args: [...poolImage, ...poolWindow, f32('X', 'N*C*H*W'), f32('Y', 'N*C*OH*OW', { output: true }), i32('argmax', 'N*C*OH*OW', { output: true })],
+    args: [
+      ...poolImage,
+      ...poolWindow,
+      f32('X', 'N*C*H*W'),
+      f32('Y', 'N*C*OH*OW', { output: true }),
+      i32('argmax', 'N*C*OH*OW', { output: true }),
+    ],
     derive: poolGeometry,
   }),
   /** Backward: dX = Σ dY at argmax. */
@@ -167,22 +328,50 @@ export const KERNELS = {
   // ---- optimizer steps (js/optim.ts, native/optim.cc): in place, PyTorch's update rules; `step` counts from 1;
   // state buffers start at zero. A state buffer is null when the options do not use it.
   sgdStep: kernel({
-    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('momentumBuf', 'n', { nullable: true, output: true }),
-      step, options('o', SGD)],
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('momentumBuf', 'n', { nullable: true, output: true }),
+      step,
+      options('o', SGD),
+    ],
     rules: requireSgdState,
   }),
   adamStep: kernel({
-    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('m', 'n', { output: true }), f32('v', 'n', { output: true }),
-      f32('vMax', 'n', { nullable: true, output: true }), step, options('o', ADAM)],
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('m', 'n', { output: true }),
+      f32('v', 'n', { output: true }),
+      f32('vMax', 'n', { nullable: true, output: true }),
+      step,
+      options('o', ADAM),
+    ],
     rules: requireAdamState,
   }),
   rmspropStep: kernel({
-    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('squareAvg', 'n', { output: true }),
-      f32('gradAvg', 'n', { nullable: true, output: true }), f32('momentumBuf', 'n', { nullable: true, output: true }), options('o', RMSPROP)],
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('squareAvg', 'n', { output: true }),
+      f32('gradAvg', 'n', { nullable: true, output: true }),
+      f32('momentumBuf', 'n', { nullable: true, output: true }),
+      options('o', RMSPROP),
+    ],
     rules: requireRmspropState,
   }),
   adagradStep: kernel({
-    args: [size('n'), f32('param', 'n', { output: true }), f32('grad', 'n'), f32('sum', 'n', { output: true }), step, options('o', ADAGRAD)],
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('sum', 'n', { output: true }),
+      step,
+      options('o', ADAGRAD),
+    ],
   }),
 
   // ---- elementwise helpers for the graph (js/elementwise.ts, native/elementwise.cc)

@@ -45,7 +45,14 @@ export interface Host {
 /** Flags of the first processor in /proc/cpuinfo text (all cores of a machine report the same). */
 export function parseCpuFlags(cpuinfo: string): Set<string> {
   const line = cpuinfo.split('\n').find((l) => /^flags\s*:/.test(l));
-  return new Set(line ? line.replace(/^flags\s*:/, '').trim().split(/\s+/) : []);
+  return new Set(
+    line
+      ? line
+          .replace(/^flags\s*:/, '')
+          .trim()
+          .split(/\s+/)
+      : [],
+  );
 }
 
 function glibcVersion(): string | null {

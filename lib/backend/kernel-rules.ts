@@ -13,7 +13,8 @@ function windowAxis(fn: string, axis: string, size: number, k: number, stride: n
   // Inexact only beyond 2^53, where it is far beyond any padded size (< 2^33) anyway.
   const span = dilation * (k - 1) + 1;
   const padded = size + 2 * pad;
-  if (span > padded) fail('ERR_SHAPE', `${fn}: the ${span}-wide window does not fit ${axis} = ${size} with padding ${pad} (no output position)`);
+  if (span > padded)
+    fail('ERR_SHAPE', `${fn}: the ${span}-wide window does not fit ${axis} = ${size} with padding ${pad} (no output position)`);
   const out = Math.floor((padded - span) / stride) + 1;
   if (out > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: the output size along ${axis} (${out}) is beyond ${MAX_DIM}`);
   return out;
@@ -58,7 +59,8 @@ export function validActivation(fn: string, v: Values): void {
 
 /** The dense kernels need the pre-activation output Z for every activation but the identity. */
 export function needsZ(fn: string, v: Values): void {
-  if (v.Z === null && v.kind !== 'linear') fail('ERR_INVALID_ARG', `${fn}: Z (the pre-activation output) is required for activation ${v.kind}`);
+  if (v.Z === null && v.kind !== 'linear')
+    fail('ERR_INVALID_ARG', `${fn}: Z (the pre-activation output) is required for activation ${v.kind}`);
 }
 
 /** A softmax over no classes has no probabilities to give. */
@@ -76,12 +78,15 @@ export function labelsInRange(fn: string, v: Values): void {
 }
 
 export function trainingStatistics(fn: string, v: Values): void {
-  if (v.training && v.M * v.S < 2 && v.C > 0) fail('ERR_SHAPE', `${fn}: training statistics need more than one value per channel, got M·S = ${v.M * v.S}`);
+  if (v.training && v.M * v.S < 2 && v.C > 0)
+    fail('ERR_SHAPE', `${fn}: training statistics need more than one value per channel, got M·S = ${v.M * v.S}`);
 }
 
 export function requireSgdState(fn: string, v: Values): void {
-  if (v.o.momentum !== 0 && v.momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
-  if (v.o.nesterov && (v.o.momentum <= 0 || v.o.dampening !== 0)) fail('ERR_INVALID_ARG', `${fn}: Nesterov momentum requires momentum > 0 and dampening = 0`);
+  if (v.o.momentum !== 0 && v.momentumBuf === null)
+    fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
+  if (v.o.nesterov && (v.o.momentum <= 0 || v.o.dampening !== 0))
+    fail('ERR_INVALID_ARG', `${fn}: Nesterov momentum requires momentum > 0 and dampening = 0`);
 }
 
 function unitRange(fn: string, name: string, x: number): void {
@@ -100,5 +105,6 @@ export function requireRmspropState(fn: string, v: Values): void {
   // The kernels take a present gradAvg as the switch for the centered variant, so it is there exactly when centered is.
   if (v.o.centered && v.gradAvg === null) fail('ERR_INVALID_ARG', `${fn}: gradAvg is required when centered is true`);
   if (!v.o.centered && v.gradAvg !== null) fail('ERR_INVALID_ARG', `${fn}: gradAvg must be null when centered is false`);
-  if (v.o.momentum !== 0 && v.momentumBuf === null) fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
+  if (v.o.momentum !== 0 && v.momentumBuf === null)
+    fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
 }

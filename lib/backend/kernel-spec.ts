@@ -111,7 +111,12 @@ interface ArrayOptions {
   readonly same?: readonly string[];
 }
 
-function array<T extends ElementType, const O extends ArrayOptions>(type: T, name: string, length: string, o?: O): ArrayArg<T, O['nullable'] extends true ? true : false> {
+function array<T extends ElementType, const O extends ArrayOptions>(
+  type: T,
+  name: string,
+  length: string,
+  o?: O,
+): ArrayArg<T, O['nullable'] extends true ? true : false> {
   const dims = length.split('*').map((d) => d.trim());
   return {
     kind: 'array',
@@ -120,7 +125,7 @@ function array<T extends ElementType, const O extends ArrayOptions>(type: T, nam
     dims,
     label: dims.join('·'),
     nullable: (o?.nullable ?? false) as O['nullable'] extends true ? true : false,
-    output: o?.output ?? (o?.same !== undefined),
+    output: o?.output ?? o?.same !== undefined,
     same: o?.same ?? [],
   };
 }
@@ -163,4 +168,5 @@ type ArgValue<A> = A extends SizeArg | IntegerArg | NumberArg
 
 type ArgValues<A extends readonly Arg[]> = { -readonly [I in keyof A]: ArgValue<A[I]> };
 
-export type KernelFunction<S> = S extends KernelSpec<infer A, infer R> ? (...args: ArgValues<A>) => R extends 'number' ? number : void : never;
+export type KernelFunction<S> =
+  S extends KernelSpec<infer A, infer R> ? (...args: ArgValues<A>) => R extends 'number' ? number : void : never;

@@ -32,9 +32,18 @@ export function packageRoot(): string {
 const js: Backend = checked(jsBackend);
 
 /** `openblasCore`: the kernel set the loader made OpenBLAS use (guardOpenblasCore), or null when OpenBLAS or the user chose. */
-interface NativeLoaded { backend: Backend; addon: NativeAddon; file: string; openblasCore: string | null }
+interface NativeLoaded {
+  backend: Backend;
+  addon: NativeAddon;
+  file: string;
+  openblasCore: string | null;
+}
 /** Why native cannot load (`why`, one clause) and what to do about it (`fix`, one sentence), kept apart for the warning line. */
-interface NativeMissing { error: NeuroblasError; why: string; fix: string }
+interface NativeMissing {
+  error: NeuroblasError;
+  why: string;
+  fix: string;
+}
 let native: NativeLoaded | NativeMissing | undefined;
 
 function firstLine(e: unknown): string {
@@ -139,7 +148,10 @@ export function nativeAvailable(): boolean {
   return !('error' in loadNative());
 }
 
-interface Choice { backend: Backend; reason: string }
+interface Choice {
+  backend: Backend;
+  reason: string;
+}
 let choice: Choice | undefined;
 
 function choose(): Choice {

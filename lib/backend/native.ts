@@ -49,7 +49,10 @@ function adapt(name: string, spec: KernelSpec, fn: AddonFunction): AddonFunction
     return [a.name];
   });
   const params = spec.args.map((a) => a.name).join(', ');
-  return new Function('$addon', '$code', `return function ${name}(${params}) { return $addon(${positional.join(', ')}); };`)(fn, activationCode);
+  return new Function('$addon', '$code', `return function ${name}(${params}) { return $addon(${positional.join(', ')}); };`)(
+    fn,
+    activationCode,
+  );
 }
 
 export function wrapAddon(addon: NativeAddon): Backend {

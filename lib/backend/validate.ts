@@ -58,7 +58,11 @@ export interface ArrayType {
   readonly tag: string;
 }
 
-export const arrayType = (ctor: ArrayType['ctor'] & { name: string }): ArrayType => ({ name: ctor.name, ctor, tag: `[object ${ctor.name}]` });
+export const arrayType = (ctor: ArrayType['ctor'] & { name: string }): ArrayType => ({
+  name: ctor.name,
+  ctor,
+  tag: `[object ${ctor.name}]`,
+});
 
 /** A typed array of the given type holding at least `need` elements, on a live buffer. */
 export function checkArray(fn: string, name: string, a: unknown, type: ArrayType, need: number): void {
@@ -74,10 +78,19 @@ export function checkArray(fn: string, name: string, a: unknown, type: ArrayType
 }
 
 /** Refuses an output that overlaps an input, except (when allowSame) the exact same elements. */
-export function checkNoOverlap(fn: string, outName: string, out: ArrayBufferView, inName: string, input: ArrayBufferView, allowSame = false): void {
+export function checkNoOverlap(
+  fn: string,
+  outName: string,
+  out: ArrayBufferView,
+  inName: string,
+  input: ArrayBufferView,
+  allowSame = false,
+): void {
   if (out.buffer !== input.buffer) return;
-  const a0 = out.byteOffset, a1 = a0 + out.byteLength;
-  const b0 = input.byteOffset, b1 = b0 + input.byteLength;
+  const a0 = out.byteOffset,
+    a1 = a0 + out.byteLength;
+  const b0 = input.byteOffset,
+    b1 = b0 + input.byteLength;
   if (a0 >= b1 || b0 >= a1) return;
   if (allowSame && a0 === b0 && a1 === b1) return;
   fail('ERR_ALIAS', `${fn}: ${outName} must not overlap ${inName}${allowSame ? ' (only the very same array is allowed)' : ''}`);

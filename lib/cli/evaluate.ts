@@ -26,7 +26,10 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description("a saved model's loss, accuracy and confusion matrix on a dataset")
     .argument('<model>', 'a model saved by `neuroblas train --save`')
-    .requiredOption('--data <source>', `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row)`)
+    .requiredOption(
+      '--data <source>',
+      `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row)`,
+    )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
     .option('--limit <n>', 'evaluate at most n rows (a seeded random sample)', parsePositiveInt)
     .option('--seed <n>', 'seed of the --limit sample', parseSeed, 1)
@@ -47,7 +50,12 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   const out = new Output(flags.json === true);
   const runtime = applyRuntime(flags);
   const m = loadTrainedModel(modelFile);
-  const data = resolveEvaluationData(flags.data, { limit: flags.limit, seed: flags.seed, labelColumn: flags.labelColumn, classNames: m.classNames });
+  const data = resolveEvaluationData(flags.data, {
+    limit: flags.limit,
+    seed: flags.seed,
+    labelColumn: flags.labelColumn,
+    classNames: m.classNames,
+  });
   const d = data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);
   const started = performance.now();
@@ -57,10 +65,19 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   const names = m.classNames ?? d.classNames;
   const { precision, recall } = precisionRecall(confusion);
   out.record({
-    model: modelFile, data: data.name, rows: d.rows, loss: r.loss, accuracy: r.accuracy ?? null,
-    confusion: Array.from({ length: confusion.classes }, (_, t) => Array.from(confusion.counts.subarray(t * confusion.classes, (t + 1) * confusion.classes))),
-    precision: Array.from(precision, (v) => (Number.isNaN(v) ? null : v)), recall: Array.from(recall, (v) => (Number.isNaN(v) ? null : v)),
-    classNames: names ?? null, seconds, backend: runtime.backend,
+    model: modelFile,
+    data: data.name,
+    rows: d.rows,
+    loss: r.loss,
+    accuracy: r.accuracy ?? null,
+    confusion: Array.from({ length: confusion.classes }, (_, t) =>
+      Array.from(confusion.counts.subarray(t * confusion.classes, (t + 1) * confusion.classes)),
+    ),
+    precision: Array.from(precision, (v) => (Number.isNaN(v) ? null : v)),
+    recall: Array.from(recall, (v) => (Number.isNaN(v) ? null : v)),
+    classNames: names ?? null,
+    seconds,
+    backend: runtime.backend,
   });
   out.human(`${modelFile} on ${data.name} (${d.rows} rows: ${data.testSource})`);
   out.human(`accuracy ${pct(r.accuracy)}  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)} s, ${runtime.backend} backend)`);

@@ -27,7 +27,10 @@ export function registerInfo(program: Command): void {
 /** The SIMD flags that decide OpenBLAS's kernels, from /proc/cpuinfo (empty where it does not exist). */
 function simdFlags(): string[] {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
     const flags = new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
     return ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_bf16'].filter((f) => flags.has(f));
   } catch {
@@ -46,7 +49,8 @@ function infoCommand(flags: InfoFlags): void {
   if (info.nativeError) out.human(`native:  unavailable: ${info.nativeError}`);
   out.human(`threads: ${info.threads}`);
   if (info.openblas) {
-    for (const [key, value] of Object.entries(info.openblas)) out.human(`openblas ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    for (const [key, value] of Object.entries(info.openblas))
+      out.human(`openblas ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
   }
   out.human(`cpu:     ${cpu.model}, ${cpu.cores} logical cores, ${cpu.simd.join(' ') || 'no SIMD flags read'}`);
 }

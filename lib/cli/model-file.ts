@@ -25,21 +25,28 @@ export interface TrainedModel {
   metrics: Record<string, number>;
 }
 
-export function saveTrainedModel(file: string, model: Sequential, o: { optimizer: Optimizer; history: EpochLogs[]; classNames?: string[] }): void {
+export function saveTrainedModel(
+  file: string,
+  model: Sequential,
+  o: { optimizer: Optimizer; history: EpochLogs[]; classNames?: string[] },
+): void {
   const last = o.history[o.history.length - 1];
   const metrics: Record<string, number> = {};
   for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) {
     const v = last?.[key];
     if (v !== undefined && Number.isFinite(v)) metrics[key] = v;
   }
-  o.classNames?.forEach((name, i) => { metrics[`class ${i}: ${name}`] = i; });
+  o.classNames?.forEach((name, i) => {
+    metrics[`class ${i}: ${name}`] = i;
+  });
   saveModel(file, model, { optimizer: o.optimizer, epoch: o.history.length, metrics, history: o.history });
 }
 
 export function loadTrainedModel(file: string): TrainedModel {
   const { model, metrics, history } = loadModel(file, { restoreRandom: false });
   const first = model.layers[0];
-  if (!(first instanceof Dense)) fail('ERR_IO', `${file}: the model does not start with a Dense layer; the CLI evaluates and predicts with MLPs`);
+  if (!(first instanceof Dense))
+    fail('ERR_IO', `${file}: the model does not start with a Dense layer; the CLI evaluates and predicts with MLPs`);
   const outShape = model.outputShape([first.inFeatures]);
   const names: string[] = [];
   const plain: Record<string, number> = {};

@@ -22,14 +22,23 @@ export const DEFAULT_HIDDEN = 100;
 /** The widths to build: --layers as given (checked against the data), or features-100-classes. */
 export function layerWidths(given: number[] | undefined, features: number, classes: number, dataName: string): number[] {
   if (given === undefined) return [features, DEFAULT_HIDDEN, classes];
-  if (given[0] !== features) fail('ERR_INVALID_ARG', `--layers starts with ${given[0]} inputs, but ${dataName} has ${features} features per row (use --layers ${[features, ...given.slice(1)].join('-')})`);
+  if (given[0] !== features)
+    fail(
+      'ERR_INVALID_ARG',
+      `--layers starts with ${given[0]} inputs, but ${dataName} has ${features} features per row (use --layers ${[features, ...given.slice(1)].join('-')})`,
+    );
   const out = given[given.length - 1];
-  if (out < classes) fail('ERR_INVALID_ARG', `--layers ends with ${out} outputs, but ${dataName} has ${classes} classes (use --layers ${[...given.slice(0, -1), classes].join('-')})`);
+  if (out < classes)
+    fail(
+      'ERR_INVALID_ARG',
+      `--layers ends with ${out} outputs, but ${dataName} has ${classes} classes (use --layers ${[...given.slice(0, -1), classes].join('-')})`,
+    );
   return given;
 }
 
 export function buildMlp(widths: readonly number[], activation: ActivationKind): Sequential {
-  if (!HIDDEN_ACTIVATIONS.includes(activation)) fail('ERR_INVALID_ARG', `--activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${activation}`);
+  if (!HIDDEN_ACTIVATIONS.includes(activation))
+    fail('ERR_INVALID_ARG', `--activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${activation}`);
   const layers = widths.slice(1).map((out, i) => new Dense(widths[i], out, { activation: i < widths.length - 2 ? activation : 'linear' }));
   return new Sequential(layers);
 }
@@ -43,13 +52,19 @@ export interface OptimizerFlags {
 export function buildOptimizer(params: Iterable<Parameter>, flags: OptimizerFlags): Optimizer {
   const lr = flags.lr ?? DEFAULT_LR[flags.optimizer];
   const takesMomentum = flags.optimizer === 'sgd' || flags.optimizer === 'rmsprop';
-  if (flags.momentum !== undefined && !takesMomentum) fail('ERR_INVALID_ARG', `--momentum applies to sgd and rmsprop, not ${flags.optimizer}`);
+  if (flags.momentum !== undefined && !takesMomentum)
+    fail('ERR_INVALID_ARG', `--momentum applies to sgd and rmsprop, not ${flags.optimizer}`);
   const momentum = flags.momentum ?? 0;
   switch (flags.optimizer) {
-    case 'sgd': return new SGD(params, { lr, momentum });
-    case 'adam': return new Adam(params, { lr });
-    case 'adamw': return new AdamW(params, { lr });
-    case 'rmsprop': return new RMSprop(params, { lr, momentum });
-    case 'adagrad': return new Adagrad(params, { lr });
+    case 'sgd':
+      return new SGD(params, { lr, momentum });
+    case 'adam':
+      return new Adam(params, { lr });
+    case 'adamw':
+      return new AdamW(params, { lr });
+    case 'rmsprop':
+      return new RMSprop(params, { lr, momentum });
+    case 'adagrad':
+      return new Adagrad(params, { lr });
   }
 }

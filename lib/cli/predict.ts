@@ -64,7 +64,11 @@ function isIdx(file: string): boolean {
 function readIdxRows(file: string, m: TrainedModel): Rows {
   const idx = readIdx(file);
   const features = idx.dims.slice(1).reduce((a, b) => a * b, 1);
-  if (idx.dims.length < 2 || features !== m.features) fail('ERR_SHAPE', `${file}: IDX data of dimensions ${idx.dims.join('×')} (${features} values per item); the model takes ${m.features} per row`);
+  if (idx.dims.length < 2 || features !== m.features)
+    fail(
+      'ERR_SHAPE',
+      `${file}: IDX data of dimensions ${idx.dims.join('×')} (${features} values per item); the model takes ${m.features} per row`,
+    );
   const x = new Float32Array(idx.data.length);
   for (let i = 0; i < x.length; i++) x[i] = idx.data[i] / 255;
   return { x, rows: idx.dims[0], truth: null };
@@ -79,10 +83,14 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
   }
   if (width === m.features + 1 || labelColumn !== undefined) {
     const t = parseCsvTable(text, file, { labelColumn: labelColumn ?? -1 });
-    if (t.features !== m.features) fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
+    if (t.features !== m.features)
+      fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
     return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames).y };
   }
-  return fail('ERR_SHAPE', `${file}: ${width} columns; the model takes ${m.features} features per row (give ${m.features} columns, or ${m.features + 1} with a label)`);
+  return fail(
+    'ERR_SHAPE',
+    `${file}: ${width} columns; the model takes ${m.features} features per row (give ${m.features} columns, or ${m.features + 1} with a label)`,
+  );
 }
 
 function predictCommand(modelFile: string, files: string[], flags: PredictFlags): void {
@@ -95,7 +103,9 @@ function predictCommand(modelFile: string, files: string[], flags: PredictFlags)
     const probs = noGrad(() => softmax(predict(m.model, new Tensor(data.x, [data.rows, m.features])))).data;
     const classes = m.classes;
     const pred = argmax(probs, data.rows, classes);
-    out.human(`${file}: ${data.rows} rows; probabilities of classes 0..${classes - 1}${m.classNames ? ` (${m.classNames.join(', ')})` : ''}`);
+    out.human(
+      `${file}: ${data.rows} rows; probabilities of classes 0..${classes - 1}${m.classNames ? ` (${m.classNames.join(', ')})` : ''}`,
+    );
     for (let r = 0; r < data.rows; r++) {
       const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
       const c = pred[r];

@@ -18,7 +18,12 @@ export const EXIT_USAGE = 2;
 
 /** Commander's multi-line messages ("unknown option '--lrr'\n(Did you mean --lr?)") as one line. */
 function oneLine(message: string): string {
-  return message.replace(/^error:\s*/i, '').split('\n').map((s) => s.trim()).filter((s) => s !== '').join(' ');
+  return message
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .join(' ');
 }
 
 export function buildProgram(): Command {

@@ -16,16 +16,23 @@ export interface ProgressOptions {
 
 export function progressBar(o: ProgressOptions): TrainingCallback {
   const stream = o.stream ?? process.stderr;
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: 'epoch {epoch}/{epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | ETA {eta_formatted}',
-    barsize: 24,
-    clearOnComplete: true,
-    hideCursor: true,
-    etaBuffer: 40,
-    fps: 8,
-  }, cliProgress.Presets.shades_classic);
-  let started = 0, lossSum = 0, correct = 0, seen = 0, epoch = 0;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'epoch {epoch}/{epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | ETA {eta_formatted}',
+      barsize: 24,
+      clearOnComplete: true,
+      hideCursor: true,
+      etaBuffer: 40,
+      fps: 8,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = 0,
+    lossSum = 0,
+    correct = 0,
+    seen = 0,
+    epoch = 0;
 
   return {
     onEpochBegin(e) {

@@ -19,7 +19,16 @@ import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
-import { buildMlp, buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, layerWidths, OPTIMIZERS, type OptimizerName } from './model-spec.js';
+import {
+  buildMlp,
+  buildOptimizer,
+  DEFAULT_HIDDEN,
+  DEFAULT_LR,
+  HIDDEN_ACTIVATIONS,
+  layerWidths,
+  OPTIMIZERS,
+  type OptimizerName,
+} from './model-spec.js';
 import { saveTrainedModel } from './model-file.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
@@ -55,16 +64,30 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train an MLP classifier and report each epoch')
     .requiredOption('--data <source>', `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column)`)
-    .option('--layers <widths>', `layer widths, input to output, e.g. 784-128-10 (default: features-${DEFAULT_HIDDEN}-classes)`, parseLayers)
+    .option(
+      '--layers <widths>',
+      `layer widths, input to output, e.g. 784-128-10 (default: features-${DEFAULT_HIDDEN}-classes)`,
+      parseLayers,
+    )
     .addOption(new Option('--activation <name>', 'activation of the hidden layers').choices(HIDDEN_ACTIVATIONS).default('relu'))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('sgd'))
-    .option('--lr <rate>', `learning rate (default: ${Object.entries(DEFAULT_LR).map(([k, v]) => `${k} ${v}`).join(', ')})`, parseNonNegative)
+    .option(
+      '--lr <rate>',
+      `learning rate (default: ${Object.entries(DEFAULT_LR)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      parseNonNegative,
+    )
     .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0)', parseNonNegative)
     .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative)
     .option('--epochs <n>', 'epochs', parsePositiveInt, DEFAULT_EPOCHS)
     .option('--batch-size <n>', 'rows per batch', parsePositiveInt, DEFAULT_BATCH_SIZE)
     .option('--validation-split <fraction>', 'validate on this random share of the training rows instead of the test split', parseFraction)
-    .addOption(new Option('--normalize <kind>', 'feature scaling fitted on the training rows (auto: standardize CSV data, leave images as they are)').choices(['auto', 'none', 'minmax', 'standardize']).default('auto'))
+    .addOption(
+      new Option('--normalize <kind>', 'feature scaling fitted on the training rows (auto: standardize CSV data, leave images as they are)')
+        .choices(['auto', 'none', 'minmax', 'standardize'])
+        .default('auto'),
+    )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
     .option('--limit <n>', 'use at most n rows of each split (a seeded random sample; for quick runs)', parsePositiveInt)
     .option('--seed <n>', 'seed for initialization, shuffling and sampling', parseSeed, DEFAULT_SEED)
@@ -112,16 +135,29 @@ async function train(flags: TrainFlags): Promise<void> {
   const widths = layerWidths(flags.layers, trainSet.features, trainSet.classes, data.name);
   const model = buildMlp(widths, flags.activation);
   const optimizer = buildOptimizer(model.parameters(), flags);
-  out.say(`neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`);
-  out.say(`neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`);
+  out.say(
+    `neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
+  );
+  out.say(
+    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`,
+  );
 
   const callbacks: TrainingCallback[] = [];
-  if (flags.progress && process.stderr.isTTY) callbacks.push(progressBar({ epochs: flags.epochs, rows: trainSet.rows, batchSize: flags.batchSize }));
+  if (flags.progress && process.stderr.isTTY)
+    callbacks.push(progressBar({ epochs: flags.epochs, rows: trainSet.rows, batchSize: flags.batchSize }));
   callbacks.push({
     onEpochEnd(l) {
       out.record({
-        epoch: l.epoch, epochs: flags.epochs, loss: l.loss, accuracy: l.accuracy ?? null, valLoss: l.valLoss ?? null, valAccuracy: l.valAccuracy ?? null,
-        seconds: l.seconds, samplesPerSecond: l.seconds > 0 ? trainSet.rows / l.seconds : null, lr: l.lr, backend: runtime.backend,
+        epoch: l.epoch,
+        epochs: flags.epochs,
+        loss: l.loss,
+        accuracy: l.accuracy ?? null,
+        valLoss: l.valLoss ?? null,
+        valAccuracy: l.valAccuracy ?? null,
+        seconds: l.seconds,
+        samplesPerSecond: l.seconds > 0 ? trainSet.rows / l.seconds : null,
+        lr: l.lr,
+        backend: runtime.backend,
       });
       out.human(epochLine(l, flags.epochs));
     },
@@ -129,18 +165,24 @@ async function train(flags: TrainFlags): Promise<void> {
 
   const started = performance.now();
   const history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
-    optimizer, epochs: flags.epochs, batchSize: flags.batchSize, l2: flags.l2,
+    optimizer,
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    l2: flags.l2,
     validationData: [new Tensor(valX, [valSet.rows, valSet.features]), valSet.y],
     callbacks,
   });
   const last = history[history.length - 1];
   const total = (performance.now() - started) / 1000;
-  out.say(`neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) after ${history.length} epochs, ${total.toFixed(1)} s`);
+  out.say(
+    `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) after ${history.length} epochs, ${total.toFixed(1)} s`,
+  );
 
   if (flags.save !== undefined) {
     if (normalization) {
       const first = model.layers[0];
-      if (!(first instanceof Dense) || first.bias === null) fail('ERR_INVALID_ARG', '--normalize: cannot fold the statistics into a first layer without a bias');
+      if (!(first instanceof Dense) || first.bias === null)
+        fail('ERR_INVALID_ARG', '--normalize: cannot fold the statistics into a first layer without a bias');
       foldNormalization(normalization, first.weight.data, first.bias.data);
     }
     saveTrainedModel(flags.save, model, { optimizer, history, classNames: trainSet.classNames });

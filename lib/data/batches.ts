@@ -57,13 +57,17 @@ export class BatchLoader {
   private readonly xBuf: Float32Array;
   private readonly yBuf: Int32Array;
 
-  constructor(private readonly data: Pick<Dataset, 'x' | 'y' | 'rows' | 'features'>, options: BatchOptions = {}) {
+  constructor(
+    private readonly data: Pick<Dataset, 'x' | 'y' | 'rows' | 'features'>,
+    options: BatchOptions = {},
+  ) {
     const { batchSize = 32, shuffle = true, rng = defaultRandom, dropLast = false } = options;
     positiveInteger('batches', 'batchSize', batchSize);
     const { rows, features } = data;
     nonNegativeInteger('batches', 'rows', rows);
     positiveInteger('batches', 'features', features);
-    if (data.x.length !== rows * features) fail('ERR_SHAPE', `batches: x has ${data.x.length} values, expected rows·features = ${rows}·${features}`);
+    if (data.x.length !== rows * features)
+      fail('ERR_SHAPE', `batches: x has ${data.x.length} values, expected rows·features = ${rows}·${features}`);
     if (data.y.length !== rows) fail('ERR_SHAPE', `batches: y has ${data.y.length} labels for ${rows} rows`);
     this.batchSize = batchSize;
     this.rng = rng;
@@ -105,6 +109,9 @@ export class BatchLoader {
 }
 
 /** One pass over `data` in batches (a shorthand for `new BatchLoader(data, options).epoch()`). */
-export function batches(data: Pick<Dataset, 'x' | 'y' | 'rows' | 'features'>, options: BatchOptions = {}): Generator<Batch, void, undefined> {
+export function batches(
+  data: Pick<Dataset, 'x' | 'y' | 'rows' | 'features'>,
+  options: BatchOptions = {},
+): Generator<Batch, void, undefined> {
   return new BatchLoader(data, options).epoch();
 }

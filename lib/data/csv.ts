@@ -70,7 +70,10 @@ function resolveLabelIndex(file: string, spec: string | number | undefined, head
   if (spec === undefined) return width - 1;
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec >= width || spec < -width) {
-      fail('ERR_INVALID_ARG', `${file}: label column ${spec} is outside the ${width} columns (use 0..${width - 1}, or negative from the end)`);
+      fail(
+        'ERR_INVALID_ARG',
+        `${file}: label column ${spec} is outside the ${width} columns (use 0..${width - 1}, or negative from the end)`,
+      );
     }
     return spec < 0 ? width + spec : spec;
   }
@@ -84,7 +87,11 @@ function resolveLabelIndex(file: string, spec: string | number | undefined, head
  * Parses CSV text into features and label fields. `labelColumn: null` reads every column as a feature
  * (for files of inputs to predict on).
  */
-export function parseCsvTable(text: string, file = 'CSV data', options: Omit<CsvOptions, 'labelColumn' | 'classNames'> & { labelColumn?: string | number | null } = {}): CsvTable {
+export function parseCsvTable(
+  text: string,
+  file = 'CSV data',
+  options: Omit<CsvOptions, 'labelColumn' | 'classNames'> & { labelColumn?: string | number | null } = {},
+): CsvTable {
   const lines = text.split(/\r?\n/);
   let first = lines.findIndex((l) => l.trim() !== '');
   if (first === -1) fail('ERR_IO', `${file}: no data (the file is empty)`);
@@ -138,7 +145,8 @@ export function parseCsvTable(text: string, file = 'CSV data', options: Omit<Csv
         fail('ERR_IO', `${file}:${lineNo}:${f.column}: ${what} in column ${c + 1}${header ? ` (${header[c]})` : ''} is not a number`);
       }
       const v = Number(f.text);
-      if (!Number.isFinite(v) || Math.abs(v) > 3.4028234663852886e38) fail('ERR_IO', `${file}:${lineNo}:${f.column}: ${f.text} does not fit a 32-bit float`);
+      if (!Number.isFinite(v) || Math.abs(v) > 3.4028234663852886e38)
+        fail('ERR_IO', `${file}:${lineNo}:${f.column}: ${f.text} does not fit a 32-bit float`);
       x[k++] = v;
     }
     rows++;
@@ -146,7 +154,18 @@ export function parseCsvTable(text: string, file = 'CSV data', options: Omit<Csv
   }
   if (rows === 0) fail('ERR_IO', `${file}: a header but no data rows`);
   if (rows < capacity) x = x.slice(0, rows * features); // blank lines were skipped
-  return { file, header, featureNames, rows, features, x, labelIndex, labels, labelLines: labelLines.slice(0, rows), labelColumns: labelColumns.slice(0, rows) };
+  return {
+    file,
+    header,
+    featureNames,
+    rows,
+    features,
+    x,
+    labelIndex,
+    labels,
+    labelLines: labelLines.slice(0, rows),
+    labelColumns: labelColumns.slice(0, rows),
+  };
 }
 
 const INTEGER = /^\+?\d+$/;
@@ -175,7 +194,8 @@ export function labelsToClasses(t: CsvTable, classNames?: readonly string[]): { 
     let classes = 0;
     for (let r = 0; r < t.rows; r++) {
       const v = Number(t.labels[r]);
-      if (v >= MAX_INTEGER_CLASSES) labelError(t, r, `integer label ${v} is too large to be a class index (at most ${MAX_INTEGER_CLASSES - 1})`);
+      if (v >= MAX_INTEGER_CLASSES)
+        labelError(t, r, `integer label ${v} is too large to be a class index (at most ${MAX_INTEGER_CLASSES - 1})`);
       y[r] = v;
       if (v + 1 > classes) classes = v + 1;
     }
@@ -209,7 +229,11 @@ export function readCsvText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroblasError('ERR_IO', `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`}`, { cause: e });
+    throw new NeuroblasError(
+      'ERR_IO',
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`}`,
+      { cause: e },
+    );
   }
 }
 

@@ -28,7 +28,8 @@ function assemble(parts: { data: ArrayLike<number>; start: number; end: number; 
 
 export function loadDigits(): Split {
   const require = createRequire(import.meta.url);
-  const train = [], test = [];
+  const train = [],
+    test = [];
   for (let d = 0; d < 10; d++) {
     let data: ArrayLike<number>;
     try {

@@ -16,7 +16,10 @@ function findFile(dir: string, base: string): string {
     const file = path.join(dir, name);
     if (fs.existsSync(file)) return file;
   }
-  fail('ERR_IO', `fashion-mnist: ${path.join(dir, base)}[.gz] not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`);
+  fail(
+    'ERR_IO',
+    `fashion-mnist: ${path.join(dir, base)}[.gz] not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
+  );
 }
 
 /** Images and labels from a pair of IDX files in `dir` (prefix "train" or "t10k"), with the checks that they agree. */
@@ -38,13 +41,17 @@ export function loadIdxPair(dir: string, prefix: string, classNames?: string[]):
     y[i] = labels.data[i];
     if (y[i] + 1 > classes) classes = y[i] + 1;
   }
-  if (classNames && classes > classNames.length) fail('ERR_IO', `${labelsFile}: label ${classes - 1} is outside the ${classNames.length} classes`);
+  if (classNames && classes > classNames.length)
+    fail('ERR_IO', `${labelsFile}: label ${classes - 1} is outside the ${classNames.length} classes`);
   return { x, y, rows, features, classes: classNames?.length ?? classes, sampleShape: [features], classNames };
 }
 
 export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
   if (!fs.existsSync(dir)) {
-    fail('ERR_IO', `fashion-mnist: directory ${dir} not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`);
+    fail(
+      'ERR_IO',
+      `fashion-mnist: directory ${dir} not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
+    );
   }
   return { train: loadIdxPair(dir, 'train', FASHION_CLASSES), test: loadIdxPair(dir, 't10k', FASHION_CLASSES) };
 }

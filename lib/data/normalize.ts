@@ -19,7 +19,8 @@ export interface Normalization {
 }
 
 function checkKind(kind: unknown): NormalizationKind {
-  if (!NORMALIZATION_KINDS.includes(kind as NormalizationKind)) fail('ERR_INVALID_ARG', `normalization: kind must be one of ${NORMALIZATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  if (!NORMALIZATION_KINDS.includes(kind as NormalizationKind))
+    fail('ERR_INVALID_ARG', `normalization: kind must be one of ${NORMALIZATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   return kind as NormalizationKind;
 }
 
@@ -42,7 +43,8 @@ export function fitNormalization(kind: NormalizationKind, x: Float32Array, featu
   const scale = new Float32Array(features);
   for (let j = 0; j < features; j++) {
     if (kind === 'minmax') {
-      let lo = Infinity, hi = -Infinity;
+      let lo = Infinity,
+        hi = -Infinity;
       for (let i = j; i < x.length; i += features) {
         if (x[i] < lo) lo = x[i];
         if (x[i] > hi) hi = x[i];
@@ -80,7 +82,8 @@ export function applyNormalization(n: Normalization, x: Float32Array, out: Float
 export function normalizeSplit(kind: NormalizationKind, split: Split): Split & { normalization: Normalization } {
   const normalization = fitNormalization(kind, split.train.x, split.train.features);
   const apply = (d: Dataset): Dataset => {
-    if (d.features !== normalization.features) fail('ERR_SHAPE', `normalizeSplit: the test split has ${d.features} features, the training split ${normalization.features}`);
+    if (d.features !== normalization.features)
+      fail('ERR_SHAPE', `normalizeSplit: the test split has ${d.features} features, the training split ${normalization.features}`);
     return { ...d, x: applyNormalization(normalization, d.x) };
   };
   return { train: apply(split.train), test: apply(split.test), normalization };
@@ -93,7 +96,8 @@ export function normalizeSplit(kind: NormalizationKind, split: Split): Split & {
  */
 export function foldNormalization(n: Normalization, weight: Float32Array, bias: Float32Array): void {
   const out = bias.length;
-  if (weight.length !== n.features * out) fail('ERR_SHAPE', `foldNormalization: weight has ${weight.length} values, expected features·out = ${n.features}·${out}`);
+  if (weight.length !== n.features * out)
+    fail('ERR_SHAPE', `foldNormalization: weight has ${weight.length} values, expected features·out = ${n.features}·${out}`);
   for (let k = 0; k < out; k++) {
     let shift = 0; // float64: the sum runs over every feature
     for (let j = 0; j < n.features; j++) shift += n.offset[j] * n.scale[j] * weight[j * out + k];

@@ -62,7 +62,8 @@ export function sampleRows(d: Dataset, n: number, rng: Random): Dataset {
 export function holdOut(d: Dataset, fraction: number, rng: Random): Split {
   if (!(fraction > 0 && fraction < 1)) fail('ERR_INVALID_ARG', `holdOut: fraction must be in (0, 1), got ${fraction}`);
   const nTest = Math.floor(d.rows * fraction);
-  if (nTest < 1 || nTest >= d.rows) fail('ERR_INVALID_ARG', `holdOut: ${d.rows} rows are too few to hold out ${fraction * 100} % for testing`);
+  if (nTest < 1 || nTest >= d.rows)
+    fail('ERR_INVALID_ARG', `holdOut: ${d.rows} rows are too few to hold out ${fraction * 100} % for testing`);
   const perm = rng.permutation(d.rows);
   return { train: takeRows(d, perm.subarray(nTest).sort()), test: takeRows(d, perm.subarray(0, nTest).sort()) };
 }
@@ -72,7 +73,10 @@ function checkIdxDir(dir: string, prefixes: string[]): void {
     for (const kind of ['images-idx3-ubyte', 'labels-idx1-ubyte']) {
       const base = path.join(dir, `${prefix}-${kind}`);
       if (!fs.existsSync(base) && !fs.existsSync(`${base}.gz`)) {
-        fail('ERR_IO', `--data ${dir}: no ${prefix}-${kind}[.gz] there (an IDX directory holds train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, plain or .gz)`);
+        fail(
+          'ERR_IO',
+          `--data ${dir}: no ${prefix}-${kind}[.gz] there (an IDX directory holds train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, plain or .gz)`,
+        );
       }
     }
   }
@@ -80,13 +84,18 @@ function checkIdxDir(dir: string, prefixes: string[]): void {
 
 /** The full splits for a --data argument, before --limit; `needTrain` false skips reading training files. */
 function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData {
-  if (spec === 'digits') return { ...loadDigits(), name: spec, kind: 'builtin', testSource: 'the digits test split (last 20 % of each digit)' };
-  if (spec === 'fashion-mnist') return { ...loadFashionMnist(), name: spec, kind: 'builtin', testSource: `the Fashion-MNIST test set (${FASHION_MNIST_DIR})` };
+  if (spec === 'digits')
+    return { ...loadDigits(), name: spec, kind: 'builtin', testSource: 'the digits test split (last 20 % of each digit)' };
+  if (spec === 'fashion-mnist')
+    return { ...loadFashionMnist(), name: spec, kind: 'builtin', testSource: `the Fashion-MNIST test set (${FASHION_MNIST_DIR})` };
   let stat: fs.Stats;
   try {
     stat = fs.statSync(spec);
   } catch {
-    return fail('ERR_IO', `--data ${spec}: no such file or directory (expected ${BUILTIN_DATASETS.join(', ')}, a directory of IDX files or a CSV file)`);
+    return fail(
+      'ERR_IO',
+      `--data ${spec}: no such file or directory (expected ${BUILTIN_DATASETS.join(', ')}, a directory of IDX files or a CSV file)`,
+    );
   }
   if (stat.isDirectory()) {
     checkIdxDir(spec, needTrain ? ['train', 't10k'] : ['t10k']);
@@ -95,11 +104,22 @@ function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData
     const train = needTrain ? loadIdxPair(spec, 'train', names) : test;
     // Both splits need the same number of classes: a test set that lacks the last class must not shrink the output layer.
     const classes = Math.max(train.classes, test.classes);
-    return { train: { ...train, classes }, test: { ...test, classes }, name: spec, kind: 'idx', testSource: `${path.join(spec, 't10k-*')}` };
+    return {
+      train: { ...train, classes },
+      test: { ...test, classes },
+      name: spec,
+      kind: 'idx',
+      testSource: `${path.join(spec, 't10k-*')}`,
+    };
   }
   const all = readCsv(spec, { labelColumn: o.labelColumn, header: o.header, classNames: o.classNames });
   if (!needTrain) return { train: all, test: all, name: spec, kind: 'csv', testSource: `every row of ${spec}` };
-  return { ...holdOut(all, CSV_TEST_FRACTION, new Random(o.seed ?? 1)), name: spec, kind: 'csv', testSource: `a random ${CSV_TEST_FRACTION * 100} % of ${spec}'s rows (seeded)` };
+  return {
+    ...holdOut(all, CSV_TEST_FRACTION, new Random(o.seed ?? 1)),
+    name: spec,
+    kind: 'csv',
+    testSource: `a random ${CSV_TEST_FRACTION * 100} % of ${spec}'s rows (seeded)`,
+  };
 }
 
 function limitSplits(fn: string, d: ResolvedData, o: ResolveOptions): ResolvedData {
@@ -116,7 +136,10 @@ export function resolveTrainingData(spec: string, options: ResolveOptions = {}):
 }
 
 /** The data to evaluate or score a model on: the test split of a built-in or IDX dataset, every row of a CSV. */
-export function resolveEvaluationData(spec: string, options: ResolveOptions = {}): Pick<ResolvedData, 'name' | 'kind' | 'testSource' | 'test'> {
+export function resolveEvaluationData(
+  spec: string,
+  options: ResolveOptions = {},
+): Pick<ResolvedData, 'name' | 'kind' | 'testSource' | 'test'> {
   const d = limitSplits('resolveEvaluationData', load(spec, options, false), options);
   return { name: d.name, kind: d.kind, testSource: d.testSource, test: d.test };
 }

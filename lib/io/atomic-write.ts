@@ -57,11 +57,21 @@ export function writeFileAtomic(target: string, bytes: Uint8Array, where: string
     fs.renameSync(temp, target);
   } catch (e) {
     if (fd !== undefined) {
-      try { fs.closeSync(fd); } catch { /* already failing; the original error is the one to report */ }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing; the original error is the one to report */
+      }
     }
-    try { fs.unlinkSync(temp); } catch { /* it may not exist (open failed) */ }
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      /* it may not exist (open failed) */
+    }
     if (e instanceof NeuroblasError) throw e;
-    throw new NeuroblasError('ERR_IO', `${where}: cannot ${stage} ${target} (${describe(e)}); the previous file, if any, is unchanged`, { cause: e });
+    throw new NeuroblasError('ERR_IO', `${where}: cannot ${stage} ${target} (${describe(e)}); the previous file, if any, is unchanged`, {
+      cause: e,
+    });
   }
   syncDirectory(dir);
 }

@@ -34,7 +34,12 @@ function isF32(v: unknown): v is Float32Array {
 }
 
 function isStateful(cb: unknown): cb is StatefulCallback {
-  return typeof cb === 'object' && cb !== null && typeof (cb as StatefulCallback).state === 'function' && typeof (cb as StatefulCallback).loadState === 'function';
+  return (
+    typeof cb === 'object' &&
+    cb !== null &&
+    typeof (cb as StatefulCallback).state === 'function' &&
+    typeof (cb as StatefulCallback).loadState === 'function'
+  );
 }
 
 /** A callback's name for messages: its class. */
@@ -61,23 +66,33 @@ function splitValue(v: unknown, path: string[], prefix: string, tensors: Record<
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(v)) {
       if (item === undefined) continue; // as JSON.stringify does
-      if (key.includes('.')) fail('ERR_INVALID_ARG', `${where}: key ${JSON.stringify(key)} in ${at()} has a dot, which tensor names use as a separator`);
+      if (key.includes('.'))
+        fail('ERR_INVALID_ARG', `${where}: key ${JSON.stringify(key)} in ${at()} has a dot, which tensor names use as a separator`);
       out[key] = splitValue(item, [...path, key], prefix, tensors, where);
     }
     return out;
   }
-  return fail('ERR_INVALID_ARG', `${where}: ${at()} is ${ArrayBuffer.isView(v) ? Object.prototype.toString.call(v).slice(8, -1) : typeof v}; a state holds JSON values and Float32Arrays only`);
+  return fail(
+    'ERR_INVALID_ARG',
+    `${where}: ${at()} is ${ArrayBuffer.isView(v) ? Object.prototype.toString.call(v).slice(8, -1) : typeof v}; a state holds JSON values and Float32Arrays only`,
+  );
 }
 
 /** The callbacks' states as the "callbacks" metadata records and their tensors. */
 export function callbacksToCheckpoint(callbacks: unknown, where: string): { records: unknown[]; tensors: Record<string, F32Tensor> } {
-  if (!Array.isArray(callbacks)) fail('ERR_INVALID_ARG', `${where}: callbacks must be an array (the schedules and EarlyStopping whose state to save)`);
+  if (!Array.isArray(callbacks))
+    fail('ERR_INVALID_ARG', `${where}: callbacks must be an array (the schedules and EarlyStopping whose state to save)`);
   const tensors: Record<string, F32Tensor> = {};
   const records = callbacks.map((cb, i) => {
     const what = `${where}: callbacks[${i}] (${nameOf(cb)})`;
-    if (!isStateful(cb)) fail('ERR_INVALID_ARG', `${what} has no state() and loadState(); only callbacks that keep state can be saved (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping)`);
+    if (!isStateful(cb))
+      fail(
+        'ERR_INVALID_ARG',
+        `${what} has no state() and loadState(); only callbacks that keep state can be saved (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping)`,
+      );
     const state = cb.state();
-    if (!isPlainObject(state) || typeof state.type !== 'string') fail('ERR_INVALID_ARG', `${what}: state() must return an object with a string "type"`);
+    if (!isPlainObject(state) || typeof state.type !== 'string')
+      fail('ERR_INVALID_ARG', `${what}: state() must return an object with a string "type"`);
     return splitValue(state, [], `${CALLBACK_TENSOR_PREFIX}${i}.`, tensors, what);
   });
   return { records, tensors };
@@ -102,15 +117,21 @@ export function callbackStatesFromCheckpoint(records: unknown, tensors: Record<s
     if (Object.hasOwn(v, TENSOR)) {
       const name = v[TENSOR];
       const t = typeof name === 'string' && name.startsWith(`${CALLBACK_TENSOR_PREFIX}${i}.`) ? tensors[name] : undefined;
-      if (t === undefined) fail('ERR_IO', `${file}: callback ${i}'s state refers to tensor ${JSON.stringify(name)}, which the file does not have under "${CALLBACK_TENSOR_PREFIX}${i}.": corrupted`);
-      if (used.has(name as string)) fail('ERR_IO', `${file}: tensor ${JSON.stringify(name)} is used twice by the callback states: corrupted`);
+      if (t === undefined)
+        fail(
+          'ERR_IO',
+          `${file}: callback ${i}'s state refers to tensor ${JSON.stringify(name)}, which the file does not have under "${CALLBACK_TENSOR_PREFIX}${i}.": corrupted`,
+        );
+      if (used.has(name as string))
+        fail('ERR_IO', `${file}: tensor ${JSON.stringify(name)} is used twice by the callback states: corrupted`);
       used.add(name as string);
       return t.data;
     }
     return Object.fromEntries(Object.entries(v).map(([key, item]) => [key, join(item, i)]));
   };
   const states = records.map((record, i) => {
-    if (!isPlainObject(record) || typeof record.type !== 'string') fail('ERR_IO', `${file}: callback ${i}'s saved state is not an object with a "type"`);
+    if (!isPlainObject(record) || typeof record.type !== 'string')
+      fail('ERR_IO', `${file}: callback ${i}'s saved state is not an object with a "type"`);
     return join(record, i) as CallbackState;
   });
   const unused = names.find((name) => !used.has(name));
@@ -128,13 +149,23 @@ export function restoreCallbackStates(states: readonly CallbackState[], callback
   if (!Array.isArray(callbacks)) fail('ERR_INVALID_ARG', `${where}: callbacks must be an array, in the order they were saved`);
   const saved = states.map((s) => s.type).join(', ');
   if (callbacks.length !== states.length) {
-    const holds = states.length === 0 ? 'holds no callback states (saved without options.callbacks, or by an older neuroblas)' : `holds ${states.length} callback state${states.length === 1 ? '' : 's'} (${saved})`;
-    fail('ERR_INVALID_ARG', `${where}: the checkpoint ${holds}, got ${callbacks.length} callback${callbacks.length === 1 ? '' : 's'}${callbacks.length ? ` (${callbacks.map(nameOf).join(', ')})` : ''}`);
+    const holds =
+      states.length === 0
+        ? 'holds no callback states (saved without options.callbacks, or by an older neuroblas)'
+        : `holds ${states.length} callback state${states.length === 1 ? '' : 's'} (${saved})`;
+    fail(
+      'ERR_INVALID_ARG',
+      `${where}: the checkpoint ${holds}, got ${callbacks.length} callback${callbacks.length === 1 ? '' : 's'}${callbacks.length ? ` (${callbacks.map(nameOf).join(', ')})` : ''}`,
+    );
   }
   const before = callbacks.map((cb, i) => {
     if (!isStateful(cb)) fail('ERR_INVALID_ARG', `${where}: callback ${i} (${nameOf(cb)}) has no state() and loadState()`);
     const own = cb.state() as Partial<CallbackState>;
-    if (own.type !== states[i].type) fail('ERR_INVALID_ARG', `${where}: callback ${i} is ${String(own.type)}, but the checkpoint saved ${states[i].type} there (saved, in order: ${saved})`);
+    if (own.type !== states[i].type)
+      fail(
+        'ERR_INVALID_ARG',
+        `${where}: callback ${i} is ${String(own.type)}, but the checkpoint saved ${states[i].type} there (saved, in order: ${saved})`,
+      );
     return own;
   });
   let restored = 0;

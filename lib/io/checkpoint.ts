@@ -34,8 +34,13 @@ import type { EpochLogs } from '../train/callbacks.js';
 import { firstArchitectureDifference } from './architecture-diff.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
-  CALLBACK_TENSOR_PREFIX, CALLBACKS_KEY, callbacksToCheckpoint, callbackStatesFromCheckpoint, restoreCallbackStates,
-  type CallbackState, type StatefulCallback,
+  CALLBACK_TENSOR_PREFIX,
+  CALLBACKS_KEY,
+  callbacksToCheckpoint,
+  callbackStatesFromCheckpoint,
+  restoreCallbackStates,
+  type CallbackState,
+  type StatefulCallback,
 } from './callback-io.js';
 import { CHECKSUM_KEY, checkpointChecksum } from './checksum.js';
 import { OPTIMIZER_TENSOR_PREFIX, optimizerFromCheckpoint, optimizerToCheckpoint } from './optimizer-io.js';
@@ -105,21 +110,27 @@ function weightShapes(model: Sequential): Map<string, number[]> {
 /** The Dense weights, whose [in, out] layout a PyTorch reader must transpose (nested Sequentials included). */
 function denseWeightNames(model: Sequential, prefix = ''): string[] {
   return model.layers.flatMap((layer, i) =>
-    layer instanceof Dense ? [`${prefix}${i}.weight`] : layer instanceof Sequential ? denseWeightNames(layer, `${prefix}${i}.`) : []);
+    layer instanceof Dense ? [`${prefix}${i}.weight`] : layer instanceof Sequential ? denseWeightNames(layer, `${prefix}${i}.`) : [],
+  );
 }
 
 function checkSaveOptions(o: SaveOptions): void {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'saveModel: options must be an object');
   const known = ['optimizer', 'epoch', 'metrics', 'history', 'random', 'callbacks', 'beforeRename'];
-  for (const key of Object.keys(o)) if (!known.includes(key)) fail('ERR_INVALID_ARG', `saveModel: unknown option "${key}" (known: ${known.join(', ')})`);
-  if (o.epoch !== undefined && !(Number.isInteger(o.epoch) && o.epoch >= 0)) fail('ERR_INVALID_ARG', `saveModel: epoch must be a non-negative integer, got ${String(o.epoch)}`);
+  for (const key of Object.keys(o))
+    if (!known.includes(key)) fail('ERR_INVALID_ARG', `saveModel: unknown option "${key}" (known: ${known.join(', ')})`);
+  if (o.epoch !== undefined && !(Number.isInteger(o.epoch) && o.epoch >= 0))
+    fail('ERR_INVALID_ARG', `saveModel: epoch must be a non-negative integer, got ${String(o.epoch)}`);
   if (o.metrics !== undefined) {
-    if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics)) fail('ERR_INVALID_ARG', 'saveModel: metrics must be an object of numbers');
+    if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics))
+      fail('ERR_INVALID_ARG', 'saveModel: metrics must be an object of numbers');
     for (const [k, v] of Object.entries(o.metrics)) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) fail('ERR_INVALID_ARG', `saveModel: metrics.${k} must be a finite number, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        fail('ERR_INVALID_ARG', `saveModel: metrics.${k} must be a finite number, got ${String(v)}`);
     }
   }
-  if (o.history !== undefined && !Array.isArray(o.history)) fail('ERR_INVALID_ARG', 'saveModel: history must be an array of epoch logs (what fit returns)');
+  if (o.history !== undefined && !Array.isArray(o.history))
+    fail('ERR_INVALID_ARG', 'saveModel: history must be an array of epoch logs (what fit returns)');
 }
 
 /**
@@ -137,7 +148,8 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
   for (const [name, data] of model.namedWeights()) {
     // A NaN weight would make a file that loadModel refuses; say so now, while the old file is still there.
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) fail('ERR_BAD_DATA', `saveModel: ${model.name} weight ${name} holds ${data[i]} at index ${i}; not saving (training diverged?)`);
+      if (!Number.isFinite(data[i]))
+        fail('ERR_BAD_DATA', `saveModel: ${model.name} weight ${name} holds ${data[i]} at index ${i}; not saving (training diverged?)`);
     }
     tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
   }
@@ -180,8 +192,10 @@ function jsonField(metadata: Record<string, string>, key: string, file: string):
 function checkRandomState(v: unknown, file: string): RandomState {
   const s = (v as RandomState | null)?.s;
   const spare = (v as RandomState | null)?.spare;
-  const words = Array.isArray(s) && s.length === 4 && s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) && s.some((w) => w !== 0);
-  if (!words || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) fail('ERR_IO', `${file}: metadata "random" is not a generator state ({ s: four 32-bit words, not all 0, spare: number | null })`);
+  const words =
+    Array.isArray(s) && s.length === 4 && s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) && s.some((w) => w !== 0);
+  if (!words || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare))))
+    fail('ERR_IO', `${file}: metadata "random" is not a generator state ({ s: four 32-bit words, not all 0, spare: number | null })`);
   return { s: [...s] as RandomState['s'], spare };
 }
 
@@ -201,7 +215,8 @@ function modelFor(saved: unknown, expect: Sequential | undefined, file: string):
   const architecture = currentNames(saved);
   if (expect !== undefined) {
     if (!(expect instanceof Sequential)) fail('ERR_INVALID_ARG', 'loadModel: options.expect must be a Sequential');
-    if (typeof architecture !== 'object' || architecture === null) fail('ERR_IO', `${file}: metadata "architecture" is not a model description`);
+    if (typeof architecture !== 'object' || architecture === null)
+      fail('ERR_IO', `${file}: metadata "architecture" is not a model description`);
     const difference = firstArchitectureDifference(architecture as LayerConfig, expect.toConfig());
     if (difference !== null) fail('ERR_SHAPE', `${file}: the saved architecture does not match ${expect.name}: ${difference}`);
     return expect;
@@ -219,13 +234,15 @@ function weightsFor(model: Sequential, tensors: Record<string, F32Tensor>, file:
   const shapes = weightShapes(model);
   const names = model.namedWeights().map(([name]) => name);
   for (const name of Object.keys(tensors)) {
-    if (!shapes.has(name) && !name.startsWith(OPTIMIZER_TENSOR_PREFIX) && !name.startsWith(CALLBACK_TENSOR_PREFIX)) fail('ERR_IO', `${file}: tensor "${name}" is not a weight of the model (${names.join(', ')})`);
+    if (!shapes.has(name) && !name.startsWith(OPTIMIZER_TENSOR_PREFIX) && !name.startsWith(CALLBACK_TENSOR_PREFIX))
+      fail('ERR_IO', `${file}: tensor "${name}" is not a weight of the model (${names.join(', ')})`);
   }
   return names.map((name) => {
     const t = tensors[name];
     if (t === undefined) fail('ERR_IO', `${file}: weight "${name}" is missing`);
     const shape = shapes.get(name)!;
-    if (t.shape.join() !== shape.join()) fail('ERR_IO', `${file}: weight "${name}" has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+    if (t.shape.join() !== shape.join())
+      fail('ERR_IO', `${file}: weight "${name}" has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) fail('ERR_IO', `${file}: weight "${name}" holds ${t.data[bad]} at index ${bad}: corrupted`);
     return t.data;
@@ -241,28 +258,48 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   if (typeof path !== 'string' || path === '') fail('ERR_INVALID_ARG', `loadModel: path must be a non-empty string, got ${String(path)}`);
   if (typeof options !== 'object' || options === null) fail('ERR_INVALID_ARG', 'loadModel: options must be an object');
   const known = ['expect', 'backend', 'restoreRandom', 'random'];
-  for (const key of Object.keys(options)) if (!known.includes(key)) fail('ERR_INVALID_ARG', `loadModel: unknown option "${key}" (known: ${known.join(', ')})`);
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) fail('ERR_INVALID_ARG', `loadModel: unknown option "${key}" (known: ${known.join(', ')})`);
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(path);
   } catch (e) {
-    throw new NeuroblasError('ERR_IO', `${path}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new NeuroblasError(
+      'ERR_IO',
+      `${path}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { cause: e },
+    );
   }
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    fail('ERR_IO', `${path}: a safetensors file, but not a neuroblas checkpoint (metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}")`);
+    fail(
+      'ERR_IO',
+      `${path}: a safetensors file, but not a neuroblas checkpoint (metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}")`,
+    );
   }
   const version = Number(metadata.format_version);
-  if (!Number.isInteger(version) || version < 1) fail('ERR_IO', `${path}: format_version ${JSON.stringify(metadata.format_version)} is not a version number: corrupted`);
-  if (version > CHECKPOINT_FORMAT_VERSION) fail('ERR_IO', `${path}: written by a newer neuroblas (${metadata.library_version}, format ${version}); this one (${libraryVersion()}) reads format ${CHECKPOINT_FORMAT_VERSION}`);
-  if (metadata[CHECKSUM_KEY] !== checkpointChecksum(tensors, metadata)) fail('ERR_IO', `${path}: the content does not match its checksum (${CHECKSUM_KEY}): corrupted`);
+  if (!Number.isInteger(version) || version < 1)
+    fail('ERR_IO', `${path}: format_version ${JSON.stringify(metadata.format_version)} is not a version number: corrupted`);
+  if (version > CHECKPOINT_FORMAT_VERSION)
+    fail(
+      'ERR_IO',
+      `${path}: written by a newer neuroblas (${metadata.library_version}, format ${version}); this one (${libraryVersion()}) reads format ${CHECKPOINT_FORMAT_VERSION}`,
+    );
+  if (metadata[CHECKSUM_KEY] !== checkpointChecksum(tensors, metadata))
+    fail('ERR_IO', `${path}: the content does not match its checksum (${CHECKSUM_KEY}): corrupted`);
 
   const random = options.random ?? defaultRandom;
   const randomState = checkRandomState(jsonField(metadata, 'random', path), path);
   const epoch = Number(metadata.epoch);
-  if (!Number.isInteger(epoch) || epoch < 0) fail('ERR_IO', `${path}: metadata "epoch" is ${JSON.stringify(metadata.epoch)}, not an epoch count`);
+  if (!Number.isInteger(epoch) || epoch < 0)
+    fail('ERR_IO', `${path}: metadata "epoch" is ${JSON.stringify(metadata.epoch)}, not an epoch count`);
   const metrics = jsonField(metadata, 'metrics', path);
-  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics) || !Object.values(metrics).every((v) => typeof v === 'number')) {
+  if (
+    typeof metrics !== 'object' ||
+    metrics === null ||
+    Array.isArray(metrics) ||
+    !Object.values(metrics).every((v) => typeof v === 'number')
+  ) {
     fail('ERR_IO', `${path}: metadata "metrics" is not an object of numbers`);
   }
   const history = jsonField(metadata, 'history', path);
@@ -276,9 +313,11 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
 
   let optimizer: Optimizer | null = null;
   if (metadata.optimizer !== undefined) {
-    const buffers = Object.fromEntries(Object.entries(tensors)
-      .filter(([name]) => name.startsWith(OPTIMIZER_TENSOR_PREFIX))
-      .map(([name, t]) => [name.slice(OPTIMIZER_TENSOR_PREFIX.length), t.data]));
+    const buffers = Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([name]) => name.startsWith(OPTIMIZER_TENSOR_PREFIX))
+        .map(([name, t]) => [name.slice(OPTIMIZER_TENSOR_PREFIX.length), t.data]),
+    );
     optimizer = optimizerFromCheckpoint(jsonField(metadata, 'optimizer', path), buffers, model, options.backend ?? currentBackend(), path);
   } else if (Object.keys(tensors).some((name) => name.startsWith(OPTIMIZER_TENSOR_PREFIX))) {
     fail('ERR_IO', `${path}: optimizer tensors without "optimizer" metadata: corrupted`);
@@ -292,7 +331,9 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   model.setWeights(weights);
   if (options.restoreRandom !== false) random.setState(randomState);
   return {
-    model, optimizer, epoch,
+    model,
+    optimizer,
+    epoch,
     metrics: metrics as Record<string, number>,
     history: history as EpochLogs[],
     randomState,

@@ -16,7 +16,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function littleEndianBytes(data: Float32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const view = new DataView(new ArrayBuffer(data.byteLength));
-  data.forEach((v, i) => { view.setFloat32(4 * i, v, true); });
+  data.forEach((v, i) => {
+    view.setFloat32(4 * i, v, true);
+  });
   return new Uint8Array(view.buffer);
 }
 

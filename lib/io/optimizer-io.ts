@@ -35,14 +35,27 @@ const CONSTRUCTORS: Record<string, (params: Parameter[], backend: Backend) => Op
 };
 
 /** Splits an optimizer over `model`'s parameters into its JSON record and its buffers as tensors. */
-export function optimizerToCheckpoint(optimizer: Optimizer, model: Sequential, where: string): { record: OptimizerRecord; tensors: Record<string, F32Tensor> } {
-  if (typeof optimizer?.state !== 'function' || !Array.isArray(optimizer.params)) fail('ERR_INVALID_ARG', `${where}: options.optimizer must be an optimizer (SGD, Adam, …)`);
-  if (!Object.hasOwn(CONSTRUCTORS, optimizer.type)) fail('ERR_INVALID_ARG', `${where}: cannot save an optimizer of type "${optimizer.type}" (known: ${Object.keys(CONSTRUCTORS).join(', ')})`);
+export function optimizerToCheckpoint(
+  optimizer: Optimizer,
+  model: Sequential,
+  where: string,
+): { record: OptimizerRecord; tensors: Record<string, F32Tensor> } {
+  if (typeof optimizer?.state !== 'function' || !Array.isArray(optimizer.params))
+    fail('ERR_INVALID_ARG', `${where}: options.optimizer must be an optimizer (SGD, Adam, …)`);
+  if (!Object.hasOwn(CONSTRUCTORS, optimizer.type))
+    fail(
+      'ERR_INVALID_ARG',
+      `${where}: cannot save an optimizer of type "${optimizer.type}" (known: ${Object.keys(CONSTRUCTORS).join(', ')})`,
+    );
   const byData = new Map(model.namedParameters().map(([, t]) => [t.data, t] as const));
   const names = new Map(model.namedParameters().map(([name, t]) => [t.data, name] as const));
   const params = optimizer.params.map((p, i) => {
     const name = names.get(p.data);
-    if (name === undefined) fail('ERR_INVALID_ARG', `${where}: the optimizer's parameter ${i} is not a parameter of ${model.name}; save the optimizer with the model it trains`);
+    if (name === undefined)
+      fail(
+        'ERR_INVALID_ARG',
+        `${where}: the optimizer's parameter ${i} is not a parameter of ${model.name}; save the optimizer with the model it trains`,
+      );
     return name;
   });
   const state = optimizer.state();
@@ -59,17 +72,32 @@ export function optimizerToCheckpoint(optimizer: Optimizer, model: Sequential, w
  * Rebuilds the optimizer of `record` over `model`'s parameters, with its buffers from `tensors` (keys
  * without the "optimizer." prefix). Every problem is an ERR_IO naming `file`.
  */
-export function optimizerFromCheckpoint(record: unknown, buffers: Record<string, Float32Array>, model: Sequential, backend: Backend, file: string): Optimizer {
+export function optimizerFromCheckpoint(
+  record: unknown,
+  buffers: Record<string, Float32Array>,
+  model: Sequential,
+  backend: Backend,
+  file: string,
+): Optimizer {
   const bad: (what: string) => never = (what) => fail('ERR_IO', `${file}: the saved optimizer ${what}`);
   if (typeof record !== 'object' || record === null || Array.isArray(record)) bad('must be a JSON object');
   const r = record as Partial<OptimizerRecord>;
-  if (typeof r.type !== 'string' || !Object.hasOwn(CONSTRUCTORS, r.type)) bad(`has type ${JSON.stringify(r.type)}; known: ${Object.keys(CONSTRUCTORS).join(', ')}`);
+  if (typeof r.type !== 'string' || !Object.hasOwn(CONSTRUCTORS, r.type))
+    bad(`has type ${JSON.stringify(r.type)}; known: ${Object.keys(CONSTRUCTORS).join(', ')}`);
   if (!Array.isArray(r.params) || r.params.length === 0) bad('lists no parameters');
   const byName = new Map(model.namedParameters());
-  const params = r.params!.map((name) => byName.get(name as string) ?? bad(`updates parameter ${JSON.stringify(name)}, which the model does not have`));
+  const params = r.params!.map(
+    (name) => byName.get(name as string) ?? bad(`updates parameter ${JSON.stringify(name)}, which the model does not have`),
+  );
   try {
     const optimizer = CONSTRUCTORS[r.type!](params, backend);
-    optimizer.loadState({ type: r.type!, hyper: r.hyper as Record<string, number | boolean>, step: r.step as number, paramSteps: r.paramSteps, buffers });
+    optimizer.loadState({
+      type: r.type!,
+      hyper: r.hyper as Record<string, number | boolean>,
+      step: r.step as number,
+      paramSteps: r.paramSteps,
+      buffers,
+    });
     return optimizer;
   } catch (e) {
     if (!(e instanceof NeuroblasError)) throw e;

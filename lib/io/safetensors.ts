@@ -48,11 +48,18 @@ function littleEndianBytes(data: Float32Array): Uint8Array {
 }
 
 /** Serializes float32 tensors and string metadata into one safetensors file image. */
-export function encodeSafetensors(tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   if (!isPlainObject(tensors)) fail('ERR_INVALID_ARG', 'encodeSafetensors: tensors must be an object of { dtype, shape, data }');
   if (!isPlainObject(metadata)) fail('ERR_INVALID_ARG', 'encodeSafetensors: metadata must be an object of strings');
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') fail('ERR_INVALID_ARG', `encodeSafetensors: metadata "${key}" must be a string (the format allows only strings), got ${typeof value}`);
+    if (typeof value !== 'string')
+      fail(
+        'ERR_INVALID_ARG',
+        `encodeSafetensors: metadata "${key}" must be a string (the format allows only strings), got ${typeof value}`,
+      );
   }
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
@@ -61,12 +68,16 @@ export function encodeSafetensors(tensors: Record<string, { dtype: 'F32'; shape:
   for (const name of names) {
     if (name === METADATA_KEY) fail('ERR_INVALID_ARG', `encodeSafetensors: "${METADATA_KEY}" is reserved and cannot name a tensor`);
     const t = tensors[name];
-    if (!isPlainObject(t) || t.dtype !== 'F32') fail('ERR_INVALID_ARG', `encodeSafetensors: tensor "${name}" must be { dtype: 'F32', shape, data }`);
+    if (!isPlainObject(t) || t.dtype !== 'F32')
+      fail('ERR_INVALID_ARG', `encodeSafetensors: tensor "${name}" must be { dtype: 'F32', shape, data }`);
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       fail('ERR_INVALID_ARG', `encodeSafetensors: tensor "${name}" has shape ${JSON.stringify(t.shape)}; expected non-negative integers`);
     }
     if (!(t.data instanceof Float32Array) || t.data.length !== shapeProduct(t.shape)) {
-      fail('ERR_SHAPE', `encodeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] but ${t.data instanceof Float32Array ? `${t.data.length} values` : 'no Float32Array data'}`);
+      fail(
+        'ERR_SHAPE',
+        `encodeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] but ${t.data instanceof Float32Array ? `${t.data.length} values` : 'no Float32Array data'}`,
+      );
     }
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -119,7 +130,11 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new NeuroblasError('ERR_IO', `${file}: the header is not valid UTF-8 JSON (${(e as Error).message}): corrupted or not a safetensors file`, { cause: e });
+    throw new NeuroblasError(
+      'ERR_IO',
+      `${file}: the header is not valid UTF-8 JSON (${(e as Error).message}): corrupted or not a safetensors file`,
+      { cause: e },
+    );
   }
   if (!isPlainObject(header)) bad('the header must be a JSON object');
 
@@ -140,22 +155,30 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     if (name === METADATA_KEY) continue;
     const where = `tensor "${name}"`;
     if (!isPlainObject(entry)) bad(`${where} must be an object { dtype, shape, data_offsets }`);
-    for (const key of Object.keys(entry)) if (!['dtype', 'shape', 'data_offsets'].includes(key)) bad(`${where} has an unknown field "${key}"`);
+    for (const key of Object.keys(entry))
+      if (!['dtype', 'shape', 'data_offsets'].includes(key)) bad(`${where} has an unknown field "${key}"`);
     const { dtype, shape, data_offsets: offsets } = entry;
     if (dtype !== 'F32') {
-      bad(KNOWN_DTYPES.includes(dtype as string)
-        ? `${where} has dtype ${dtype as string}; neuroblas reads F32 tensors only`
-        : `${where} has an unknown dtype ${JSON.stringify(dtype)}`);
+      bad(
+        KNOWN_DTYPES.includes(dtype as string)
+          ? `${where} has dtype ${dtype as string}; neuroblas reads F32 tensors only`
+          : `${where} has an unknown dtype ${JSON.stringify(dtype)}`,
+      );
     }
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${where} has shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      bad(`${where} has shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       bad(`${where} has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] as non-negative integers`);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end) bad(`${where} has data_offsets [${begin}, ${end}]: begin after end`);
-    if (end > dataLength) bad(`${where} ends at byte ${end} of the data, but the file holds only ${dataLength} data bytes: truncated or corrupted`);
+    if (end > dataLength)
+      bad(`${where} ends at byte ${end} of the data, but the file holds only ${dataLength} data bytes: truncated or corrupted`);
     const expected = shapeProduct(shape as number[]) * 4;
-    if (end - begin !== expected) bad(`${where} has shape [${(shape as number[]).join(', ')}] (${expected} bytes of F32) but data_offsets [${begin}, ${end}] hold ${end - begin} bytes`);
+    if (end - begin !== expected)
+      bad(
+        `${where} has shape [${(shape as number[]).join(', ')}] (${expected} bytes of F32) but data_offsets [${begin}, ${end}] hold ${end - begin} bytes`,
+      );
     entries.push({ name, shape: shape as number[], begin, end });
   }
 
@@ -170,12 +193,18 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     covered = t.end;
     previous = t.name;
   }
-  if (covered !== dataLength) bad(`the tensors end at data byte ${covered} but the file has ${dataLength} data bytes: corrupted, or extra bytes appended`);
+  if (covered !== dataLength)
+    bad(`the tensors end at data byte ${covered} but the file has ${dataLength} data bytes: corrupted, or extra bytes appended`);
 
-  const tensors = Object.fromEntries(entries.map((t) => [t.name, {
-    dtype: 'F32' as const,
-    shape: t.shape,
-    data: readF32(bytes, dataStart + t.begin, dataStart + t.end),
-  }]));
+  const tensors = Object.fromEntries(
+    entries.map((t) => [
+      t.name,
+      {
+        dtype: 'F32' as const,
+        shape: t.shape,
+        data: readF32(bytes, dataStart + t.begin, dataStart + t.end),
+      },
+    ]),
+  );
   return { tensors, metadata };
 }

@@ -15,7 +15,7 @@ export class Activation extends Layer {
   constructor(kind: ActivationName, options: { alpha?: number; name?: string } = {}) {
     super(kind, options.name);
     this.kind = kind;
-    this.param = kind === 'softmax' ? 0 : options.alpha ?? defaultActivationParam(kind);
+    this.param = kind === 'softmax' ? 0 : (options.alpha ?? defaultActivationParam(kind));
     if (kind !== 'softmax') checkActivation(this.name, kind, this.param);
     this.type = TYPE_NAMES[kind];
   }
@@ -38,22 +38,57 @@ export class Activation extends Layer {
 }
 
 const TYPE_NAMES: Record<ActivationName, string> = {
-  linear: 'Identity', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leaky_relu: 'LeakyReLU', elu: 'ELU', softplus: 'Softplus', softmax: 'Softmax',
+  linear: 'Identity',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'ReLU',
+  leaky_relu: 'LeakyReLU',
+  elu: 'ELU',
+  softplus: 'Softplus',
+  softmax: 'Softmax',
 };
 
 /**
  * PyTorch-named shorthands. Identity is the 'linear' kind (f(x) = x), PyTorch's nn.Identity; its config type was
  * "Linear" before 0.2, which still loads (lib/layers/registry.ts) but is not nn.Linear (that is Dense).
  */
-export class Identity extends Activation { constructor(options?: { name?: string }) { super('linear', options); } }
-export class ReLU extends Activation { constructor(options?: { name?: string }) { super('relu', options); } }
-export class Sigmoid extends Activation { constructor(options?: { name?: string }) { super('sigmoid', options); } }
-export class Tanh extends Activation { constructor(options?: { name?: string }) { super('tanh', options); } }
-export class Softplus extends Activation { constructor(options?: { name?: string }) { super('softplus', options); } }
-export class Softmax extends Activation { constructor(options?: { name?: string }) { super('softmax', options); } }
+export class Identity extends Activation {
+  constructor(options?: { name?: string }) {
+    super('linear', options);
+  }
+}
+export class ReLU extends Activation {
+  constructor(options?: { name?: string }) {
+    super('relu', options);
+  }
+}
+export class Sigmoid extends Activation {
+  constructor(options?: { name?: string }) {
+    super('sigmoid', options);
+  }
+}
+export class Tanh extends Activation {
+  constructor(options?: { name?: string }) {
+    super('tanh', options);
+  }
+}
+export class Softplus extends Activation {
+  constructor(options?: { name?: string }) {
+    super('softplus', options);
+  }
+}
+export class Softmax extends Activation {
+  constructor(options?: { name?: string }) {
+    super('softmax', options);
+  }
+}
 export class LeakyReLU extends Activation {
-  constructor(slope = 0.01, options?: { name?: string }) { super('leaky_relu', { ...options, alpha: slope }); }
+  constructor(slope = 0.01, options?: { name?: string }) {
+    super('leaky_relu', { ...options, alpha: slope });
+  }
 }
 export class ELU extends Activation {
-  constructor(alpha = 1, options?: { name?: string }) { super('elu', { ...options, alpha }); }
+  constructor(alpha = 1, options?: { name?: string }) {
+    super('elu', { ...options, alpha });
+  }
 }

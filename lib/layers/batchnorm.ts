@@ -40,8 +40,10 @@ export class BatchNorm extends Layer {
     this.spatialDims = spatialDims;
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
-    if (!(this.eps > 0) || !Number.isFinite(this.eps)) fail('ERR_INVALID_ARG', `${this.name}: eps must be a finite number > 0, got ${this.eps}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) fail('ERR_INVALID_ARG', `${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.eps > 0) || !Number.isFinite(this.eps))
+      fail('ERR_INVALID_ARG', `${this.name}: eps must be a finite number > 0, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      fail('ERR_INVALID_ARG', `${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
     this.affine = options.affine ?? true;
     // Without affine, gamma = 1 and beta = 0 are constants, not state (PyTorch has no weight and bias then).
     this.weight = stateTensor([numFeatures], `${this.name}.weight`, { fill: 1, requiresGrad: this.affine });
@@ -50,8 +52,14 @@ export class BatchNorm extends Layer {
       this.registerParameter('weight', this.weight);
       this.registerParameter('bias', this.bias);
     }
-    this.runningMean = this.registerBuffer('running_mean', stateTensor([numFeatures], `${this.name}.running_mean`, { requiresGrad: false }));
-    this.runningVar = this.registerBuffer('running_var', stateTensor([numFeatures], `${this.name}.running_var`, { fill: 1, requiresGrad: false }));
+    this.runningMean = this.registerBuffer(
+      'running_mean',
+      stateTensor([numFeatures], `${this.name}.running_mean`, { requiresGrad: false }),
+    );
+    this.runningVar = this.registerBuffer(
+      'running_var',
+      stateTensor([numFeatures], `${this.name}.running_var`, { fill: 1, requiresGrad: false }),
+    );
     this.stats = { mean: this.runningMean.data, variance: this.runningVar.data, momentum: this.momentum };
   }
 
@@ -63,7 +71,13 @@ export class BatchNorm extends Layer {
   }
 
   override apply(x: Tensor, options?: ForwardOptions): Tensor {
-    return batchNorm(x, this.weight, this.bias, { training: this.training, eps: this.eps, running: this.running, where: this.name }, this.workspace(options));
+    return batchNorm(
+      x,
+      this.weight,
+      this.bias,
+      { training: this.training, eps: this.eps, running: this.running, where: this.name },
+      this.workspace(options),
+    );
   }
 
   outputShape(inputShape: Shape): number[] {

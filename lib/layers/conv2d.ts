@@ -65,12 +65,19 @@ export class Conv2d extends Layer {
   outputShape(inputShape: Shape): number[] {
     const [kh, kw] = this.kernelSize;
     if (inputShape.length !== 3 || inputShape[0] !== this.inChannels) {
-      fail('ERR_SHAPE', `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape])}`);
+      fail(
+        'ERR_SHAPE',
+        `${this.name}: expected input [batch, ${this.inChannels}, height, width], got ${formatShape(['batch', ...inputShape])}`,
+      );
     }
     const [, H, W] = inputShape;
-    const OH = convOutputSize(H, kh, this.stride, this.padding, this.dilation), OW = convOutputSize(W, kw, this.stride, this.padding, this.dilation);
+    const OH = convOutputSize(H, kh, this.stride, this.padding, this.dilation),
+      OW = convOutputSize(W, kw, this.stride, this.padding, this.dilation);
     if (OH < 1 || OW < 1) {
-      fail('ERR_SHAPE', `${this.name}: a ${kh}×${kw} kernel (dilation ${this.dilation}, padding ${this.padding}) does not fit a ${H}×${W} input`);
+      fail(
+        'ERR_SHAPE',
+        `${this.name}: a ${kh}×${kw} kernel (dilation ${this.dilation}, padding ${this.padding}) does not fit a ${H}×${W} input`,
+      );
     }
     return [this.outChannels, OH, OW];
   }
@@ -82,8 +89,15 @@ export class Conv2d extends Layer {
   /** Initializers are left out, as Dense's: a rebuilt layer gets its weights from the checkpoint. */
   override getConfig(): LayerConfig {
     return {
-      type: 'Conv2d', name: this.name, inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize],
-      stride: this.stride, padding: this.padding, dilation: this.dilation, bias: this.bias !== null,
+      type: 'Conv2d',
+      name: this.name,
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: [...this.kernelSize],
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      bias: this.bias !== null,
     };
   }
 

@@ -64,9 +64,13 @@ export class Dense extends Layer {
 
   outputShape(inputShape: Shape): number[] {
     if (inputShape.length !== 1) {
-      fail('ERR_SHAPE', `${this.name}: expected input of shape [batch, ${this.inFeatures}], got [batch, ${inputShape.join(', ')}]${inputShape.length > 1 ? ' (add a Flatten layer before it)' : ''}`);
+      fail(
+        'ERR_SHAPE',
+        `${this.name}: expected input of shape [batch, ${this.inFeatures}], got [batch, ${inputShape.join(', ')}]${inputShape.length > 1 ? ' (add a Flatten layer before it)' : ''}`,
+      );
     }
-    if (inputShape[0] !== this.inFeatures) fail('ERR_SHAPE', `${this.name}: expected input with ${this.inFeatures} features, got ${inputShape[0]}`);
+    if (inputShape[0] !== this.inFeatures)
+      fail('ERR_SHAPE', `${this.name}: expected input with ${this.inFeatures} features, got ${inputShape[0]}`);
     return [this.outFeatures];
   }
 
@@ -76,7 +80,15 @@ export class Dense extends Layer {
 
   /** Initializers are left out: a rebuilt layer gets its weights from the checkpoint, or fresh defaults. */
   override getConfig(): LayerConfig {
-    return { type: 'Dense', name: this.name, in: this.inFeatures, out: this.outFeatures, activation: this.activation, alpha: this.alpha, useBias: this.bias !== null };
+    return {
+      type: 'Dense',
+      name: this.name,
+      in: this.inFeatures,
+      out: this.outFeatures,
+      activation: this.activation,
+      alpha: this.alpha,
+      useBias: this.bias !== null,
+    };
   }
 
   override toString(): string {

@@ -13,7 +13,8 @@ export class Dropout extends Layer {
 
   constructor(rate = 0.5, options: { name?: string; rng?: Random } = {}) {
     super('dropout', options.name);
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) fail('ERR_INVALID_ARG', `${this.name}: rate must be in [0, 1), got ${String(rate)}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+      fail('ERR_INVALID_ARG', `${this.name}: rate must be in [0, 1), got ${String(rate)}`);
     this.rate = rate;
     this.rng = options.rng ?? defaultRandom;
   }

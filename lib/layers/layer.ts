@@ -64,10 +64,10 @@ export abstract class Layer {
   private readonly bufferTable = new Map<string, Tensor>();
 
   constructor(prefix: string, name?: string) {
-    if (name !== undefined && (typeof name !== 'string' || name === '')) fail('ERR_INVALID_ARG', `layer name must be a non-empty string, got ${String(name)}`);
+    if (name !== undefined && (typeof name !== 'string' || name === ''))
+      fail('ERR_INVALID_ARG', `layer name must be a non-empty string, got ${String(name)}`);
     this.name = name ?? uniqueLayerName(prefix);
   }
-
 
   /** The per-sample output shape for a per-sample input shape; ERR_SHAPE naming the layer when it does not fit. */
   abstract outputShape(inputShape: Shape): number[];
@@ -92,7 +92,8 @@ export abstract class Layer {
 
   private register(table: Map<string, Tensor>, name: string, tensor: Tensor): void {
     if (!(tensor instanceof Tensor)) fail('ERR_INVALID_ARG', `${this.name}: state "${name}" must be a Tensor`);
-    if (this.parameterTable.has(name) || this.bufferTable.has(name)) fail('ERR_INVALID_ARG', `${this.name}: state "${name}" is already registered`);
+    if (this.parameterTable.has(name) || this.bufferTable.has(name))
+      fail('ERR_INVALID_ARG', `${this.name}: state "${name}" is already registered`);
     table.set(name, tensor);
   }
 

@@ -27,7 +27,8 @@ abstract class Pool2d extends Layer {
     this.kernelSize = integer(this.name, 'kernelSize', kernelSize);
     this.stride = integer(this.name, 'stride', options.stride ?? kernelSize);
     this.padding = integer(this.name, 'padding', options.padding ?? 0, 0);
-    if (2 * this.padding > this.kernelSize) fail('ERR_INVALID_ARG', `${this.name}: padding must be at most half the kernel size (${this.kernelSize}), got ${this.padding}`);
+    if (2 * this.padding > this.kernelSize)
+      fail('ERR_INVALID_ARG', `${this.name}: padding must be at most half the kernel size (${this.kernelSize}), got ${this.padding}`);
   }
 
   outputShape(inputShape: Shape): number[] {
@@ -35,8 +36,13 @@ abstract class Pool2d extends Layer {
       fail('ERR_SHAPE', `${this.name}: expected input [batch, channels, height, width], got ${formatShape(['batch', ...inputShape])}`);
     }
     const [C, H, W] = inputShape;
-    const OH = convOutputSize(H, this.kernelSize, this.stride, this.padding), OW = convOutputSize(W, this.kernelSize, this.stride, this.padding);
-    if (OH < 1 || OW < 1) fail('ERR_SHAPE', `${this.name}: a ${this.kernelSize}×${this.kernelSize} window (padding ${this.padding}) does not fit a ${H}×${W} input`);
+    const OH = convOutputSize(H, this.kernelSize, this.stride, this.padding),
+      OW = convOutputSize(W, this.kernelSize, this.stride, this.padding);
+    if (OH < 1 || OW < 1)
+      fail(
+        'ERR_SHAPE',
+        `${this.name}: a ${this.kernelSize}×${this.kernelSize} window (padding ${this.padding}) does not fit a ${H}×${W} input`,
+      );
     return [C, OH, OW];
   }
 

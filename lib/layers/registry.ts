@@ -36,9 +36,11 @@ function show(v: unknown): string {
 /** Makes `type` buildable from a config. A second, different factory for the same type is refused. */
 export function registerLayer(type: string, fromConfig: LayerFactory): void {
   if (typeof type !== 'string' || type === '') fail('ERR_INVALID_ARG', `registerLayer: type must be a non-empty string, got ${show(type)}`);
-  if (typeof fromConfig !== 'function') fail('ERR_INVALID_ARG', `registerLayer: fromConfig for "${type}" must be a function, got ${typeof fromConfig}`);
+  if (typeof fromConfig !== 'function')
+    fail('ERR_INVALID_ARG', `registerLayer: fromConfig for "${type}" must be a function, got ${typeof fromConfig}`);
   const existing = factories.get(type);
-  if (existing !== undefined && existing !== fromConfig) fail('ERR_INVALID_ARG', `registerLayer: layer type "${type}" is already registered`);
+  if (existing !== undefined && existing !== fromConfig)
+    fail('ERR_INVALID_ARG', `registerLayer: layer type "${type}" is already registered`);
   factories.set(type, fromConfig);
 }
 
@@ -105,7 +107,8 @@ export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Lay
   const type = config.type;
   if (typeof type !== 'string') fail('ERR_INVALID_ARG', `${where}: "type" must be a string, got ${show(type)}`);
   const factory = factories.get(type);
-  if (factory === undefined) fail('ERR_INVALID_ARG', `${where}: unknown layer type "${type}" (known: ${registeredLayerTypes().join(', ')})`);
+  if (factory === undefined)
+    fail('ERR_INVALID_ARG', `${where}: unknown layer type "${type}" (known: ${registeredLayerTypes().join(', ')})`);
   const entry = `${where} (${type}${typeof config.name === 'string' ? ` "${config.name}"` : ''})`;
   try {
     const layer = factory(config as LayerConfig, entry);
@@ -113,7 +116,8 @@ export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Lay
     return layer;
   } catch (e) {
     // Nested containers already prefixed their entries' messages with a path that starts with ours.
-    if (e instanceof NeuroblasError && !e.message.startsWith(where)) throw new NeuroblasError(e.code, `${entry}: ${e.message}`, { cause: e });
+    if (e instanceof NeuroblasError && !e.message.startsWith(where))
+      throw new NeuroblasError(e.code, `${entry}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -131,7 +135,12 @@ registerBuiltInLayer('Dense', (c) => {
 });
 
 const plainActivations: [string, new (options?: { name?: string }) => Activation][] = [
-  ['ReLU', ReLU], ['Sigmoid', Sigmoid], ['Tanh', Tanh], ['Softplus', Softplus], ['Softmax', Softmax], ['Identity', Identity],
+  ['ReLU', ReLU],
+  ['Sigmoid', Sigmoid],
+  ['Tanh', Tanh],
+  ['Softplus', Softplus],
+  ['Softmax', Softmax],
+  ['Identity', Identity],
   // Deprecated: the name Identity had before 0.2 (files saved then say "Linear"); getConfig() now writes "Identity".
   ['Linear', Identity],
 ];
@@ -155,7 +164,10 @@ registerBuiltInLayer('Dropout', (c) => {
   return new Dropout(c.rate as number | undefined, { name: layerName(c) });
 });
 
-for (const [type, Cls] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNorm2d]] as const) {
+for (const [type, Cls] of [
+  ['BatchNorm1d', BatchNorm1d],
+  ['BatchNorm2d', BatchNorm2d],
+] as const) {
   registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
     return new Cls(c.numFeatures as number, {
@@ -175,16 +187,27 @@ registerBuiltInLayer('Flatten', (c) => {
 registerBuiltInLayer('Conv2d', (c) => {
   checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
   const k = c.kernelSize;
-  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2))) fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
+  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2)))
+    fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
   return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
-    stride: c.stride as number | undefined, padding: c.padding as number | undefined, dilation: c.dilation as number | undefined,
-    bias: optionalBool(c, 'bias', true), name: layerName(c),
+    stride: c.stride as number | undefined,
+    padding: c.padding as number | undefined,
+    dilation: c.dilation as number | undefined,
+    bias: optionalBool(c, 'bias', true),
+    name: layerName(c),
   });
 });
 
-for (const [type, Cls] of [['MaxPool2d', MaxPool2d], ['AvgPool2d', AvgPool2d]] as const) {
+for (const [type, Cls] of [
+  ['MaxPool2d', MaxPool2d],
+  ['AvgPool2d', AvgPool2d],
+] as const) {
   registerBuiltInLayer(type, (c) => {
     checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
-    return new Cls(c.kernelSize as number, { stride: c.stride as number | undefined, padding: c.padding as number | undefined, name: layerName(c) });
+    return new Cls(c.kernelSize as number, {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      name: layerName(c),
+    });
   });
 }

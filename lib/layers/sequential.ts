@@ -80,16 +80,24 @@ export class Sequential extends Layer {
   setWeights(weights: readonly Float32Array[]): void {
     const named = this.namedWeights();
     if (!Array.isArray(weights) || weights.length !== named.length) {
-      fail('ERR_SHAPE', `${this.name}: setWeights expects ${named.length} arrays (${named.map(([n]) => n).join(', ')}), got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+      fail(
+        'ERR_SHAPE',
+        `${this.name}: setWeights expects ${named.length} arrays (${named.map(([n]) => n).join(', ')}), got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+      );
     }
     named.forEach(([name, data], i) => {
       const w = weights[i];
       if (!isFloat32Array(w) || w.length !== data.length) {
-        fail('ERR_SHAPE', `${this.name}: setWeights: ${name} needs a Float32Array of ${data.length} values, got ${isFloat32Array(w) ? w.length : typeof w}`);
+        fail(
+          'ERR_SHAPE',
+          `${this.name}: setWeights: ${name} needs a Float32Array of ${data.length} values, got ${isFloat32Array(w) ? w.length : typeof w}`,
+        );
       }
       checkFinite(`${this.name}: setWeights: ${name}`, w);
     });
-    named.forEach(([, data], i) => { data.set(weights[i]); });
+    named.forEach(([, data], i) => {
+      data.set(weights[i]);
+    });
   }
 
   /** Parameter and buffer copies by name (PyTorch's state_dict). */
@@ -111,7 +119,11 @@ export class Sequential extends Layer {
    * cannot be built is an ERR_INVALID_ARG naming it (`Sequential.fromConfig: layers[2] (Dense "dense_3"): …`).
    */
   static fromConfig(config: unknown, where = 'Sequential.fromConfig'): Sequential {
-    if (!isPlainObject(config)) fail('ERR_INVALID_ARG', `${where}: expected an object { type: 'Sequential', name, layers }, got ${config === null ? 'null' : typeof config}`);
+    if (!isPlainObject(config))
+      fail(
+        'ERR_INVALID_ARG',
+        `${where}: expected an object { type: 'Sequential', name, layers }, got ${config === null ? 'null' : typeof config}`,
+      );
     if (config.type !== 'Sequential') fail('ERR_INVALID_ARG', `${where}: expected type "Sequential", got ${JSON.stringify(config.type)}`);
     try {
       checkConfigKeys(config as LayerConfig, ['layers']);

@@ -31,9 +31,20 @@ export function activation(x: Tensor, kind: ActivationKind, param = defaultActiv
   const out = new Tensor(allocF32(ws, 'act.out', n), x.shape);
   be.activationForward(kind, param, n, x.data, out.data);
   if (!needsGrad(x)) return out;
-  return record(out, kind, [x], () => {
-    addGrad(be, x, (dst) => be.activationBackward(kind, param, n, x.data, out.data, out.grad!, dst), () => allocF32(ws, 'act.scratch', n));
-  }, ws?.f32('act.grad', n));
+  return record(
+    out,
+    kind,
+    [x],
+    () => {
+      addGrad(
+        be,
+        x,
+        (dst) => be.activationBackward(kind, param, n, x.data, out.data, out.grad!, dst),
+        () => allocF32(ws, 'act.scratch', n),
+      );
+    },
+    ws?.f32('act.grad', n),
+  );
 }
 
 /** Softmax over the last dimension (each row of an [M, N] matrix sums to 1). */
@@ -45,9 +56,20 @@ export function softmax(x: Tensor, ws?: Workspace): Tensor {
   const out = new Tensor(allocF32(ws, 'softmax.out', x.size), x.shape);
   be.softmaxForward(M, N, x.data, out.data);
   if (!needsGrad(x)) return out;
-  return record(out, 'softmax', [x], () => {
-    addGrad(be, x, (dst) => be.softmaxBackward(M, N, out.data, out.grad!, dst), () => allocF32(ws, 'softmax.scratch', x.size));
-  }, ws?.f32('softmax.grad', x.size));
+  return record(
+    out,
+    'softmax',
+    [x],
+    () => {
+      addGrad(
+        be,
+        x,
+        (dst) => be.softmaxBackward(M, N, out.data, out.grad!, dst),
+        () => allocF32(ws, 'softmax.scratch', x.size),
+      );
+    },
+    ws?.f32('softmax.grad', x.size),
+  );
 }
 
 export const relu = (x: Tensor, ws?: Workspace) => activation(x, 'relu', 0, ws);

@@ -45,7 +45,10 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
   const S = C === 0 || M === 0 ? 0 : x.size / (M * C);
   const Nc = M * S;
   if (o.training && Nc < 2) {
-    fail('ERR_SHAPE', `${where}: training needs more than one value per channel (got batch ${M} × ${S} positions); use a larger batch or eval()`);
+    fail(
+      'ERR_SHAPE',
+      `${where}: training needs more than one value per channel (got batch ${M} × ${S} positions); use a larger batch or eval()`,
+    );
   }
   const be = currentBackend();
   const n = x.size;
@@ -71,15 +74,33 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
   }
   if (!needsGrad(x, gamma, beta)) return out;
   const training = o.training;
-  return record(out, 'batchNorm', [x, gamma, beta], () => {
-    const dY = out.grad!;
-    if (training) trainingBackward(be, ws, M, C, S, x, gamma, beta, mean, invStd, dY);
-    else evalBackward(be, ws, M, C, S, x, gamma, beta, mean, invStd, dY);
-  }, ws?.f32('bn.grad', n));
+  return record(
+    out,
+    'batchNorm',
+    [x, gamma, beta],
+    () => {
+      const dY = out.grad!;
+      if (training) trainingBackward(be, ws, M, C, S, x, gamma, beta, mean, invStd, dY);
+      else evalBackward(be, ws, M, C, S, x, gamma, beta, mean, invStd, dY);
+    },
+    ws?.f32('bn.grad', n),
+  );
 }
 
 /** One kernel call writes dX, dGamma and dBeta; each goes straight into an empty gradient or via scratch. */
-function trainingBackward(be: Backend, ws: Workspace | undefined, M: number, C: number, S: number, x: Tensor, gamma: Tensor, beta: Tensor, mean: Float32Array, invStd: Float32Array, dY: Float32Array): void {
+function trainingBackward(
+  be: Backend,
+  ws: Workspace | undefined,
+  M: number,
+  C: number,
+  S: number,
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  mean: Float32Array,
+  invStd: Float32Array,
+  dY: Float32Array,
+): void {
   const n = x.size;
   const target = (t: Tensor, key: string, len: number): [Float32Array, boolean] => {
     if (t.requiresGrad && claimGrad(t)) return [t.grad!, false];
@@ -99,14 +120,31 @@ function trainingBackward(be: Backend, ws: Workspace | undefined, M: number, C: 
  * it; batchNormForward with mean 0, invStd = gamma·invStd, gamma 1, beta 0 computes dX = dY·gamma·invStd
  * in one call. Rarely on a hot path (fine-tuning a frozen network), so clarity beats speed here.
  */
-function evalBackward(be: Backend, ws: Workspace | undefined, M: number, C: number, S: number, x: Tensor, gamma: Tensor, beta: Tensor, mean: Float32Array, invStd: Float32Array, dY: Float32Array): void {
+function evalBackward(
+  be: Backend,
+  ws: Workspace | undefined,
+  M: number,
+  C: number,
+  S: number,
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  mean: Float32Array,
+  invStd: Float32Array,
+  dY: Float32Array,
+): void {
   const n = x.size;
   const onesC = constant(ws, 'bn.ones', C, 1);
   const zerosC = constant(ws, 'bn.zeros', C, 0);
   if (x.requiresGrad) {
     const scaleC = allocF32(ws, 'bn.scale', C);
     for (let c = 0; c < C; c++) scaleC[c] = gamma.data[c] * invStd[c];
-    addGrad(be, x, (dst) => be.batchNormForward(M, C, S, dY, onesC, zerosC, 0, false, zerosC, scaleC, dst), () => allocF32(ws, 'bn.dx', n));
+    addGrad(
+      be,
+      x,
+      (dst) => be.batchNormForward(M, C, S, dY, onesC, zerosC, 0, false, zerosC, scaleC, dst),
+      () => allocF32(ws, 'bn.dx', n),
+    );
   }
   // Per-channel sums over M and S: colSum over [M][C·S], then (when S > 1) a [C, S]·ones(S) product.
   const channelSum = (T: Float32Array, t: Tensor) => {

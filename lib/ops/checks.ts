@@ -25,7 +25,12 @@ const FINITE_CHUNK = 1 << 20;
  * checkFinite in stretches, awaiting `pause` between them: the same check over a large dataset (Fashion-MNIST's
  * 47M pixels take ~120 ms) without holding an event loop for all of it.
  */
-export async function checkFiniteYielding(where: string, data: ArrayLike<number>, rowLength: number, pause: () => Promise<void>): Promise<void> {
+export async function checkFiniteYielding(
+  where: string,
+  data: ArrayLike<number>,
+  rowLength: number,
+  pause: () => Promise<void>,
+): Promise<void> {
   for (let start = 0; start < data.length; start += FINITE_CHUNK) {
     checkFinite(where, data, rowLength, start, Math.min(data.length, start + FINITE_CHUNK));
     if (start + FINITE_CHUNK < data.length) await pause();

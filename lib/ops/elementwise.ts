@@ -38,29 +38,35 @@ function addScaled(op: string, a: Tensor, b: Tensor, sign: 1 | -1, ws?: Workspac
     be.biasAdd(M, N, neg, out.data);
   }
   if (!needsGrad(a, b)) return out;
-  return record(out, op, [a, b], () => {
-    const g = out.grad!;
-    if (a.requiresGrad) {
-      if (claimGrad(a)) be.copy(n, g, a.grad!);
-      else be.axpy(n, 1, g, a.grad!);
-    }
-    if (b.requiresGrad) {
-      if (broadcast) {
-        // d(bias) is the column sum; colSum's beta accumulates, and sign is applied to the sum.
-        const fresh = claimGrad(b);
-        if (sign === 1) be.colSum(M, N, g, fresh ? 0 : 1, b.grad!);
-        else {
-          const s = allocF32(ws, `${op}.colsum`, N);
-          be.colSum(M, N, g, 0, s);
-          if (fresh) be.fill(N, 0, b.grad!);
-          be.axpy(N, -1, s, b.grad!);
-        }
-      } else if (claimGrad(b)) {
-        be.copy(n, g, b.grad!);
-        if (sign === -1) be.scale(n, -1, b.grad!);
-      } else be.axpy(n, sign, g, b.grad!);
-    }
-  }, ws?.f32(`${op}.grad`, n));
+  return record(
+    out,
+    op,
+    [a, b],
+    () => {
+      const g = out.grad!;
+      if (a.requiresGrad) {
+        if (claimGrad(a)) be.copy(n, g, a.grad!);
+        else be.axpy(n, 1, g, a.grad!);
+      }
+      if (b.requiresGrad) {
+        if (broadcast) {
+          // d(bias) is the column sum; colSum's beta accumulates, and sign is applied to the sum.
+          const fresh = claimGrad(b);
+          if (sign === 1) be.colSum(M, N, g, fresh ? 0 : 1, b.grad!);
+          else {
+            const s = allocF32(ws, `${op}.colsum`, N);
+            be.colSum(M, N, g, 0, s);
+            if (fresh) be.fill(N, 0, b.grad!);
+            be.axpy(N, -1, s, b.grad!);
+          }
+        } else if (claimGrad(b)) {
+          be.copy(n, g, b.grad!);
+          if (sign === -1) be.scale(n, -1, b.grad!);
+        } else be.axpy(n, sign, g, b.grad!);
+      }
+    },
+    ws?.f32(`${op}.grad`, n),
+  );
 }
 
 export function add(a: Tensor, b: Tensor, ws?: Workspace): Tensor {
@@ -79,28 +85,41 @@ export function mul(a: Tensor, b: Tensor, ws?: Workspace): Tensor {
   const out = new Tensor(allocF32(ws, 'mul.out', n), a.shape);
   be.mul(n, a.data, b.data, out.data);
   if (!needsGrad(a, b)) return out;
-  return record(out, 'mul', [a, b], () => {
-    const g = out.grad!;
-    const scratch = () => allocF32(ws, 'mul.scratch', n);
-    // d(a⊙b)/da = b; for a⊙a (both parents the same tensor) both contributions add up.
-    if (a.requiresGrad) addGrad(be, a, (dst) => be.mul(n, g, b.data, dst), scratch);
-    if (b.requiresGrad) addGrad(be, b, (dst) => be.mul(n, g, a.data, dst), scratch);
-  }, ws?.f32('mul.grad', n));
+  return record(
+    out,
+    'mul',
+    [a, b],
+    () => {
+      const g = out.grad!;
+      const scratch = () => allocF32(ws, 'mul.scratch', n);
+      // d(a⊙b)/da = b; for a⊙a (both parents the same tensor) both contributions add up.
+      if (a.requiresGrad) addGrad(be, a, (dst) => be.mul(n, g, b.data, dst), scratch);
+      if (b.requiresGrad) addGrad(be, b, (dst) => be.mul(n, g, a.data, dst), scratch);
+    },
+    ws?.f32('mul.grad', n),
+  );
 }
 
 /** alpha·a for a constant alpha. */
 export function mulScalar(a: Tensor, alpha: number, ws?: Workspace): Tensor {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) fail('ERR_INVALID_ARG', `mulScalar: alpha must be a finite number, got ${String(alpha)}`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+    fail('ERR_INVALID_ARG', `mulScalar: alpha must be a finite number, got ${String(alpha)}`);
   const be = currentBackend();
   const n = a.size;
   const out = new Tensor(allocF32(ws, 'mulScalar.out', n), a.shape);
   be.copy(n, a.data, out.data);
   be.scale(n, alpha, out.data);
   if (!needsGrad(a)) return out;
-  return record(out, 'mulScalar', [a], () => {
-    if (claimGrad(a)) be.fill(n, 0, a.grad!);
-    be.axpy(n, alpha, out.grad!, a.grad!);
-  }, ws?.f32('mulScalar.grad', n));
+  return record(
+    out,
+    'mulScalar',
+    [a],
+    () => {
+      if (claimGrad(a)) be.fill(n, 0, a.grad!);
+      be.axpy(n, alpha, out.grad!, a.grad!);
+    },
+    ws?.f32('mulScalar.grad', n),
+  );
 }
 
 /**
@@ -120,8 +139,14 @@ export function reshape(a: Tensor, shape: Shape, ws?: Workspace): Tensor {
   const out = new Tensor(a.data, dims);
   if (!needsGrad(a)) return out;
   const be = currentBackend();
-  return record(out, 'reshape', [a], () => {
-    if (claimGrad(a)) be.copy(a.size, out.grad!, a.grad!);
-    else be.axpy(a.size, 1, out.grad!, a.grad!);
-  }, ws?.f32('reshape.grad', a.size));
+  return record(
+    out,
+    'reshape',
+    [a],
+    () => {
+      if (claimGrad(a)) be.copy(a.size, out.grad!, a.grad!);
+      else be.axpy(a.size, 1, out.grad!, a.grad!);
+    },
+    ws?.f32('reshape.grad', a.size),
+  );
 }

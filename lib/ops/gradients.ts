@@ -26,7 +26,11 @@ export class KernelGrads {
   readonly dWeight: Float32Array;
   private readonly scratchAdds: { scratch: Float32Array; grad: Float32Array; n: number }[] = [];
 
-  constructor(private readonly be: Backend, weight: Tensor, unused: () => Float32Array) {
+  constructor(
+    private readonly be: Backend,
+    weight: Tensor,
+    unused: () => Float32Array,
+  ) {
     if (weight.requiresGrad) {
       this.beta = claimGrad(weight) ? 0 : 1;
       this.dWeight = weight.grad!;

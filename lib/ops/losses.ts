@@ -79,12 +79,18 @@ export function l2PenaltyOp(weights: readonly Tensor[], lambda: number, ws?: Wor
   const out = new Tensor(allocF32(ws, 'l2.loss', 1), []);
   out.data[0] = 0.5 * lambda * total;
   if (!needsGrad(...weights)) return out;
-  return record(out, 'l2Penalty', [...weights], () => {
-    const g = out.grad![0] * lambda;
-    for (const w of weights) {
-      if (!w.requiresGrad) continue;
-      if (claimGrad(w)) be.fill(w.size, 0, w.grad!);
-      be.axpy(w.size, g, w.data, w.grad!);
-    }
-  }, ws?.f32('l2.loss-grad', 1));
+  return record(
+    out,
+    'l2Penalty',
+    [...weights],
+    () => {
+      const g = out.grad![0] * lambda;
+      for (const w of weights) {
+        if (!w.requiresGrad) continue;
+        if (claimGrad(w)) be.fill(w.size, 0, w.grad!);
+        be.axpy(w.size, g, w.data, w.grad!);
+      }
+    },
+    ws?.f32('l2.loss-grad', 1),
+  );
 }

@@ -12,16 +12,22 @@ function reduce(op: 'sum' | 'mean', a: Tensor, ws?: Workspace): Tensor {
   const out = new Tensor(allocF32(ws, `${op}.out`, 1), []);
   out.data[0] = be.sum(n, a.data) * factor;
   if (!needsGrad(a)) return out;
-  return record(out, op, [a], () => {
-    // d(sum)/da_i = 1: every element receives the same value, g·factor.
-    const g = out.grad![0] * factor;
-    if (claimGrad(a)) be.fill(n, g, a.grad!);
-    else {
-      const s = allocF32(ws, `${op}.scratch`, n);
-      be.fill(n, g, s);
-      be.axpy(n, 1, s, a.grad!);
-    }
-  }, ws?.f32(`${op}.grad`, 1));
+  return record(
+    out,
+    op,
+    [a],
+    () => {
+      // d(sum)/da_i = 1: every element receives the same value, g·factor.
+      const g = out.grad![0] * factor;
+      if (claimGrad(a)) be.fill(n, g, a.grad!);
+      else {
+        const s = allocF32(ws, `${op}.scratch`, n);
+        be.fill(n, g, s);
+        be.axpy(n, 1, s, a.grad!);
+      }
+    },
+    ws?.f32(`${op}.grad`, 1),
+  );
 }
 
 export function sum(a: Tensor, ws?: Workspace): Tensor {

@@ -50,7 +50,8 @@ abstract class AdamFamily extends Optimizer {
 
   protected hyperFromState(h: Record<string, unknown>): AdamOptions {
     // The state is flat (beta1, beta2); the constructor takes PyTorch's betas pair.
-    if (h.decoupled !== this.o.decoupled) fail('ERR_INVALID_ARG', `${this.owner}.loadState: hyper.decoupled must be ${this.o.decoupled}, got ${String(h.decoupled)}`);
+    if (h.decoupled !== this.o.decoupled)
+      fail('ERR_INVALID_ARG', `${this.owner}.loadState: hyper.decoupled must be ${this.o.decoupled}, got ${String(h.decoupled)}`);
     const { beta1, beta2, decoupled: _decoupled, ...rest } = h;
     return resolve(this.owner, { ...rest, betas: [beta1, beta2] }, this.o.decoupled);
   }

@@ -80,7 +80,8 @@ export class EarlyStopping implements TrainingCallback {
     const o = optionsObject(OWNER, config);
     checkKnownKeys(OWNER, o, KNOWN);
     const monitor = given(o.monitor, 'valLoss');
-    if (typeof monitor !== 'string' || monitor === '') fail('ERR_INVALID_ARG', `${OWNER}: monitor must be an epoch-log key such as 'valLoss'`);
+    if (typeof monitor !== 'string' || monitor === '')
+      fail('ERR_INVALID_ARG', `${OWNER}: monitor must be an epoch-log key such as 'valLoss'`);
     this.monitor = monitor as keyof EpochLogs;
     const mode = oneOf(OWNER, 'mode', given(o.mode, 'auto'), ['auto', 'min', 'max'] as const);
     this.mode = mode === 'auto' ? autoMode(monitor) : mode;
@@ -113,7 +114,10 @@ export class EarlyStopping implements TrainingCallback {
     this.stoppedEpoch = null;
     const continues = firstEpoch > 1 && this.lastEpoch !== null;
     if (continues && firstEpoch !== this.lastEpoch! + 1) {
-      fail('ERR_INVALID_ARG', `${OWNER}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the run it watched ended at epoch ${this.lastEpoch}; restore the state saved with that fit's checkpoint (checkpoint.restoreCallbacks, or loadState), or start at initialEpoch ${this.lastEpoch}`);
+      fail(
+        'ERR_INVALID_ARG',
+        `${OWNER}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the run it watched ended at epoch ${this.lastEpoch}; restore the state saved with that fit's checkpoint (checkpoint.restoreCallbacks, or loadState), or start at initialEpoch ${this.lastEpoch}`,
+      );
     }
     if (continues) {
       if (this.lastWeights !== null && ctx !== null) ctx.model.setWeights(this.lastWeights);
@@ -135,8 +139,13 @@ export class EarlyStopping implements TrainingCallback {
     if (this.startPending) this.begin(logs.epoch, null);
     const value = logs[this.monitor];
     if (typeof value !== 'number') {
-      const have = Object.keys(logs).filter((k) => typeof logs[k as keyof EpochLogs] === 'number').join(', ');
-      fail('ERR_INVALID_ARG', `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have}); pass validation data to fit or change monitor`);
+      const have = Object.keys(logs)
+        .filter((k) => typeof logs[k as keyof EpochLogs] === 'number')
+        .join(', ');
+      fail(
+        'ERR_INVALID_ARG',
+        `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have}); pass validation data to fit or change monitor`,
+      );
     }
     this.lastEpoch = logs.epoch;
     if (this.improves(value)) {
@@ -192,13 +201,22 @@ export class EarlyStopping implements TrainingCallback {
     const stoppedEpoch = epochOrNull(fn, 'stoppedEpoch', s.stoppedEpoch);
     const wait = nonNegativeInteger(fn, 'wait', s.wait);
     const lastEpoch = epochOrNull(fn, 'lastEpoch', s.lastEpoch);
-    if ((bestValue === null) !== (bestEpoch === null)) fail('ERR_INVALID_ARG', `${fn}: bestValue and bestEpoch must both be null (no epoch yet) or both be set, got ${bestValue} and ${bestEpoch}`);
-    for (const [name, epoch] of [['bestEpoch', bestEpoch], ['stoppedEpoch', stoppedEpoch]] as const) {
-      if (epoch !== null && (lastEpoch === null || epoch > lastEpoch)) fail('ERR_INVALID_ARG', `${fn}: ${name} ${epoch} is after lastEpoch ${lastEpoch}`);
+    if ((bestValue === null) !== (bestEpoch === null))
+      fail(
+        'ERR_INVALID_ARG',
+        `${fn}: bestValue and bestEpoch must both be null (no epoch yet) or both be set, got ${bestValue} and ${bestEpoch}`,
+      );
+    for (const [name, epoch] of [
+      ['bestEpoch', bestEpoch],
+      ['stoppedEpoch', stoppedEpoch],
+    ] as const) {
+      if (epoch !== null && (lastEpoch === null || epoch > lastEpoch))
+        fail('ERR_INVALID_ARG', `${fn}: ${name} ${epoch} is after lastEpoch ${lastEpoch}`);
     }
     const bestWeights = weightsOrNull(fn, 'bestWeights', s.bestWeights);
     const lastWeights = weightsOrNull(fn, 'lastWeights', s.lastWeights);
-    if (!restoreBestWeights && (bestWeights !== null || lastWeights !== null)) fail('ERR_INVALID_ARG', `${fn}: the state holds weights, but restoreBestWeights is false`);
+    if (!restoreBestWeights && (bestWeights !== null || lastWeights !== null))
+      fail('ERR_INVALID_ARG', `${fn}: the state holds weights, but restoreBestWeights is false`);
     if (bestEpoch === null && bestWeights !== null) fail('ERR_INVALID_ARG', `${fn}: the state holds bestWeights but no bestEpoch`);
     this.bestValue = bestValue ?? this.worst;
     this.bestEpoch = bestEpoch;
@@ -220,6 +238,8 @@ export class EarlyStopping implements TrainingCallback {
 function copyInto(kept: Float32Array[] | null, weights: readonly Float32Array[]): Float32Array[] {
   const fits = kept !== null && kept.length === weights.length && kept.every((k, i) => k.length === weights[i].length);
   if (!fits) return weights.map((w) => w.slice());
-  weights.forEach((w, i) => { kept[i].set(w); });
+  weights.forEach((w, i) => {
+    kept[i].set(w);
+  });
   return kept;
 }

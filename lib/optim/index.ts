@@ -5,7 +5,13 @@ export { Adam, AdamW, type AdamConfig } from './adam.js';
 export { RMSprop, type RMSpropConfig } from './rmsprop.js';
 export { Adagrad, type AdagradConfig } from './adagrad.js';
 export {
-  StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau,
-  type StepLRConfig, type ExponentialLRConfig, type CosineAnnealingLRConfig, type ReduceLROnPlateauConfig,
+  StepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  ReduceLROnPlateau,
+  type StepLRConfig,
+  type ExponentialLRConfig,
+  type CosineAnnealingLRConfig,
+  type ReduceLROnPlateauConfig,
 } from './schedules.js';
 export { EarlyStopping, type EarlyStoppingConfig } from './early-stopping.js';

@@ -45,14 +45,18 @@ function isObject(p: unknown): p is Parameter {
 
 function toParameterList(owner: string, params: Iterable<Parameter>): Parameter[] {
   if (params === null || typeof params !== 'object' || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
-    fail('ERR_INVALID_ARG', `${owner}: params must be an iterable of parameters ({ data, grad }), got ${params === null ? 'null' : typeof params}`);
+    fail(
+      'ERR_INVALID_ARG',
+      `${owner}: params must be an iterable of parameters ({ data, grad }), got ${params === null ? 'null' : typeof params}`,
+    );
   }
   const list = [...params];
   if (list.length === 0) fail('ERR_INVALID_ARG', `${owner}: got an empty parameter list`);
   const seen = new Set<Float32Array>();
   list.forEach((p, i) => {
     if (!isObject(p) || !isFloat32Array(p.data)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i} must have a Float32Array 'data'`);
-    if (p.grad !== null && !isFloat32Array(p.grad)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i}'s grad must be a Float32Array or null`);
+    if (p.grad !== null && !isFloat32Array(p.grad))
+      fail('ERR_INVALID_ARG', `${owner}: parameter ${i}'s grad must be a Float32Array or null`);
     // Updating the same weights twice per step is never what was meant (PyTorch refuses it across groups too).
     if (seen.has(p.data)) fail('ERR_INVALID_ARG', `${owner}: parameter ${i} appears more than once`);
     seen.add(p.data);
@@ -129,7 +133,8 @@ export abstract class Optimizer {
     // Shapes first, so a mismatched grad is refused before any parameter has moved.
     for (let i = 0; i < params.length; i++) {
       const { data, grad } = params[i];
-      if (grad !== null && grad.length !== data.length) fail('ERR_SHAPE', `${this.owner}: parameter ${i}'s grad has ${grad.length} elements, its data ${data.length}`);
+      if (grad !== null && grad.length !== data.length)
+        fail('ERR_SHAPE', `${this.owner}: parameter ${i}'s grad has ${grad.length} elements, its data ${data.length}`);
     }
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
@@ -168,7 +173,11 @@ export abstract class Optimizer {
    * @internal
    */
   sharedState(): OptimizerState {
-    for (const s of this.slots) if (s !== null) s.forEach((buffer, k) => { s[k] = toSharedFloat32(buffer); });
+    for (const s of this.slots)
+      if (s !== null)
+        s.forEach((buffer, k) => {
+          s[k] = toSharedFloat32(buffer);
+        });
     return this.stateWith((buffer) => buffer);
   }
 
@@ -176,7 +185,9 @@ export abstract class Optimizer {
     const buffers: Record<string, Float32Array> = {};
     this.slots.forEach((s, i) => {
       if (s === null || this.paramSteps[i] === 0) return;
-      this.slotNames.forEach((name, k) => { buffers[`${i}.${name}`] = take(s[k]); });
+      this.slotNames.forEach((name, k) => {
+        buffers[`${i}.${name}`] = take(s[k]);
+      });
     });
     return { type: this.type, hyper: this.hyperParameters, step: this.steps, paramSteps: [...this.paramSteps], buffers };
   }
@@ -220,7 +231,11 @@ export abstract class Optimizer {
         fail('ERR_SHAPE', `${fn}: buffer '${key}' is for parameter ${i}, this optimizer has ${paramSteps.length} parameters`);
       }
       const known = dot > 0 && Number.isInteger(i) && i >= 0 && paramSteps[i] > 0 && names.includes(key.slice(dot + 1));
-      if (!known) fail('ERR_INVALID_ARG', `${fn}: unexpected buffer '${key}' (this ${this.owner} with these settings keeps ${names.length ? names.map((s) => `'<i>.${s}'`).join(', ') : 'no buffers'} for updated parameters 0..${paramSteps.length - 1})`);
+      if (!known)
+        fail(
+          'ERR_INVALID_ARG',
+          `${fn}: unexpected buffer '${key}' (this ${this.owner} with these settings keeps ${names.length ? names.map((s) => `'<i>.${s}'`).join(', ') : 'no buffers'} for updated parameters 0..${paramSteps.length - 1})`,
+        );
     }
 
     Object.assign(this.hyper, hyper);
@@ -234,7 +249,8 @@ export abstract class Optimizer {
     if (!isPlainObject(raw)) fail('ERR_INVALID_ARG', `${fn}: hyper must be an object`);
     const expected = Object.keys(this.hyper);
     for (const key of expected) if (!(key in raw)) fail('ERR_INVALID_ARG', `${fn}: hyper.${key} is missing`);
-    for (const key of Object.keys(raw)) if (!expected.includes(key)) fail('ERR_INVALID_ARG', `${fn}: unknown hyper-parameter ${JSON.stringify(key)}`);
+    for (const key of Object.keys(raw))
+      if (!expected.includes(key)) fail('ERR_INVALID_ARG', `${fn}: unknown hyper-parameter ${JSON.stringify(key)}`);
     return this.hyperFromState(raw);
   }
 
@@ -242,8 +258,7 @@ export abstract class Optimizer {
     const count = this.params.length;
     if (raw === undefined) {
       // An older or trimmed state: infer which parameters were updated from the buffers they have.
-      return Array.from({ length: count }, (_, i) =>
-        names.length === 0 || names.some((name) => `${i}.${name}` in buffers) ? step : 0);
+      return Array.from({ length: count }, (_, i) => (names.length === 0 || names.some((name) => `${i}.${name}` in buffers) ? step : 0));
     }
     if (!Array.isArray(raw)) fail('ERR_INVALID_ARG', `${fn}: paramSteps must be an array of step counts`);
     if (raw.length !== count) fail('ERR_SHAPE', `${fn}: the state has ${raw.length} parameters, this optimizer ${count}`);

@@ -47,7 +47,10 @@ class ContinuationCheck {
     if (!this.pending) return;
     this.pending = false;
     if (typeof firstEpoch === 'number' && firstEpoch > 1 && firstEpoch !== counted + 1) {
-      fail('ERR_INVALID_ARG', `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`);
+      fail(
+        'ERR_INVALID_ARG',
+        `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`,
+      );
     }
   }
 }
@@ -75,7 +78,10 @@ abstract class EpochSchedule implements TrainingCallback {
   /** Set by onTrainBegin: the next onEpochBegin is a fit's first epoch. */
   private readonly continuation = new ContinuationCheck();
 
-  protected constructor(private readonly owner: EpochScheduleType, optimizer: Optimizer) {
+  protected constructor(
+    private readonly owner: EpochScheduleType,
+    optimizer: Optimizer,
+  ) {
     this.optimizer = checkOptimizer(owner, optimizer);
     this.initialLr = optimizer.lr;
   }
@@ -227,8 +233,15 @@ export interface ReduceLROnPlateauState {
   type: 'ReduceLROnPlateau';
   /** The settings it was made with (monitor null when not given): loadState refuses a state made under other ones. */
   config: {
-    mode: 'min' | 'max'; factor: number; patience: number; threshold: number; thresholdMode: 'rel' | 'abs';
-    cooldown: number; minLr: number; eps: number; monitor: string | null;
+    mode: 'min' | 'max';
+    factor: number;
+    patience: number;
+    threshold: number;
+    thresholdMode: 'rel' | 'abs';
+    cooldown: number;
+    minLr: number;
+    eps: number;
+    monitor: string | null;
   };
   epoch: number;
   /** The best metric so far; null before the first (the object's Infinity or -Infinity, which JSON cannot hold). */
@@ -276,7 +289,8 @@ export class ReduceLROnPlateau implements TrainingCallback {
     this.cooldown = nonNegativeInteger(owner, 'cooldown', given(o.cooldown, 0));
     this.minLr = nonNegative(owner, 'minLr', given(o.minLr, 0));
     this.eps = nonNegative(owner, 'eps', given(o.eps, 1e-8));
-    if (o.monitor !== undefined && typeof o.monitor !== 'string') fail('ERR_INVALID_ARG', `${owner}: monitor must be an epoch-log key such as 'valLoss'`);
+    if (o.monitor !== undefined && typeof o.monitor !== 'string')
+      fail('ERR_INVALID_ARG', `${owner}: monitor must be an epoch-log key such as 'valLoss'`);
     this.monitor = o.monitor as keyof EpochLogs | undefined;
     this.best = this.worst;
   }
@@ -323,7 +337,14 @@ export class ReduceLROnPlateau implements TrainingCallback {
   /** A snapshot of the best metric, the bad-epoch and cooldown counts and the epoch count. */
   state(): ReduceLROnPlateauState {
     const best = this.best === this.worst ? null : this.best;
-    return { type: 'ReduceLROnPlateau', config: this.config(), epoch: this.epoch, best, badEpochs: this.badEpochs, cooldownLeft: this.cooldownLeft };
+    return {
+      type: 'ReduceLROnPlateau',
+      config: this.config(),
+      epoch: this.epoch,
+      best,
+      badEpochs: this.badEpochs,
+      cooldownLeft: this.cooldownLeft,
+    };
   }
 
   /** Restores a state() of a ReduceLROnPlateau made with the same settings; checks all of it first. */
@@ -335,9 +356,11 @@ export class ReduceLROnPlateau implements TrainingCallback {
     const best = metricOrNull(fn, 'best', s.best);
     const badEpochs = nonNegativeInteger(fn, 'badEpochs', s.badEpochs);
     // Both counts are reset once they pass their limit, so a state beyond them was not made by step().
-    if (badEpochs > this.patience) fail('ERR_INVALID_ARG', `${fn}: badEpochs must be at most patience (${this.patience}), got ${badEpochs}`);
+    if (badEpochs > this.patience)
+      fail('ERR_INVALID_ARG', `${fn}: badEpochs must be at most patience (${this.patience}), got ${badEpochs}`);
     const cooldownLeft = nonNegativeInteger(fn, 'cooldownLeft', s.cooldownLeft);
-    if (cooldownLeft > this.cooldown) fail('ERR_INVALID_ARG', `${fn}: cooldownLeft must be at most cooldown (${this.cooldown}), got ${cooldownLeft}`);
+    if (cooldownLeft > this.cooldown)
+      fail('ERR_INVALID_ARG', `${fn}: cooldownLeft must be at most cooldown (${this.cooldown}), got ${cooldownLeft}`);
     this.epoch = epoch;
     this.best = best ?? this.worst;
     this.badEpochs = badEpochs;
@@ -357,7 +380,9 @@ export class ReduceLROnPlateau implements TrainingCallback {
     const key = this.monitor ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
     const value = logs[key];
     if (typeof value !== 'number') {
-      const have = Object.keys(logs).filter((k) => typeof logs[k as keyof EpochLogs] === 'number').join(', ');
+      const have = Object.keys(logs)
+        .filter((k) => typeof logs[k as keyof EpochLogs] === 'number')
+        .join(', ');
       fail('ERR_INVALID_ARG', `ReduceLROnPlateau: monitor '${String(key)}' is not in the epoch logs (they have ${have})`);
     }
     this.step(value);

@@ -29,7 +29,10 @@ function resolve(raw: unknown): SgdOptions {
   const nesterov = bool(OWNER, 'nesterov', given(o.nesterov, false));
   const weightDecay = nonNegative(OWNER, 'weightDecay', given(o.weightDecay, 0));
   if (nesterov && (momentum <= 0 || dampening !== 0)) {
-    fail('ERR_INVALID_ARG', `${OWNER}: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${momentum} and dampening ${dampening}`);
+    fail(
+      'ERR_INVALID_ARG',
+      `${OWNER}: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${momentum} and dampening ${dampening}`,
+    );
   }
   return { lr, momentum, dampening, nesterov, weightDecay };
 }

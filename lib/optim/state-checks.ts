@@ -24,12 +24,16 @@ export function stateOf(fn: string, state: unknown, type: string): Record<string
 export function checkSameConfig(fn: string, saved: unknown, own: Readonly<Record<string, unknown>>): void {
   if (!isPlainObject(saved)) fail('ERR_INVALID_ARG', `${fn}: config must be an object of the settings, got ${show(saved)}`);
   for (const key of Object.keys(saved)) {
-    if (!Object.hasOwn(own, key)) fail('ERR_INVALID_ARG', `${fn}: config has an unknown setting ${JSON.stringify(key)} (known: ${Object.keys(own).join(', ')})`);
+    if (!Object.hasOwn(own, key))
+      fail('ERR_INVALID_ARG', `${fn}: config has an unknown setting ${JSON.stringify(key)} (known: ${Object.keys(own).join(', ')})`);
   }
   for (const [key, value] of Object.entries(own)) {
     if (!Object.hasOwn(saved, key)) fail('ERR_INVALID_ARG', `${fn}: config.${key} is missing`);
     if (saved[key] !== value) {
-      fail('ERR_INVALID_ARG', `${fn}: the state was saved with ${key} ${show(saved[key])}, this one has ${key} ${show(value)}; construct it with the saved settings`);
+      fail(
+        'ERR_INVALID_ARG',
+        `${fn}: the state was saved with ${key} ${show(saved[key])}, this one has ${key} ${show(value)}; construct it with the saved settings`,
+      );
     }
   }
 }
@@ -37,7 +41,8 @@ export function checkSameConfig(fn: string, saved: unknown, own: Readonly<Record
 /** null (not yet) or a 1-based epoch number. */
 export function epochOrNull(fn: string, name: string, v: unknown): number | null {
   if (v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_INVALID_ARG', `${fn}: ${name} must be an epoch number (an integer >= 1) or null, got ${show(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    fail('ERR_INVALID_ARG', `${fn}: ${name} must be an epoch number (an integer >= 1) or null, got ${show(v)}`);
   return v;
 }
 

@@ -29,7 +29,12 @@ function escapeXml(s: string): string {
 
 const fmt = (v: number): string => (Math.round(v * 100) / 100).toString();
 
-function seriesOf(history: readonly EpochLogs[], pick: (l: EpochLogs) => number | undefined, scale: number, style: Omit<Series, 'points'>): Series | null {
+function seriesOf(
+  history: readonly EpochLogs[],
+  pick: (l: EpochLogs) => number | undefined,
+  scale: number,
+  style: Omit<Series, 'points'>,
+): Series | null {
   const points: [number, number][] = [];
   for (const l of history) {
     const v = pick(l);
@@ -38,12 +43,18 @@ function seriesOf(history: readonly EpochLogs[], pick: (l: EpochLogs) => number 
   return points.length > 0 ? { ...style, points } : null;
 }
 
-interface Box { x: number; y: number; w: number; h: number }
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /** One panel: frame, grid, ticks, labels and the lines, inside `box`. */
 function panel(box: Box, title: string, yLabel: string, series: Series[], xTicks: Ticks, yClamp?: [number, number]): string {
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  let lo = Math.min(...ys), hi = Math.max(...ys);
+  let lo = Math.min(...ys),
+    hi = Math.max(...ys);
   // A little headroom, so points on the extremes do not sit on the frame.
   const pad = (hi - lo) * 0.04;
   const yTicks = niceTicks(lo - pad, hi + pad, 5);
@@ -53,33 +64,44 @@ function panel(box: Box, title: string, yLabel: string, series: Series[], xTicks
   const px = (x: number) => box.x + ((x - xTicks.lo) / (xTicks.hi - xTicks.lo)) * box.w;
   const py = (y: number) => box.y + box.h - ((y - lo) / (hi - lo)) * box.h;
   const out: string[] = [];
-  out.push(`<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y - 12)}" text-anchor="middle" font-size="15" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`);
-  out.push(`<rect x="${fmt(box.x)}" y="${fmt(box.y)}" width="${fmt(box.w)}" height="${fmt(box.h)}" fill="#ffffff" stroke="#444444" stroke-width="1"/>`);
+  out.push(
+    `<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y - 12)}" text-anchor="middle" font-size="15" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`,
+  );
+  out.push(
+    `<rect x="${fmt(box.x)}" y="${fmt(box.y)}" width="${fmt(box.w)}" height="${fmt(box.h)}" fill="#ffffff" stroke="#444444" stroke-width="1"/>`,
+  );
   for (const v of yTicks.values) {
     if (v < lo - 1e-9 || v > hi + 1e-9) continue;
     const y = fmt(py(v));
     out.push(`<line x1="${fmt(box.x)}" y1="${y}" x2="${fmt(box.x + box.w)}" y2="${y}" stroke="#e3e3e3" stroke-width="1"/>`);
     out.push(`<line x1="${fmt(box.x - 5)}" y1="${y}" x2="${fmt(box.x)}" y2="${y}" stroke="#444444" stroke-width="1"/>`);
-    out.push(`<text x="${fmt(box.x - 8)}" y="${y}" dy="0.35em" text-anchor="end" font-size="12" ${FONT}>${formatTick(v, yTicks.step)}</text>`);
+    out.push(
+      `<text x="${fmt(box.x - 8)}" y="${y}" dy="0.35em" text-anchor="end" font-size="12" ${FONT}>${formatTick(v, yTicks.step)}</text>`,
+    );
   }
   for (const v of xTicks.values) {
     const x = fmt(px(v));
     out.push(`<line x1="${x}" y1="${fmt(box.y)}" x2="${x}" y2="${fmt(box.y + box.h)}" stroke="#f0f0f0" stroke-width="1"/>`);
     out.push(`<line x1="${x}" y1="${fmt(box.y + box.h)}" x2="${x}" y2="${fmt(box.y + box.h + 5)}" stroke="#444444" stroke-width="1"/>`);
-    out.push(`<text x="${x}" y="${fmt(box.y + box.h + 19)}" text-anchor="middle" font-size="12" ${FONT}>${formatTick(v, xTicks.step)}</text>`);
+    out.push(
+      `<text x="${x}" y="${fmt(box.y + box.h + 19)}" text-anchor="middle" font-size="12" ${FONT}>${formatTick(v, xTicks.step)}</text>`,
+    );
   }
   out.push(`<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y + box.h + 40)}" text-anchor="middle" font-size="13" ${FONT}>epoch</text>`);
   const cy = fmt(box.y + box.h / 2);
-  out.push(`<text x="${fmt(box.x - 50)}" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 ${fmt(box.x - 50)} ${cy})" ${FONT}>${escapeXml(yLabel)}</text>`);
+  out.push(
+    `<text x="${fmt(box.x - 50)}" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 ${fmt(box.x - 50)} ${cy})" ${FONT}>${escapeXml(yLabel)}</text>`,
+  );
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${fmt(px(x))},${fmt(py(Math.min(Math.max(y, lo), hi)))}`);
     const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
     out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash} stroke-linejoin="round"/>`);
     // Markers only while they stay apart; a lone point would otherwise be invisible.
-    if (s.points.length <= 40) for (const p of pts) {
-      const [x, y] = p.split(',');
-      out.push(`<circle cx="${x}" cy="${y}" r="3" fill="${s.color}"/>`);
-    }
+    if (s.points.length <= 40)
+      for (const p of pts) {
+        const [x, y] = p.split(',');
+        out.push(`<circle cx="${x}" cy="${y}" r="3" fill="${s.color}"/>`);
+      }
   }
   return out.join('\n');
 }
@@ -101,15 +123,23 @@ function legend(cx: number, y: number, series: Omit<Series, 'points'>[]): string
 /** The SVG document for a training history (fit's EpochLogs, one per epoch). */
 export function renderCurvesSvg(history: readonly EpochLogs[], options: CurvesOptions = {}): string {
   const { title = 'Training curves', width = 960, height = 420 } = options;
-  const lossSeries = [seriesOf(history, (l) => l.loss, 1, TRAIN), seriesOf(history, (l) => l.valLoss, 1, VALIDATION)].filter((s): s is Series => s !== null);
-  const accSeries = [seriesOf(history, (l) => l.accuracy, 100, TRAIN), seriesOf(history, (l) => l.valAccuracy, 100, VALIDATION)].filter((s): s is Series => s !== null);
+  const lossSeries = [seriesOf(history, (l) => l.loss, 1, TRAIN), seriesOf(history, (l) => l.valLoss, 1, VALIDATION)].filter(
+    (s): s is Series => s !== null,
+  );
+  const accSeries = [seriesOf(history, (l) => l.accuracy, 100, TRAIN), seriesOf(history, (l) => l.valAccuracy, 100, VALIDATION)].filter(
+    (s): s is Series => s !== null,
+  );
   const panels: [string, string, Series[], [number, number] | undefined][] = [];
   if (lossSeries.length > 0) panels.push(['Loss', 'loss', lossSeries, undefined]);
   if (accSeries.length > 0) panels.push(['Accuracy', 'accuracy (%)', accSeries, [0, 100]]);
 
   const epochs = history.map((l) => l.epoch);
   const xTicks = niceTicks(Math.min(...epochs, 1), Math.max(...epochs, 1), 8, true);
-  const top = 104, bottom = 58, left = 78, right = 24, gap = 30;
+  const top = 104,
+    bottom = 58,
+    left = 78,
+    right = 24,
+    gap = 30;
   const pw = panels.length > 0 ? (width - gap * (panels.length - 1)) / panels.length : width;
   const body: string[] = [];
   body.push(`<text x="${fmt(width / 2)}" y="30" text-anchor="middle" font-size="18" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`);

@@ -8,7 +8,11 @@ import { NeuroblasError } from '../errors.js';
 
 export function abortError(signal: AbortSignal, where: string): NeuroblasError {
   const reason = signal.reason as { message?: unknown } | undefined;
-  const err = new NeuroblasError('ERR_ABORTED', `${where}: training aborted${reason !== undefined ? ` (${String(reason?.message ?? reason)})` : ''}`, { cause: signal.reason });
+  const err = new NeuroblasError(
+    'ERR_ABORTED',
+    `${where}: training aborted${reason !== undefined ? ` (${String(reason?.message ?? reason)})` : ''}`,
+    { cause: signal.reason },
+  );
   err.name = 'AbortError';
   return err;
 }

@@ -11,8 +11,16 @@ import { Sequential } from '../layers/sequential.js';
 import type { Tensor } from '../tensor.js';
 import type { EpochLogs } from './callbacks.js';
 import {
-  checkInitialEpoch, evaluate, predict, trainLoop, yieldToEventLoop,
-  type EvaluateOptions, type EvaluateResult, type FitOptions, type Inputs, type Targets,
+  checkInitialEpoch,
+  evaluate,
+  predict,
+  trainLoop,
+  yieldToEventLoop,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type FitOptions,
+  type Inputs,
+  type Targets,
 } from './loop.js';
 import { fitInWorkerIfUseful } from './worker/index.js';
 
@@ -24,7 +32,8 @@ export { evaluate, predict, type EvaluateOptions, type EvaluateResult, type FitO
  */
 export async function fit(model: Sequential, x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
   const wanted = (options as FitOptions | undefined)?.worker;
-  if (wanted !== undefined && typeof wanted !== 'boolean') fail('ERR_INVALID_ARG', `fit: worker must be true or false, got ${String(wanted)}`);
+  if (wanted !== undefined && typeof wanted !== 'boolean')
+    fail('ERR_INVALID_ARG', `fit: worker must be true or false, got ${String(wanted)}`);
   // Here as well as in the loop: a value that cannot travel to a worker would otherwise be reported as that.
   checkInitialEpoch((options as FitOptions | undefined)?.initialEpoch);
   if (wanted !== false) {

@@ -109,7 +109,16 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
     fail('ERR_SHAPE', `${where}: x has ${rows} rows but y has ${values.length} values`);
   }
   checkFinite(`${where}: y`, values);
-  return { x, sample, features, rows, outWidth, labels: null, targets: Float32Array.from(values), targetWidth: values.length / Math.max(rows, 1) };
+  return {
+    x,
+    sample,
+    features,
+    rows,
+    outWidth,
+    labels: null,
+    targets: Float32Array.from(values),
+    targetWidth: values.length / Math.max(rows, 1),
+  };
 }
 
 /**
@@ -121,13 +130,17 @@ function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boole
   if (d.targets === null || d.targetWidth === d.outWidth) return;
   if (loss !== mseLoss && loss !== bceWithLogitsLoss && loss !== crossEntropyLoss) return;
   const hint = lossGiven ? '' : '; class labels need exactly one value per row';
-  fail('ERR_SHAPE', `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), but the model outputs ${d.outWidth} per row${hint}`);
+  fail(
+    'ERR_SHAPE',
+    `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), but the model outputs ${d.outWidth} per row${hint}`,
+  );
 }
 
 /** Splits the last `fraction` of rows off for validation. */
 function splitRows(d: Data, fraction: number): [Data, Data] {
   const nVal = Math.floor(d.rows * fraction);
-  if (nVal < 1 || nVal >= d.rows) fail('ERR_INVALID_ARG', `fit: validationSplit ${fraction} leaves no rows for training or validation (${d.rows} rows)`);
+  if (nVal < 1 || nVal >= d.rows)
+    fail('ERR_INVALID_ARG', `fit: validationSplit ${fraction} leaves no rows for training or validation (${d.rows} rows)`);
   const nTrain = d.rows - nVal;
   const part = (start: number, end: number): Data => ({
     ...d,
@@ -144,7 +157,10 @@ class Batcher {
   private readonly ws = new Workspace();
   private readonly tensors = new Map<number, Tensor>();
 
-  constructor(private readonly d: Data, private readonly batchSize: number) {}
+  constructor(
+    private readonly d: Data,
+    private readonly batchSize: number,
+  ) {}
 
   get batches(): number {
     return Math.ceil(this.d.rows / this.batchSize);
@@ -178,16 +194,24 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
  * The loop behind fit and fitBlocking. `pause` lets the event loop run every ~4 ms (and x's values are then checked
  * in stretches); null never yields.
  */
-export async function trainLoop(model: Sequential, x: Inputs, y: Targets, o: FitOptions, pause: (() => Promise<void>) | null): Promise<EpochLogs[]> {
+export async function trainLoop(
+  model: Sequential,
+  x: Inputs,
+  y: Targets,
+  o: FitOptions,
+  pause: (() => Promise<void>) | null,
+): Promise<EpochLogs[]> {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'fit: options are required ({ optimizer, epochs, batchSize, … })');
   const optimizer = o.optimizer;
-  if (optimizer === undefined || typeof (optimizer as Optimizer).step !== 'function') fail('ERR_INVALID_ARG', 'fit: options.optimizer is required (e.g. new SGD(model.parameters(), { lr: 0.1 }))');
+  if (optimizer === undefined || typeof (optimizer as Optimizer).step !== 'function')
+    fail('ERR_INVALID_ARG', 'fit: options.optimizer is required (e.g. new SGD(model.parameters(), { lr: 0.1 }))');
   const epochs = positiveInteger('fit', 'epochs', o.epochs ?? 1);
   const initialEpoch = checkInitialEpoch(o.initialEpoch);
   const batchSize = positiveInteger('fit', 'batchSize', o.batchSize ?? 32);
   const lossFn = o.loss === undefined ? null : getLoss(o.loss);
   const l2 = o.l2 ?? 0;
-  if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) fail('ERR_INVALID_ARG', `fit: l2 must be a finite number >= 0, got ${String(l2)}`);
+  if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2))
+    fail('ERR_INVALID_ARG', `fit: l2 must be a finite number >= 0, got ${String(l2)}`);
   const callbacks = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? o.callbacks : [o.callbacks];
   const isClassifier = lossFn === null || lossFn === crossEntropyLoss;
 
@@ -196,13 +220,15 @@ export async function trainLoop(model: Sequential, x: Inputs, y: Targets, o: Fit
   let train = prepareData('fit', model, x, y, isClassifier, checkX);
   if (!checkX) await checkFiniteYielding('fit: x', train.x.data, train.features, pause!);
   let val: Data | null = null;
-  if (o.validationData !== undefined && o.validationSplit !== undefined) fail('ERR_INVALID_ARG', 'fit: give validationData or validationSplit, not both');
+  if (o.validationData !== undefined && o.validationSplit !== undefined)
+    fail('ERR_INVALID_ARG', 'fit: give validationData or validationSplit, not both');
   if (o.validationData !== undefined) {
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) fail('ERR_INVALID_ARG', 'fit: validationData must be [x, y]');
     val = prepareData('fit: validationData', model, o.validationData[0], o.validationData[1], isClassifier, checkX);
     if (!checkX) await checkFiniteYielding('fit: validationData: x', val.x.data, val.features, pause!);
   } else if (o.validationSplit !== undefined) {
-    if (typeof o.validationSplit !== 'number' || !(o.validationSplit > 0 && o.validationSplit < 1)) fail('ERR_INVALID_ARG', `fit: validationSplit must be in (0, 1), got ${String(o.validationSplit)}`);
+    if (typeof o.validationSplit !== 'number' || !(o.validationSplit > 0 && o.validationSplit < 1))
+      fail('ERR_INVALID_ARG', `fit: validationSplit must be in (0, 1), got ${String(o.validationSplit)}`);
     [train, val] = splitRows(train, o.validationSplit);
   }
   if (train.rows === 0) fail('ERR_SHAPE', 'fit: x has no rows');
@@ -218,7 +244,13 @@ export async function trainLoop(model: Sequential, x: Inputs, y: Targets, o: Fit
   const lossWs = new Workspace();
   const history: EpochLogs[] = [];
   let stopRequested = false;
-  const ctx: TrainContext = { model, optimizer, stop: () => { stopRequested = true; } };
+  const ctx: TrainContext = {
+    model,
+    optimizer,
+    stop: () => {
+      stopRequested = true;
+    },
+  };
   let lastYield = performance.now();
 
   model.train();
@@ -228,7 +260,9 @@ export async function trainLoop(model: Sequential, x: Inputs, y: Targets, o: Fit
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (o.shuffle !== false) rng.shuffle(order);
     const started = performance.now();
-    let lossSum = 0, correct = 0, seen = 0;
+    let lossSum = 0,
+      correct = 0,
+      seen = 0;
     for (let b = 0; b < batcher.batches; b++) {
       if (signal?.aborted) throw abortError(signal, `fit (epoch ${epoch}, batch ${b + 1})`);
       const batch = batcher.take(b, order);
@@ -239,7 +273,10 @@ export async function trainLoop(model: Sequential, x: Inputs, y: Targets, o: Fit
       if (l2 > 0) l = add(l, l2Penalty(model, l2, { workspace: lossWs }), lossWs);
       const value = l.data[0];
       if (!Number.isFinite(value)) {
-        fail('ERR_BAD_DATA', `fit: the loss became ${value} at epoch ${epoch}, batch ${b + 1} (lower the learning rate, or scale the inputs)`);
+        fail(
+          'ERR_BAD_DATA',
+          `fit: the loss became ${value} at epoch ${epoch}, batch ${b + 1} (lower the learning rate, or scale the inputs)`,
+        );
       }
       l.backward();
       optimizer.step();
@@ -279,7 +316,8 @@ function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: numbe
   model.eval();
   const batcher = new Batcher(d, batchSize);
   const ws = new Workspace();
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   let pred: Int32Array | null = null;
   if (withConfusion && d.labels) pred = new Int32Array(d.rows);
   const classes = d.outWidth;

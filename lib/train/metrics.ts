@@ -10,8 +10,10 @@ import { fail } from '../errors.js';
 function checkDims(fn: string, rows: number, classes: number, scores: ArrayLike<number>, labelsLength: number | null): void {
   if (!Number.isInteger(rows) || rows < 0) fail('ERR_INVALID_ARG', `${fn}: rows must be a non-negative integer, got ${rows}`);
   if (!Number.isInteger(classes) || classes < 1) fail('ERR_INVALID_ARG', `${fn}: classes must be a positive integer, got ${classes}`);
-  if (scores.length < rows * classes) fail('ERR_SHAPE', `${fn}: scores must hold at least rows·classes = ${rows * classes} values, got ${scores.length}`);
-  if (labelsLength !== null && labelsLength < rows) fail('ERR_SHAPE', `${fn}: labels must hold at least ${rows} values, got ${labelsLength}`);
+  if (scores.length < rows * classes)
+    fail('ERR_SHAPE', `${fn}: scores must hold at least rows·classes = ${rows * classes} values, got ${scores.length}`);
+  if (labelsLength !== null && labelsLength < rows)
+    fail('ERR_SHAPE', `${fn}: labels must hold at least ${rows} values, got ${labelsLength}`);
 }
 
 /** The index of the largest of scores[offset .. offset + classes). */
@@ -21,7 +23,10 @@ function rowArgmax(scores: ArrayLike<number>, offset: number, classes: number): 
   if (Number.isNaN(bestValue)) return 0;
   for (let j = 1; j < classes; j++) {
     const v = scores[offset + j];
-    if (v > bestValue) { best = j; bestValue = v; } else if (Number.isNaN(v)) return j;
+    if (v > bestValue) {
+      best = j;
+      bestValue = v;
+    } else if (Number.isNaN(v)) return j;
   }
   return best;
 }
@@ -54,10 +59,12 @@ export function confusionMatrix(pred: Int32Array, labels: Int32Array, classes: n
   const fn = 'confusionMatrix';
   if (!Number.isInteger(classes) || classes < 1) fail('ERR_INVALID_ARG', `${fn}: classes must be a positive integer, got ${classes}`);
   if (!Number.isInteger(n) || n < 0) fail('ERR_INVALID_ARG', `${fn}: n must be a non-negative integer, got ${n}`);
-  if (pred.length < n || labels.length < n) fail('ERR_SHAPE', `${fn}: pred and labels must hold at least ${n} values, got ${pred.length} and ${labels.length}`);
+  if (pred.length < n || labels.length < n)
+    fail('ERR_SHAPE', `${fn}: pred and labels must hold at least ${n} values, got ${pred.length} and ${labels.length}`);
   const counts = new Int32Array(classes * classes);
   for (let i = 0; i < n; i++) {
-    const t = labels[i], p = pred[i];
+    const t = labels[i],
+      p = pred[i];
     if (t < 0 || t >= classes) fail('ERR_LABEL', `${fn}: labels[${i}] = ${t} is outside [0, ${classes})`);
     if (p < 0 || p >= classes) fail('ERR_LABEL', `${fn}: pred[${i}] = ${p} is outside [0, ${classes})`);
     counts[t * classes + p]++;
@@ -74,9 +81,11 @@ export interface ClassScores {
 
 export function precisionRecall(m: ConfusionMatrix): ClassScores {
   const { classes, counts } = m;
-  const precision = new Float64Array(classes), recall = new Float64Array(classes);
+  const precision = new Float64Array(classes),
+    recall = new Float64Array(classes);
   for (let c = 0; c < classes; c++) {
-    let predicted = 0, actual = 0;
+    let predicted = 0,
+      actual = 0;
     for (let k = 0; k < classes; k++) {
       predicted += counts[k * classes + c];
       actual += counts[c * classes + k];
@@ -98,7 +107,8 @@ function percent(x: number): string {
  */
 export function formatConfusionMatrix(m: ConfusionMatrix, names?: readonly string[]): string {
   const { classes, counts } = m;
-  if (names !== undefined && names.length !== classes) fail('ERR_SHAPE', `formatConfusionMatrix: ${classes} classes but ${names.length} names`);
+  if (names !== undefined && names.length !== classes)
+    fail('ERR_SHAPE', `formatConfusionMatrix: ${classes} classes but ${names.length} names`);
   const { precision, recall } = precisionRecall(m);
   const label = (c: number): string => (names ? names[c].slice(0, 12) : String(c));
   let widest = 6; // fits '100.0%' and '—'

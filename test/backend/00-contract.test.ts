@@ -71,11 +71,16 @@ function validCall(name: KernelName): unknown[] {
       case 'size':
         dims[a.name] = (over[a.name] as number) ?? (a.name === 'pad' ? 0 : 1);
         return dims[a.name];
-      case 'integer': return a.min;
-      case 'number': return 0.5;
-      case 'boolean': return false;
-      case 'activation': return 'linear';
-      case 'options': return Object.fromEntries(a.fields.map(([f, t]) => [f, over[f] ?? (t === 'boolean' ? false : 0)]));
+      case 'integer':
+        return a.min;
+      case 'number':
+        return 0.5;
+      case 'boolean':
+        return false;
+      case 'activation':
+        return 'linear';
+      case 'options':
+        return Object.fromEntries(a.fields.map(([f, t]) => [f, over[f] ?? (t === 'boolean' ? false : 0)]));
       case 'array': {
         const n = a.dims.reduce((p, d) => p * dims[d], 1);
         return a.type === 'f32' ? new Float32Array(n) : a.type === 'i32' ? new Int32Array(n) : new Uint8Array(n);
@@ -110,7 +115,9 @@ describe.each(backends)('every kernel, from its entry ($name)', (b) => {
   });
 
   // Kernels with an output and another array of its type (scale, fill, addScalar and sum have a single array).
-  const withPairs = KERNEL_NAMES.filter((name) => arrays(name).some((o) => isOutput(o) && arrays(name).some((x) => x !== o && x.type === o.type)));
+  const withPairs = KERNEL_NAMES.filter((name) =>
+    arrays(name).some((o) => isOutput(o) && arrays(name).some((x) => x !== o && x.type === o.type)),
+  );
   it.each(withPairs)('%s: each output that is another array argument is ERR_ALIAS, unless the table allows exactly that one', (name) => {
     for (const out of arrays(name).filter(isOutput)) {
       for (const other of arrays(name)) {

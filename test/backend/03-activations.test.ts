@@ -36,50 +36,80 @@ describe.each(backends)('activations ($name)', (b) => {
   });
 
   it.each([...ACTIVATION_KINDS])('%s forward and backward match PyTorch at 1e-5 (x from −1000 to 1000)', (kind) => {
-    const n = ref.x.length, X = f32(ref.x), Y = new Float32Array(n), dX = new Float32Array(n);
+    const n = ref.x.length,
+      X = f32(ref.x),
+      Y = new Float32Array(n),
+      dX = new Float32Array(n);
     b.activationForward(kind, paramOf(kind), n, X, Y);
     expectClose(Y, expectedY(kind), TOL, `${kind} y`);
     b.activationBackward(kind, paramOf(kind), n, X, Y, f32(ref.g), dX);
     expectClose(dX, ref.cases[kind].dx, TOL, `${kind} dx`);
   });
 
-  const others: [ActivationKind, number][] = [['leaky_relu', 0.2], ['leaky_relu', 0], ['elu', 0.5], ['elu', 2]];
+  const others: [ActivationKind, number][] = [
+    ['leaky_relu', 0.2],
+    ['leaky_relu', 0],
+    ['elu', 0.5],
+    ['elu', 2],
+  ];
   it.each(others)('%s with param %s matches float64', (kind, param) => {
-    const X = f32([...ref.x, ...new Rng(4).floats(40, 3)]), n = X.length;
-    const Y = new Float32Array(n), dX = new Float32Array(n), dY = new Rng(5).floats(n);
+    const X = f32([...ref.x, ...new Rng(4).floats(40, 3)]),
+      n = X.length;
+    const Y = new Float32Array(n),
+      dX = new Float32Array(n),
+      dY = new Rng(5).floats(n);
     b.activationForward(kind, param, n, X, Y);
-    expectClose(Y, Array.from(X, (x) => act64(kind, param, x)), TOL, 'y');
+    expectClose(
+      Y,
+      Array.from(X, (x) => act64(kind, param, x)),
+      TOL,
+      'y',
+    );
     b.activationBackward(kind, param, n, X, Y, dY, dX);
-    expectClose(dX, Array.from(X, (x, i) => actGrad64(kind, param, x, Y[i], dY[i])), TOL, 'dx');
+    expectClose(
+      dX,
+      Array.from(X, (x, i) => actGrad64(kind, param, x, Y[i], dY[i])),
+      TOL,
+      'dx',
+    );
   });
 
   // The native transcendental kernels use their own vectorized double exp/expm1 (native/vec-exp.h), not libm:
   // they must still round to the float nearest the true value, as float64 arithmetic does.
-  it.each(['sigmoid', 'tanh', 'elu', 'softplus'] as const)('%s forward and backward: within one float ulp of float64 over 120,000 inputs, nearly all exact', (kind) => {
-    const values: number[] = [];
-    for (let i = 0; i <= 100_000; i++) values.push(-40 + (80 * i) / 100_000); // [-40, 40], 8e-4 apart
-    for (let e = -38; e <= 1; e += 0.005) values.push(10 ** e, -(10 ** e)); // tiny to moderate, both signs
-    const X = f32(values), n = X.length, param = paramOf(kind) || 1;
-    const Y = new Float32Array(n), dX = new Float32Array(n), dY = new Rng(8).floats(n);
-    b.activationForward(kind, param, n, X, Y);
-    b.activationBackward(kind, param, n, X, Y, dY, dX);
-    let inexact = 0;
-    const check = (got: Float32Array, want: (i: number) => number, what: string) => {
-      for (let i = 0; i < n; i++) {
-        const w = Math.fround(want(i));
-        if (got[i] === w) continue;
-        inexact++;
-        expect(Math.abs(got[i] - w), `${kind} ${what} at x = ${X[i]}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(floatUlp(w));
-      }
-    };
-    check(Y, (i) => act64(kind, param, X[i]), 'y');
-    check(dX, (i) => actGrad64(kind, param, X[i], Y[i], dY[i]), 'dx');
-    expect(inexact, 'values not correctly rounded').toBeLessThanOrEqual(2 * n * 1e-4);
-  });
+  it.each(['sigmoid', 'tanh', 'elu', 'softplus'] as const)(
+    '%s forward and backward: within one float ulp of float64 over 120,000 inputs, nearly all exact',
+    (kind) => {
+      const values: number[] = [];
+      for (let i = 0; i <= 100_000; i++) values.push(-40 + (80 * i) / 100_000); // [-40, 40], 8e-4 apart
+      for (let e = -38; e <= 1; e += 0.005) values.push(10 ** e, -(10 ** e)); // tiny to moderate, both signs
+      const X = f32(values),
+        n = X.length,
+        param = paramOf(kind) || 1;
+      const Y = new Float32Array(n),
+        dX = new Float32Array(n),
+        dY = new Rng(8).floats(n);
+      b.activationForward(kind, param, n, X, Y);
+      b.activationBackward(kind, param, n, X, Y, dY, dX);
+      let inexact = 0;
+      const check = (got: Float32Array, want: (i: number) => number, what: string) => {
+        for (let i = 0; i < n; i++) {
+          const w = Math.fround(want(i));
+          if (got[i] === w) continue;
+          inexact++;
+          expect(Math.abs(got[i] - w), `${kind} ${what} at x = ${X[i]}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(floatUlp(w));
+        }
+      };
+      check(Y, (i) => act64(kind, param, X[i]), 'y');
+      check(dX, (i) => actGrad64(kind, param, X[i], Y[i], dY[i]), 'dx');
+      expect(inexact, 'values not correctly rounded').toBeLessThanOrEqual(2 * n * 1e-4);
+    },
+  );
 
   it.each([...ACTIVATION_KINDS])('%s is finite at ±1000, ±88, ±89 and ±1e30', (kind) => {
-    const X = f32([1000, -1000, 88, -88, 89, -89, 1e30, -1e30]), n = X.length;
-    const Y = new Float32Array(n), dX = new Float32Array(n);
+    const X = f32([1000, -1000, 88, -88, 89, -89, 1e30, -1e30]),
+      n = X.length;
+    const Y = new Float32Array(n),
+      dX = new Float32Array(n);
     b.activationForward(kind, 0.5, n, X, Y);
     b.activationBackward(kind, 0.5, n, X, Y, new Float32Array(n).fill(1), dX);
     expect(Array.from(Y).every(Number.isFinite), `y = ${Array.from(Y)}`).toBe(true);
@@ -87,8 +117,12 @@ describe.each(backends)('activations ($name)', (b) => {
   });
 
   it.each([...ACTIVATION_KINDS])('%s in place: Y may be X, dX may be dY', (kind) => {
-    const X = new Rng(6).floats(33, 2), n = X.length, param = paramOf(kind);
-    const Y = new Float32Array(n), dY = new Rng(7).floats(n), dX = new Float32Array(n);
+    const X = new Rng(6).floats(33, 2),
+      n = X.length,
+      param = paramOf(kind);
+    const Y = new Float32Array(n),
+      dY = new Rng(7).floats(n),
+      dX = new Float32Array(n);
     b.activationForward(kind, param, n, X, Y);
     b.activationBackward(kind, param, n, X, Y, dY, dX);
     const inPlace = X.slice();
@@ -100,7 +134,8 @@ describe.each(backends)('activations ($name)', (b) => {
   });
 
   it('n = 0 writes nothing, and only the first n elements are written', () => {
-    const X = f32([-1, -2, -3]), Y = f32([9, 9, 9]);
+    const X = f32([-1, -2, -3]),
+      Y = f32([9, 9, 9]);
     b.activationForward('relu', 0, 0, X, Y);
     expect(Array.from(Y)).toEqual([9, 9, 9]);
     b.activationForward('relu', 0, 2, X, Y);

@@ -30,12 +30,16 @@ describe.each(backends)('softmax ($name)', (b) => {
 
   /** d/dX of Σ dY ⊙ softmax(X), by central differences in float64. */
   function numericGrad(M: number, N: number, X: Float32Array, dY: Float32Array): Float64Array {
-    const x = Float64Array.from(X), out = new Float64Array(M * N), h = 1e-6;
+    const x = Float64Array.from(X),
+      out = new Float64Array(M * N),
+      h = 1e-6;
     const f = (v: Float64Array) => softmax64(M, N, v).reduce((s, y, i) => s + y * dY[i], 0);
     for (let i = 0; i < M * N; i++) {
       const keep = x[i];
-      x[i] = keep + h; const up = f(x);
-      x[i] = keep - h; const down = f(x);
+      x[i] = keep + h;
+      const up = f(x);
+      x[i] = keep - h;
+      const down = f(x);
       x[i] = keep;
       out[i] = (up - down) / (2 * h);
     }
@@ -44,8 +48,12 @@ describe.each(backends)('softmax ($name)', (b) => {
 
   it('softmaxBackward matches central differences (float64) on 3×5, also in place (dX = dY)', () => {
     const rng = new Rng(21);
-    const M = 3, N = 5, X = rng.floats(M * N, 2), dY = rng.floats(M * N);
-    const Y = new Float32Array(M * N), dX = new Float32Array(M * N);
+    const M = 3,
+      N = 5,
+      X = rng.floats(M * N, 2),
+      dY = rng.floats(M * N);
+    const Y = new Float32Array(M * N),
+      dX = new Float32Array(M * N);
     b.softmaxForward(M, N, X, Y);
     b.softmaxBackward(M, N, Y, dY, dX);
     const want = numericGrad(M, N, X, dY);
@@ -58,7 +66,9 @@ describe.each(backends)('softmax ($name)', (b) => {
 
 describe.each(backends)('softmax cross-entropy ($name)', (b) => {
   it.each(cases)('integer labels: loss, probs and gradient match PyTorch (case $i, $B×$C)', (c) => {
-    const n = c.B * c.C, probs = new Float32Array(n), dLogits = new Float32Array(n);
+    const n = c.B * c.C,
+      probs = new Float32Array(n),
+      dLogits = new Float32Array(n);
     const loss = b.softmaxCrossEntropy(c.B, c.C, f32(c.logits), Int32Array.from(c.labels), probs, dLogits);
     expectCloseScalar(loss, c.loss, TOL, 'loss');
     expectClose(probs, c.probs, TOL, 'probs');
@@ -66,8 +76,13 @@ describe.each(backends)('softmax cross-entropy ($name)', (b) => {
   });
 
   it.each(cases)('one-hot soft targets give the same as integer labels (case $i)', (c) => {
-    const n = c.B * c.C, T = new Float32Array(n), probs = new Float32Array(n), dLogits = new Float32Array(n);
-    c.labels.forEach((y, i) => { T[i * c.C + y] = 1; });
+    const n = c.B * c.C,
+      T = new Float32Array(n),
+      probs = new Float32Array(n),
+      dLogits = new Float32Array(n);
+    c.labels.forEach((y, i) => {
+      T[i * c.C + y] = 1;
+    });
     const loss = b.softmaxCrossEntropySoft(c.B, c.C, f32(c.logits), T, probs, dLogits);
     expectCloseScalar(loss, c.loss, TOL, 'loss');
     expectClose(probs, c.probs, TOL, 'probs');
@@ -76,9 +91,13 @@ describe.each(backends)('softmax cross-entropy ($name)', (b) => {
 
   it('soft targets (rows not summing to 1) match float64', () => {
     const rng = new Rng(22);
-    const M = 6, N = 7, Z = rng.floats(M * N, 3), T = new Float32Array(M * N);
+    const M = 6,
+      N = 7,
+      Z = rng.floats(M * N, 3),
+      T = new Float32Array(M * N);
     for (let i = 0; i < M * N; i++) T[i] = rng.next() * (i % N === 0 ? 0 : 0.4);
-    const probs = new Float32Array(M * N), dLogits = new Float32Array(M * N);
+    const probs = new Float32Array(M * N),
+      dLogits = new Float32Array(M * N);
     const loss = b.softmaxCrossEntropySoft(M, N, Z, T, probs, dLogits);
     const want = softXent64(M, N, Z, T);
     expectCloseScalar(loss, want.loss, TOL, 'loss');
@@ -94,25 +113,34 @@ describe.each(backends)('softmax cross-entropy ($name)', (b) => {
 
   it('a 256-row batch of 1000 classes: mean loss in double (1e-4) against float64', () => {
     const rng = new Rng(23);
-    const M = 256, N = 1000, Z = rng.floats(M * N, 4), labels = rng.labels(M, N);
-    const probs = new Float32Array(M * N), dLogits = new Float32Array(M * N);
+    const M = 256,
+      N = 1000,
+      Z = rng.floats(M * N, 4),
+      labels = rng.labels(M, N);
+    const probs = new Float32Array(M * N),
+      dLogits = new Float32Array(M * N);
     const loss = b.softmaxCrossEntropy(M, N, Z, labels, probs, dLogits);
     const T = new Float32Array(M * N);
-    labels.forEach((y, i) => { T[i * N + y] = 1; });
+    labels.forEach((y, i) => {
+      T[i * N + y] = 1;
+    });
     expectCloseScalar(loss, softXent64(M, N, Z, T).loss, { rtol: 1e-4 }, 'loss');
   });
 });
 
 describe.each(backends)('sigmoid BCE and MSE ($name)', (b) => {
   it('sigmoidBce matches PyTorch (loss and gradient)', () => {
-    const r = losses.bce_with_logits, n = r.logits.length, d = new Float32Array(n);
+    const r = losses.bce_with_logits,
+      n = r.logits.length,
+      d = new Float32Array(n);
     const loss = b.sigmoidBce(n, f32(r.logits), f32(r.targets), d);
     expectCloseScalar(loss, r.loss, TOL, 'loss');
     expectClose(d, r.grad, TOL, 'dLogits');
   });
 
   it('sigmoidBce is finite and exact at logits of ±1000, and may write dLogits over logits', () => {
-    const X = f32([1000, -1000, 1000, -1000]), T = f32([1, 0, 0, 1]);
+    const X = f32([1000, -1000, 1000, -1000]),
+      T = f32([1, 0, 0, 1]);
     const d = X.slice();
     const loss = b.sigmoidBce(4, d, T, d);
     expectCloseScalar(loss, 2000 / 4, TOL, 'loss');
@@ -120,7 +148,9 @@ describe.each(backends)('sigmoid BCE and MSE ($name)', (b) => {
   });
 
   it('mse matches PyTorch (loss and gradient), in place too', () => {
-    const r = losses.mse, n = r.pred.length, d = new Float32Array(n);
+    const r = losses.mse,
+      n = r.pred.length,
+      d = new Float32Array(n);
     const loss = b.mse(n, f32(r.pred), f32(r.target), d);
     expectCloseScalar(loss, r.loss, TOL, 'loss');
     expectClose(d, r.grad, TOL, 'dPred');

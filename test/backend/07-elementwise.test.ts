@@ -7,23 +7,39 @@ import { Rng } from '../helpers/random.js';
 describe.each(backends)('elementwise helpers ($name)', (b) => {
   const n = 1031; // not a multiple of any vector width
   const rng = new Rng(51);
-  const X = rng.floats(n), Y0 = rng.floats(n);
+  const X = rng.floats(n),
+    Y0 = rng.floats(n);
 
   it('axpy: Y += alpha·X, only the first n, and with Y = X', () => {
     const Y = new Float32Array(n + 2).fill(3);
     Y.set(Y0);
     b.axpy(n, -0.75, X, Y);
-    expectClose(Y.subarray(0, n), Array.from(Y0, (y, i) => y - 0.75 * X[i]), { rtol: 1e-6, atol: 1e-7 }, 'Y');
+    expectClose(
+      Y.subarray(0, n),
+      Array.from(Y0, (y, i) => y - 0.75 * X[i]),
+      { rtol: 1e-6, atol: 1e-7 },
+      'Y',
+    );
     expect([Y[n], Y[n + 1]]).toEqual([3, 3]);
     const Z = X.slice();
     b.axpy(n, 2, Z, Z);
-    expectClose(Z, Array.from(X, (x) => 3 * x), { rtol: 1e-6 }, 'Y = X');
+    expectClose(
+      Z,
+      Array.from(X, (x) => 3 * x),
+      { rtol: 1e-6 },
+      'Y = X',
+    );
   });
 
   it('scale: X *= alpha (alpha = 0 gives zeros)', () => {
     const Z = X.slice();
     b.scale(n, 1.5, Z);
-    expectClose(Z, Array.from(X, (x) => 1.5 * x), { rtol: 1e-6 }, 'X');
+    expectClose(
+      Z,
+      Array.from(X, (x) => 1.5 * x),
+      { rtol: 1e-6 },
+      'X',
+    );
     b.scale(n, 0, Z);
     expect(Z.every((v) => v === 0)).toBe(true);
   });
@@ -59,15 +75,20 @@ describe.each(backends)('elementwise helpers ($name)', (b) => {
   it('sum accumulates in double: a million values near 1 to 1e-6', () => {
     const big = new Float32Array(1_000_000);
     let want = 0;
-    for (let i = 0; i < big.length; i++) { big[i] = 1 + (i % 7) * 1e-3; want += big[i]; }
+    for (let i = 0; i < big.length; i++) {
+      big[i] = 1 + (i % 7) * 1e-3;
+      want += big[i];
+    }
     expectCloseScalar(b.sum(big.length, big), want, { rtol: 1e-6 }, 'sum');
     expect(b.sum(0, big)).toBe(0);
     expect(b.sum(3, f32([1, 2, 3, 100]))).toBe(6);
   });
 
   it('works the same on SharedArrayBuffer-backed arrays', () => {
-    const sx = new Float32Array(new SharedArrayBuffer(4 * n)), sy = new Float32Array(new SharedArrayBuffer(4 * n));
-    sx.set(X); sy.set(Y0);
+    const sx = new Float32Array(new SharedArrayBuffer(4 * n)),
+      sy = new Float32Array(new SharedArrayBuffer(4 * n));
+    sx.set(X);
+    sy.set(Y0);
     b.axpy(n, 0.5, sx, sy);
     const plain = Y0.slice();
     b.axpy(n, 0.5, X, plain);

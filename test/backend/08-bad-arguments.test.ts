@@ -15,10 +15,17 @@ const loose = (b: Backend) => b as unknown as Record<string, (...args: unknown[]
 const SGD = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
 describe.each(backends)('bad arguments ($name)', (b) => {
-  const sgemm = (...args: unknown[]) => () => loose(b).sgemm(...args);
+  const sgemm =
+    (...args: unknown[]) =>
+    () =>
+      loose(b).sgemm(...args);
   // A valid 2×3×4 call: A 2×4, B 4×3, C 2×3.
   const ok = () => [false, false, 2, 3, 4, 1, F(8), F(12), 0, F(6)] as unknown[];
-  const withArg = (i: number, v: unknown) => { const a = ok(); a[i] = v; return a; };
+  const withArg = (i: number, v: unknown) => {
+    const a = ok();
+    a[i] = v;
+    return a;
+  };
 
   it('the valid baseline call works', () => {
     expect(sgemm(...ok())).not.toThrow();
@@ -71,7 +78,20 @@ describe.each(backends)('bad arguments ($name)', (b) => {
     expectError(() => b.softmaxCrossEntropy(2, 3, F(6), new Int32Array(1), F(6), F(6)), 'ERR_SHAPE', /labels/);
     expectError(() => b.batchNormForward(4, 3, 2, F(24), F(2), F(3), 1e-5, true, F(3), F(3), F(24)), 'ERR_SHAPE', /gamma/);
     expectError(() => b.dropoutForward(5, 0.5, 1, F(5), new Uint8Array(4), F(5)), 'ERR_SHAPE', /mask/);
-    expectError(() => b.adamStep(4, F(4), F(4), F(4), F(3), null, 1, { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false }), 'ERR_SHAPE', /\bv\b/);
+    expectError(
+      () =>
+        b.adamStep(4, F(4), F(4), F(4), F(3), null, 1, {
+          lr: 1,
+          beta1: 0.9,
+          beta2: 0.99,
+          eps: 1e-8,
+          weightDecay: 0,
+          decoupled: false,
+          amsgrad: false,
+        }),
+      'ERR_SHAPE',
+      /\bv\b/,
+    );
   });
 
   it('an output that is an input is ERR_ALIAS in sgemm (C = A, C = B)', () => {
@@ -92,7 +112,11 @@ describe.each(backends)('bad arguments ($name)', (b) => {
   });
 
   it('a detached (transferred) buffer is ERR_DETACHED, for inputs and outputs', () => {
-    const detached = () => { const a = F(8); structuredClone(a.buffer, { transfer: [a.buffer] }); return a; };
+    const detached = () => {
+      const a = F(8);
+      structuredClone(a.buffer, { transfer: [a.buffer] });
+      return a;
+    };
     expectError(sgemm(false, false, 2, 3, 4, 1, detached(), F(12), 0, F(6)), 'ERR_DETACHED');
     expectError(sgemm(false, false, 2, 3, 4, 1, F(8), F(12), 0, detached()), 'ERR_DETACHED');
     expectError(() => b.sum(1, detached()), 'ERR_DETACHED');
@@ -112,15 +136,30 @@ describe.each(backends)('bad arguments ($name)', (b) => {
   });
 
   it('dropout keep outside (0, 1] and bad seeds are ERR_INVALID_ARG', () => {
-    for (const keep of [0, -0.1, 1.01, NaN]) expectError(() => b.dropoutForward(1, keep, 1, F(1), new Uint8Array(1), F(1)), 'ERR_INVALID_ARG');
-    for (const seed of [-1, 2 ** 32, 0.5]) expectError(() => b.dropoutForward(1, 0.5, seed, F(1), new Uint8Array(1), F(1)), 'ERR_INVALID_ARG');
+    for (const keep of [0, -0.1, 1.01, NaN])
+      expectError(() => b.dropoutForward(1, keep, 1, F(1), new Uint8Array(1), F(1)), 'ERR_INVALID_ARG');
+    for (const seed of [-1, 2 ** 32, 0.5])
+      expectError(() => b.dropoutForward(1, 0.5, seed, F(1), new Uint8Array(1), F(1)), 'ERR_INVALID_ARG');
   });
 
   it('optimizer options: missing fields, step 0, missing state buffers are ERR_INVALID_ARG', () => {
     expectError(() => loose(b).sgdStep(1, F(1), F(1), null, 1, { lr: 0.1 }), 'ERR_INVALID_ARG', /momentum/);
     expectError(() => b.sgdStep(1, F(1), F(1), null, 0, SGD), 'ERR_INVALID_ARG', /step/);
     expectError(() => b.sgdStep(1, F(1), F(1), null, 1, { ...SGD, momentum: 0.9 }), 'ERR_INVALID_ARG', /momentumBuf/);
-    expectError(() => b.adamStep(1, F(1), F(1), F(1), F(1), null, 1, { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: true }), 'ERR_INVALID_ARG', /vMax/);
+    expectError(
+      () =>
+        b.adamStep(1, F(1), F(1), F(1), F(1), null, 1, {
+          lr: 1,
+          beta1: 0.9,
+          beta2: 0.99,
+          eps: 1e-8,
+          weightDecay: 0,
+          decoupled: false,
+          amsgrad: true,
+        }),
+      'ERR_INVALID_ARG',
+      /vMax/,
+    );
     expectError(() => b.setNumThreads(0), 'ERR_INVALID_ARG');
   });
 
@@ -130,14 +169,25 @@ describe.each(backends)('bad arguments ($name)', (b) => {
 
   it('SharedArrayBuffer-backed arrays work exactly like plain ones', () => {
     const rng = new Rng(61);
-    const shared = (a: Float32Array) => { const s = new Float32Array(new SharedArrayBuffer(a.byteLength)); s.set(a); return s; };
-    const A = rng.floats(8), B = rng.floats(12), C = F(6), Cs = shared(F(6));
+    const shared = (a: Float32Array) => {
+      const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
+      s.set(a);
+      return s;
+    };
+    const A = rng.floats(8),
+      B = rng.floats(12),
+      C = F(6),
+      Cs = shared(F(6));
     b.sgemm(false, false, 2, 3, 4, 1, A, B, 0, C);
     b.sgemm(false, false, 2, 3, 4, 1, shared(A), shared(B), 0, Cs);
     expect(Array.from(Cs)).toEqual(Array.from(C));
-    const Z = rng.floats(6), labels = new Int32Array(new SharedArrayBuffer(8));
+    const Z = rng.floats(6),
+      labels = new Int32Array(new SharedArrayBuffer(8));
     labels.set([2, 0]);
-    const p = F(6), d = F(6), ps = shared(F(6)), ds = shared(F(6));
+    const p = F(6),
+      d = F(6),
+      ps = shared(F(6)),
+      ds = shared(F(6));
     const loss = b.softmaxCrossEntropy(2, 3, Z, Int32Array.from([2, 0]), p, d);
     expect(b.softmaxCrossEntropy(2, 3, shared(Z), labels, ps, ds)).toBe(loss);
     expect(Array.from(ds)).toEqual(Array.from(d));

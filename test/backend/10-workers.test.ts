@@ -32,7 +32,9 @@ function startWorker(data: object): Worker {
 /** Resolves with the worker's result message (the one carrying C), rejects on error or early exit. */
 function result(w: Worker): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
-    w.on('message', (m: { C?: Float32Array }) => { if (m.C) resolve(m.C); });
+    w.on('message', (m: { C?: Float32Array }) => {
+      if (m.C) resolve(m.C);
+    });
     w.on('error', reject);
     w.on('exit', (code) => reject(new Error(`worker exited with code ${code} before sending its result`)));
   });
@@ -40,10 +42,13 @@ function result(w: Worker): Promise<Float32Array> {
 
 describe.skipIf(!backendNames.includes('native'))('native addon in worker threads', () => {
   const started: Worker[] = [];
-  afterAll(async () => { await Promise.all(started.map((w) => w.terminate())); });
+  afterAll(async () => {
+    await Promise.all(started.map((w) => w.terminate()));
+  });
 
   it('loads and runs sgemm in 4 worker threads at once, each with the right answer', async () => {
-    const n = 96, rng = new Rng(71);
+    const n = 96,
+      rng = new Rng(71);
     const jobs = Array.from({ length: 4 }, () => ({ A: rng.floats(n * n), B: rng.floats(n * n) }));
     const workers = jobs.map((j) => startWorker({ n, reps: 30, A: j.A, B: j.B }));
     started.push(...workers);
@@ -55,7 +60,9 @@ describe.skipIf(!backendNames.includes('native'))('native addon in worker thread
   });
 
   it('a worker created and terminated 20 times (mid-computation), then the main thread still works', async () => {
-    const n = 64, A = new Rng(72).floats(n * n), B = new Rng(73).floats(n * n);
+    const n = 64,
+      A = new Rng(72).floats(n * n),
+      B = new Rng(73).floats(n * n);
     for (let i = 0; i < 20; i++) {
       const w = startWorker({ n, reps: 0, A, B, forever: true });
       await new Promise<void>((resolve, reject) => {
@@ -66,7 +73,8 @@ describe.skipIf(!backendNames.includes('native'))('native addon in worker thread
       w.removeAllListeners('exit');
       expect(await w.terminate(), `worker ${i} exit code`).toBe(1);
     }
-    const b = nativeOrStub(), C = new Float32Array(n * n);
+    const b = nativeOrStub(),
+      C = new Float32Array(n * n);
     b.sgemm(false, false, n, n, n, 1, A, B, 0, C);
     const want = gemm64(false, false, n, n, n, 1, A, B, 0, []);
     expectClose(C, want, normwise(want), 'main-thread C');

@@ -13,7 +13,11 @@ const withNative = backendNames.includes('native');
 function childChoice(value: string): { info?: BackendInfo; error?: { isNeuroblasError: boolean; code: string; message: string } } {
   const env = { ...process.env, NEUROBLAS_BACKEND: value };
   const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'helpers', 'print-backend.ts')], {
-    cwd: repoRoot, env, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(out.trim().split('\n').pop()!);
 }

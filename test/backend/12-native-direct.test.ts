@@ -18,19 +18,50 @@ const NOT_KERNELS = new Set(['setErrorClass', 'openblasInfo', 'getNumThreads']);
 describe.skipIf(!backendNames.includes('native'))('native addon called directly', () => {
   let addon: RawAddon;
   const raw = () => {
-    if (!addon) { addon = loadAddon(); threadsBefore = addon.getNumThreads(); }
+    if (!addon) {
+      addon = loadAddon();
+      threadsBefore = addon.getNumThreads();
+    }
     return addon;
   };
   let threadsBefore: unknown;
   // The fuzzing below may hand setNumThreads odd values; leave OpenBLAS as it was found.
-  afterAll(() => { if (addon && typeof threadsBefore === 'number') addon.setNumThreads(threadsBefore); });
+  afterAll(() => {
+    if (addon && typeof threadsBefore === 'number') addon.setNumThreads(threadsBefore);
+  });
   const kernels = () => Object.keys(raw()).filter((k) => typeof raw()[k] === 'function' && !NOT_KERNELS.has(k));
 
   it('exports a function for every kernel of the contract', () => {
-    const want = ['sgemm', 'biasAdd', 'colSum', 'denseForward', 'denseBackward', 'activationForward', 'activationBackward',
-      'softmaxForward', 'softmaxBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropySoft', 'sigmoidBce', 'mse',
-      'batchNormForward', 'batchNormBackward', 'dropoutForward', 'dropoutBackward', 'sgdStep', 'adamStep', 'rmspropStep',
-      'adagradStep', 'axpy', 'scale', 'fill', 'copy', 'mul', 'sum', 'setNumThreads'];
+    const want = [
+      'sgemm',
+      'biasAdd',
+      'colSum',
+      'denseForward',
+      'denseBackward',
+      'activationForward',
+      'activationBackward',
+      'softmaxForward',
+      'softmaxBackward',
+      'softmaxCrossEntropy',
+      'softmaxCrossEntropySoft',
+      'sigmoidBce',
+      'mse',
+      'batchNormForward',
+      'batchNormBackward',
+      'dropoutForward',
+      'dropoutBackward',
+      'sgdStep',
+      'adamStep',
+      'rmspropStep',
+      'adagradStep',
+      'axpy',
+      'scale',
+      'fill',
+      'copy',
+      'mul',
+      'sum',
+      'setNumThreads',
+    ];
     expect(kernels().sort()).toEqual(expect.arrayContaining(want.sort()));
   });
 
@@ -51,7 +82,11 @@ describe.skipIf(!backendNames.includes('native'))('native addon called directly'
         for (const filler of fillers) {
           const args = new Array(count).fill(filler);
           args[0] = BIG;
-          try { raw()[k](...args); } catch (e) { expect(e, `${k} with ${count} args`).toBeInstanceOf(NeuroblasError); }
+          try {
+            raw()[k](...args);
+          } catch (e) {
+            expect(e, `${k} with ${count} args`).toBeInstanceOf(NeuroblasError);
+          }
         }
       }
     }
@@ -60,22 +95,51 @@ describe.skipIf(!backendNames.includes('native'))('native addon called directly'
   it('a seeded fuzz of 4000 mixed-argument calls: every failure is a NeuroblasError, the process survives', () => {
     const rng = new Rng(81);
     const pool = (): unknown => {
-      const choices = [() => F(rng.int(4)), () => new Int32Array(2).fill(99), () => new Uint8Array(3), () => new Float64Array(4),
-        () => rng.int(4), () => BIG, () => 2 ** 31, () => -1, () => NaN, () => Infinity, () => 0.5, () => true, () => null,
-        () => undefined, () => 'x', () => ({}), () => [1, 2, 3], () => { const a = F(4); structuredClone(a.buffer, { transfer: [a.buffer] }); return a; }];
+      const choices = [
+        () => F(rng.int(4)),
+        () => new Int32Array(2).fill(99),
+        () => new Uint8Array(3),
+        () => new Float64Array(4),
+        () => rng.int(4),
+        () => BIG,
+        () => 2 ** 31,
+        () => -1,
+        () => NaN,
+        () => Infinity,
+        () => 0.5,
+        () => true,
+        () => null,
+        () => undefined,
+        () => 'x',
+        () => ({}),
+        () => [1, 2, 3],
+        () => {
+          const a = F(4);
+          structuredClone(a.buffer, { transfer: [a.buffer] });
+          return a;
+        },
+      ];
       return choices[rng.int(choices.length)]();
     };
     const names = kernels().filter((k) => k !== 'setNumThreads');
     const others: string[] = [];
     for (let i = 0; i < 4000; i++) {
-      const k = names[rng.int(names.length)], args = Array.from({ length: 1 + rng.int(16) }, pool);
-      try { raw()[k](...args); } catch (e) { if (!(e instanceof NeuroblasError)) others.push(`${k}(${args.map(String).join(', ')}) threw ${String(e)}`); }
+      const k = names[rng.int(names.length)],
+        args = Array.from({ length: 1 + rng.int(16) }, pool);
+      try {
+        raw()[k](...args);
+      } catch (e) {
+        if (!(e instanceof NeuroblasError)) others.push(`${k}(${args.map(String).join(', ')}) threw ${String(e)}`);
+      }
     }
     expect(others).toEqual([]);
   });
 
-  describe('sgemm, whose layout is the contract\'s', () => {
-    const sgemm = (...args: unknown[]) => () => raw().sgemm(...args);
+  describe("sgemm, whose layout is the contract's", () => {
+    const sgemm =
+      (...args: unknown[]) =>
+      () =>
+        raw().sgemm(...args);
 
     it('wrong types: ERR_INVALID_ARG', () => {
       expectError(sgemm(false, false, 2, 3, 4, 1, 8, F(12), 0, F(6)), 'ERR_INVALID_ARG');

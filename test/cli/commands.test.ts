@@ -34,7 +34,10 @@ function writeBlobs(file: string): void {
   const names = ['setosa', 'versicolor', 'virginica'];
   const lines = ['height,weight,ratio,species'];
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < 60; i++) lines.push([150 + 30 * c + 10 * uniform(), 1000 + 500 * c + 200 * uniform(), 0.3 + 0.1 * c + 0.05 * uniform(), names[c]].map(String).join(','));
+    for (let i = 0; i < 60; i++)
+      lines.push(
+        [150 + 30 * c + 10 * uniform(), 1000 + 500 * c + 200 * uniform(), 0.3 + 0.1 * c + 0.05 * uniform(), names[c]].map(String).join(','),
+      );
   }
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
@@ -44,7 +47,22 @@ describe('neuroblas train → evaluate → predict on the digits', () => {
   const plot = path.join(dir, 'digits.svg');
   let train: CliResult;
   beforeAll(async () => {
-    train = await runCli(['train', '--data', 'digits', '--limit', '600', '--epochs', '2', '--layers', '784-32-10', '--json', '--save', model, '--plot', plot]);
+    train = await runCli([
+      'train',
+      '--data',
+      'digits',
+      '--limit',
+      '600',
+      '--epochs',
+      '2',
+      '--layers',
+      '784-32-10',
+      '--json',
+      '--save',
+      model,
+      '--plot',
+      plot,
+    ]);
   });
 
   it('--json: stdout is one object per epoch with the fields scripts read, and nothing else', () => {
@@ -62,7 +80,10 @@ describe('neuroblas train → evaluate → predict on the digits', () => {
 
   it('--save writes a model that evaluate scores on the digits test split, with a confusion matrix', async () => {
     expect(fs.existsSync(model)).toBe(true);
-    const [human, json] = await Promise.all([runCli(['evaluate', model, '--data', 'digits']), runCli(['evaluate', model, '--data', 'digits', '--json'])]);
+    const [human, json] = await Promise.all([
+      runCli(['evaluate', model, '--data', 'digits']),
+      runCli(['evaluate', model, '--data', 'digits', '--json']),
+    ]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/accuracy \d+\.\d% {2}loss \d\.\d{4}/);
     expect(human.stdout).toMatch(/true\\pred/);
@@ -106,13 +127,29 @@ describe('neuroblas train → evaluate → predict on the digits', () => {
   });
 });
 
-describe('neuroblas on a CSV of the user\'s own data', () => {
+describe("neuroblas on a CSV of the user's own data", () => {
   const csv = path.join(dir, 'blobs.csv');
   const model = path.join(dir, 'blobs.safetensors');
   let train: CliResult;
   beforeAll(async () => {
     writeBlobs(csv);
-    train = await runCli(['train', '--data', csv, '--layers', '3-16-3', '--optimizer', 'adam', '--lr', '0.02', '--epochs', '15', '--backend', 'js', '--save', model]);
+    train = await runCli([
+      'train',
+      '--data',
+      csv,
+      '--layers',
+      '3-16-3',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.02',
+      '--epochs',
+      '15',
+      '--backend',
+      'js',
+      '--save',
+      model,
+    ]);
   });
 
   it('trains on the js backend when asked, standardizing the features, to a high held-out accuracy', () => {

@@ -30,7 +30,8 @@ describe('usage errors exit 2', () => {
       ['train', '--data', 'digits', '--layers', '784-x'],
       ['train', '--data', 'digits', '--epochs', '0'],
       ['train', '--data', 'digits', '--activation', 'nope'],
-      ['train', '--data', 'digits', '--validation-split', '1']);
+      ['train', '--data', 'digits', '--validation-split', '1'],
+    );
     expectOneLineError(lr, 2, /option '--lr <rate>' argument 'abc' is invalid\. Expected a number\./);
     expectOneLineError(layers, 2, /option '--layers <widths>' argument '784-x' is invalid\. "x" is not a positive integer/);
     expectOneLineError(epochs, 2, /'--epochs <n>' argument '0' is invalid\. Expected a positive integer/);
@@ -66,7 +67,8 @@ describe('missing files and bad data exit 1', () => {
     const [csv, layers, save] = await each(
       ['train', '--data', bad],
       ['train', '--data', good, '--layers', '784-10-2'],
-      ['train', '--data', good, '--save', path.join(dir, 'no/such/dir/m.safetensors')]);
+      ['train', '--data', good, '--save', path.join(dir, 'no/such/dir/m.safetensors')],
+    );
     expectOneLineError(csv, 1, /bad\.csv:3:3: "oops" in column 2 \(b\) is not a number/);
     expectOneLineError(layers, 1, /--layers starts with 784 inputs, but .*good\.csv has 2 features per row \(use --layers 2-10-2\)/);
     expectOneLineError(save, 1, /--save .*m\.safetensors: directory .*no\/such\/dir does not exist/);
@@ -79,8 +81,11 @@ describe('--backend goes through the library, and a backend that cannot run is a
 
   it('--backend native without a loadable addon fails saying why (exit 1), before any work', async () => {
     const r = await runCli(['train', '--data', 'digits', '--epochs', '1', '--backend', 'native'], noAddon);
-    expectOneLineError(r, 1,
-      /^neuroblas: --backend native cannot be used: native backend unavailable: NEUROBLAS_ADDON_PATH=.*missing\.node does not exist/);
+    expectOneLineError(
+      r,
+      1,
+      /^neuroblas: --backend native cannot be used: native backend unavailable: NEUROBLAS_ADDON_PATH=.*missing\.node does not exist/,
+    );
   });
 
   it('--backend js wins over NEUROBLAS_BACKEND, and info still reports why native is unavailable', async () => {
@@ -92,7 +97,7 @@ describe('--backend goes through the library, and a backend that cannot run is a
     expect(info.nativeError).toMatch(/missing\.node does not exist/);
   });
 
-  it('in one process, a command\'s --backend does not outlive the command', async () => {
+  it("in one process, a command's --backend does not outlive the command", async () => {
     const before = currentBackend();
     const other = before.name === 'js' ? 'native' : 'js';
     const [r] = await each(['info', '--json', '--backend', other]);

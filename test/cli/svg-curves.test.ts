@@ -8,7 +8,13 @@ import { formatTick, niceTicks } from '../../lib/plot/ticks.js';
 import type { EpochLogs } from '../../lib/train/callbacks.js';
 
 const history: EpochLogs[] = Array.from({ length: 12 }, (_, i) => ({
-  epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 + i * 0.04, valLoss: 1.2 / (i + 1), valAccuracy: 0.45 + i * 0.035, lr: 0.1, seconds: 0.1,
+  epoch: i + 1,
+  loss: 1 / (i + 1),
+  accuracy: 0.5 + i * 0.04,
+  valLoss: 1.2 / (i + 1),
+  valAccuracy: 0.45 + i * 0.035,
+  lr: 0.1,
+  seconds: 0.1,
 }));
 
 /** Tags opened and closed in order (self-closing ones skipped): a cheap well-formedness check without an XML parser. */
@@ -16,7 +22,9 @@ function balanced(svg: string): boolean {
   const stack: string[] = [];
   for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
     if (m[3] === '/') continue;
-    if (m[1] === '/') { if (stack.pop() !== m[2]) return false; } else stack.push(m[2]);
+    if (m[1] === '/') {
+      if (stack.pop() !== m[2]) return false;
+    } else stack.push(m[2]);
   }
   return stack.length === 0;
 }
@@ -39,7 +47,8 @@ describe('renderCurvesSvg', () => {
   });
 
   it('has both panels, axis labels, a legend and tick labels', () => {
-    for (const text of ['>Loss<', '>Accuracy<', '>epoch<', '>loss<', '>accuracy (%)<', '>train<', '>validation<']) expect(svg).toContain(text);
+    for (const text of ['>Loss<', '>Accuracy<', '>epoch<', '>loss<', '>accuracy (%)<', '>train<', '>validation<'])
+      expect(svg).toContain(text);
     expect(svg).toContain('>12<'); // the last epoch tick
     expect(svg).toContain('>100<'); // accuracy axis up to 100 %
   });
@@ -49,7 +58,12 @@ describe('renderCurvesSvg', () => {
     expect(lines).toHaveLength(4);
     for (const l of lines) {
       expect(l.points).toHaveLength(12);
-      for (const [x, y] of l.points) { expect(x).toBeGreaterThan(0); expect(x).toBeLessThan(960); expect(y).toBeGreaterThan(0); expect(y).toBeLessThan(420); }
+      for (const [x, y] of l.points) {
+        expect(x).toBeGreaterThan(0);
+        expect(x).toBeLessThan(960);
+        expect(y).toBeGreaterThan(0);
+        expect(y).toBeLessThan(420);
+      }
       for (let i = 1; i < 12; i++) expect(l.points[i][0]).toBeGreaterThan(l.points[i - 1][0]); // epochs left to right
     }
     const [trainLoss, , trainAcc] = lines;

@@ -8,7 +8,8 @@ import { Random } from '../../lib/random.js';
 import { expectError } from '../helpers/errors.js';
 
 /** 10 rows of 3 features; row r holds r·10, r·10 + 1, r·10 + 2 and label r. */
-const rows = 10, features = 3;
+const rows = 10,
+  features = 3;
 const data = {
   x: Float32Array.from({ length: rows * features }, (_, i) => Math.floor(i / features) * 10 + (i % features)),
   y: Int32Array.from({ length: rows }, (_, r) => r),
@@ -59,7 +60,8 @@ describe('batches', () => {
 
   it('reuses its buffers: every batch of every pass is a view of the same memory', () => {
     const loader = new BatchLoader(data, { batchSize: 4, rng: new Random(1) });
-    const xBuffers = new Set<ArrayBufferLike>(), yBuffers = new Set<ArrayBufferLike>();
+    const xBuffers = new Set<ArrayBufferLike>(),
+      yBuffers = new Set<ArrayBufferLike>();
     const passes: number[][] = [];
     for (let epoch = 0; epoch < 3; epoch++) {
       const order: number[] = [];

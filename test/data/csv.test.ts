@@ -64,15 +64,23 @@ describe('parseCsv', () => {
     expectError(() => parseCsv('a,b,c\n5,6,1\n', 'q.csv', { header: false }), 'ERR_IO', /q\.csv:1:1: "a" in column 1 is not a number/);
   });
 
-  it('classNames maps labels onto a model\'s classes, by name or integer index', () => {
+  it("classNames maps labels onto a model's classes, by name or integer index", () => {
     const d = parseCsv('1,b\n2,a\n3,1\n', 'm.csv', { classNames: ['a', 'b', 'c'] });
     expect(Array.from(d.y)).toEqual([1, 0, 1]);
     expect(d.classes).toBe(3);
-    expectError(() => parseCsv('1,b\n2,zebra\n', 'm.csv', { classNames: ['a', 'b'] }), 'ERR_LABEL', /m\.csv:2:3: label "zebra" is not one of the model's 2 classes \(a, b\)/);
+    expectError(
+      () => parseCsv('1,b\n2,zebra\n', 'm.csv', { classNames: ['a', 'b'] }),
+      'ERR_LABEL',
+      /m\.csv:2:3: label "zebra" is not one of the model's 2 classes \(a, b\)/,
+    );
   });
 
   it('a non-number names file:line:column and the column header', () => {
-    expectError(() => parseCsv('h1,h2,y\n1,2,0\n3,  x4,1\n', 'bad.csv'), 'ERR_IO', /^bad\.csv:3:5: "x4" in column 2 \(h2\) is not a number$/);
+    expectError(
+      () => parseCsv('h1,h2,y\n1,2,0\n3,  x4,1\n', 'bad.csv'),
+      'ERR_IO',
+      /^bad\.csv:3:5: "x4" in column 2 \(h2\) is not a number$/,
+    );
     expectError(() => parseCsv('1,2,0\n1,,0\n', 'empty.csv'), 'ERR_IO', /empty\.csv:2:3: an empty field in column 2 is not a number/);
     expectError(() => parseCsv('1,2,0\n1,NaN,0\n', 'nan.csv'), 'ERR_IO', /nan\.csv:2:3: "NaN" in column 2 is not a number/);
     expectError(() => parseCsv('1,1e39,0\n', 'big.csv'), 'ERR_IO', /big\.csv:1:3: 1e39 does not fit a 32-bit float/);
@@ -84,7 +92,11 @@ describe('parseCsv', () => {
   });
 
   it('bad label columns and empty files are named', () => {
-    expectError(() => parseCsv('a,b\n1,2\n', 'c.csv', { labelColumn: 'nope' }), 'ERR_INVALID_ARG', /c\.csv: no column named "nope" in the header \(a, b\)/);
+    expectError(
+      () => parseCsv('a,b\n1,2\n', 'c.csv', { labelColumn: 'nope' }),
+      'ERR_INVALID_ARG',
+      /c\.csv: no column named "nope" in the header \(a, b\)/,
+    );
     expectError(() => parseCsv('1,2\n', 'c.csv', { labelColumn: 5 }), 'ERR_INVALID_ARG', /c\.csv: label column 5 is outside the 2 columns/);
     expectError(() => parseCsv('1,2\n', 'c.csv', { labelColumn: 'y', header: false }), 'ERR_INVALID_ARG', /no header line/);
     expectError(() => parseCsv('\n\n', 'e.csv'), 'ERR_IO', /e\.csv: no data/);

@@ -18,7 +18,9 @@ function idx(dims: number[], data: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header[2] = 0x08;
   header[3] = dims.length;
-  dims.forEach((d, i) => { header.writeUInt32BE(d, 4 + 4 * i); });
+  dims.forEach((d, i) => {
+    header.writeUInt32BE(d, 4 + 4 * i);
+  });
   return Buffer.concat([header, Buffer.from(data)]);
 }
 
@@ -37,12 +39,17 @@ describe('loadDigits', () => {
     expect(train.classes).toBe(10);
     expect(train.x.length).toBe(train.rows * 784);
     expect(test.x.length).toBe(test.rows * 784);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of train.x) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of train.x) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
     expect(lo).toBe(0);
     expect(hi).toBeLessThanOrEqual(1);
     expect(hi).toBeGreaterThan(0.9);
-    const trainCounts = counts(train.y, 10), testCounts = counts(test.y, 10);
+    const trainCounts = counts(train.y, 10),
+      testCounts = counts(test.y, 10);
     for (let d = 0; d < 10; d++) {
       expect(trainCounts[d]).toBe(Math.floor((trainCounts[d] + testCounts[d]) * DIGITS_TRAIN_FRACTION));
       expect(testCounts[d]).toBeGreaterThan(100);
@@ -61,7 +68,10 @@ describe('IDX directories', () => {
   it('loadIdxPair reads images and labels, scales pixels to [0, 1] and checks they agree', () => {
     const sub = path.join(dir, 'pair');
     fs.mkdirSync(sub);
-    fs.writeFileSync(path.join(sub, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idx([3, 2, 2], Uint8Array.from([0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]))));
+    fs.writeFileSync(
+      path.join(sub, 'train-images-idx3-ubyte.gz'),
+      zlib.gzipSync(idx([3, 2, 2], Uint8Array.from([0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]))),
+    );
     fs.writeFileSync(path.join(sub, 'train-labels-idx1-ubyte'), idx([3], Uint8Array.from([2, 0, 1])));
     const d = loadIdxPair(sub, 'train');
     expect(d.rows).toBe(3);
@@ -78,15 +88,22 @@ describe('IDX directories', () => {
 
   it('a missing Fashion-MNIST directory says how to get it', () => {
     const missing = path.join(dir, 'no-such-dir');
-    expectError(() => loadFashionMnist(missing), 'ERR_IO', new RegExp(`directory ${missing} not found; install it with \`apt-get install dataset-fashion-mnist\``));
+    expectError(
+      () => loadFashionMnist(missing),
+      'ERR_IO',
+      new RegExp(`directory ${missing} not found; install it with \`apt-get install dataset-fashion-mnist\``),
+    );
   });
 
   // Debian's dataset-fashion-mnist (installed by npm run setup) puts it there; elsewhere this test has nothing to read.
-  it.skipIf(!fs.existsSync(FASHION_MNIST_DIR))('Fashion-MNIST from the default directory: 60,000 + 10,000 images of 784 pixels, 10 named classes', () => {
-    const { train, test } = loadFashionMnist();
-    expect([train.rows, test.rows]).toEqual([60_000, 10_000]);
-    expect(train.features).toBe(784);
-    expect(test.classNames).toEqual(FASHION_CLASSES);
-    expect(counts(test.y, 10)).toEqual(new Array(10).fill(1000));
-  });
+  it.skipIf(!fs.existsSync(FASHION_MNIST_DIR))(
+    'Fashion-MNIST from the default directory: 60,000 + 10,000 images of 784 pixels, 10 named classes',
+    () => {
+      const { train, test } = loadFashionMnist();
+      expect([train.rows, test.rows]).toEqual([60_000, 10_000]);
+      expect(train.features).toBe(784);
+      expect(test.classNames).toEqual(FASHION_CLASSES);
+      expect(counts(test.y, 10)).toEqual(new Array(10).fill(1000));
+    },
+  );
 });

@@ -18,7 +18,9 @@ function idxBytes(dims: number[], data: Uint8Array, type = 0x08): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header[2] = type;
   header[3] = dims.length;
-  dims.forEach((d, i) => { header.writeUInt32BE(d, 4 + 4 * i); });
+  dims.forEach((d, i) => {
+    header.writeUInt32BE(d, 4 + 4 * i);
+  });
   return Buffer.concat([header, Buffer.from(data)]);
 }
 

@@ -13,7 +13,14 @@ import { backends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
 import { expectError } from '../helpers/errors.js';
 
-const ds = (x: number[], features: number): Dataset => ({ x: Float32Array.from(x), y: new Int32Array(x.length / features), rows: x.length / features, features, classes: 1, sampleShape: [features] });
+const ds = (x: number[], features: number): Dataset => ({
+  x: Float32Array.from(x),
+  y: new Int32Array(x.length / features),
+  rows: x.length / features,
+  features,
+  classes: 1,
+  sampleShape: [features],
+});
 
 describe('fitNormalization / applyNormalization', () => {
   it('minmax maps the training range of each feature to [0, 1]', () => {
@@ -28,8 +35,12 @@ describe('fitNormalization / applyNormalization', () => {
     for (let i = 0; i < x.length; i++) x[i] = (i % 3) * 1000 + 50 * rng.normal();
     const z = applyNormalization(fitNormalization('standardize', x, 3), x);
     for (let j = 0; j < 3; j++) {
-      let s = 0, sq = 0;
-      for (let i = j; i < z.length; i += 3) { s += z[i]; sq += z[i] * z[i]; }
+      let s = 0,
+        sq = 0;
+      for (let i = j; i < z.length; i += 3) {
+        s += z[i];
+        sq += z[i] * z[i];
+      }
       expect(Math.abs(s / 500)).toBeLessThan(1e-5);
       expect(Math.sqrt(sq / 500)).toBeCloseTo(1, 4);
     }
@@ -55,8 +66,16 @@ describe('fitNormalization / applyNormalization', () => {
     const x = Float32Array.from([2, 4]);
     applyNormalization(fitNormalization('minmax', Float32Array.from([0, 0, 4, 8]), 2), x, x);
     expect(Array.from(x)).toEqual([0.5, 0.5]);
-    expectError(() => fitNormalization('minmax', new Float32Array(5), 2), 'ERR_SHAPE', /fitNormalization: 5 values are not whole rows of 2 features/);
-    expectError(() => fitNormalization('zscore' as never, new Float32Array(2), 2), 'ERR_INVALID_ARG', /kind must be one of minmax, standardize/);
+    expectError(
+      () => fitNormalization('minmax', new Float32Array(5), 2),
+      'ERR_SHAPE',
+      /fitNormalization: 5 values are not whole rows of 2 features/,
+    );
+    expectError(
+      () => fitNormalization('zscore' as never, new Float32Array(2), 2),
+      'ERR_INVALID_ARG',
+      /kind must be one of minmax, standardize/,
+    );
     expectError(() => fitNormalization('minmax', new Float32Array(0), 2), 'ERR_SHAPE', /no rows/);
   });
 });
@@ -65,7 +84,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('foldNormalization on %
   it('a Dense layer with the statistics folded in gives on raw rows what it gave on normalized rows', () => {
     withBackend(backend, () => {
       const rng = new Random(11);
-      const features = 5, out = 4, rows = 7;
+      const features = 5,
+        out = 4,
+        rows = 7;
       const raw = new Float32Array(rows * features);
       for (let i = 0; i < raw.length; i++) raw[i] = (i % features) * 30 + 10 * rng.normal();
       const n = fitNormalization('standardize', raw, features);

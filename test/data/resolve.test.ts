@@ -43,8 +43,16 @@ describe('resolveTrainingData', () => {
     const empty = path.join(dir, 'empty');
     fs.mkdirSync(empty);
     expectError(() => resolveTrainingData(empty), 'ERR_IO', new RegExp(`--data ${empty}: no train-images-idx3-ubyte\\[\\.gz\\] there`));
-    expectError(() => resolveTrainingData(path.join(dir, 'nope')), 'ERR_IO', /no such file or directory \(expected digits, fashion-mnist, a directory of IDX files or a CSV file\)/);
-    expectError(() => resolveTrainingData('digits', { limit: 0 }), 'ERR_INVALID_ARG', /resolveTrainingData: limit \(--limit\) must be a positive integer, got 0/);
+    expectError(
+      () => resolveTrainingData(path.join(dir, 'nope')),
+      'ERR_IO',
+      /no such file or directory \(expected digits, fashion-mnist, a directory of IDX files or a CSV file\)/,
+    );
+    expectError(
+      () => resolveTrainingData('digits', { limit: 0 }),
+      'ERR_INVALID_ARG',
+      /resolveTrainingData: limit \(--limit\) must be a positive integer, got 0/,
+    );
   });
 });
 

@@ -9,7 +9,10 @@ import { getBackend, type Backend, type BackendName } from '../../lib/index.js';
 function requested(): BackendName[] {
   const raw = process.env.NEUROBLAS_TEST_BACKENDS;
   if (raw === undefined || raw.trim() === '') return ['js', 'native'];
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const n of names) {
     if (n !== 'js' && n !== 'native') throw new Error(`NEUROBLAS_TEST_BACKENDS: unknown backend ${JSON.stringify(n)} (use js, native)`);
   }
@@ -20,7 +23,10 @@ function requested(): BackendName[] {
 function unavailable(name: BackendName, reason: unknown): Backend {
   const methods = Object.keys(getBackend('js')).filter((k) => k !== 'name');
   const stub: Record<string, unknown> = { name };
-  for (const m of methods) stub[m] = () => { throw reason; };
+  for (const m of methods)
+    stub[m] = () => {
+      throw reason;
+    };
   return stub as unknown as Backend;
 }
 

@@ -17,18 +17,26 @@ export interface Tolerance {
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what = 'values'): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   const atolOf = (i: number) => (typeof tol.atol === 'number' ? tol.atol : tol.atol ? tol.atol[i] : 0);
-  let worst = -1, worstExcess = 0;
+  let worst = -1,
+    worstExcess = 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], b = expected[i];
+    const a = actual[i],
+      b = expected[i];
     if (Object.is(a, b) || a === b) continue;
     const diff = Math.abs(a - b);
     const excess = Number.isNaN(diff) ? Infinity : diff - (tol.rtol * Math.max(Math.abs(a), Math.abs(b)) + atolOf(i));
-    if (excess > worstExcess || (worst < 0 && excess > 0)) { worst = i; worstExcess = excess; }
+    if (excess > worstExcess || (worst < 0 && excess > 0)) {
+      worst = i;
+      worstExcess = excess;
+    }
   }
   if (worst >= 0) {
-    const a = actual[worst], b = expected[worst];
+    const a = actual[worst],
+      b = expected[worst];
     const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-    expect.fail(`${what}: worst element [${worst}] is ${a}, expected ${b} (relative error ${rel.toExponential(2)}, rtol ${tol.rtol}, atol ${atolOf(worst).toExponential(2)})`);
+    expect.fail(
+      `${what}: worst element [${worst}] is ${a}, expected ${b} (relative error ${rel.toExponential(2)}, rtol ${tol.rtol}, atol ${atolOf(worst).toExponential(2)})`,
+    );
   }
 }
 

@@ -6,8 +6,18 @@
 import type { ActivationKind } from '../../lib/index.js';
 
 /** alpha·op(A)·op(B) + beta·C in float64; beta = 0 never reads C. */
-export function gemm64(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: ArrayLike<number>, B: ArrayLike<number>, beta: number, C: ArrayLike<number>): Float64Array {
+export function gemm64(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: ArrayLike<number>,
+  B: ArrayLike<number>,
+  beta: number,
+  C: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -21,26 +31,43 @@ export function gemm64(transA: boolean, transB: boolean, M: number, N: number, K
 
 export function act64(kind: ActivationKind, param: number, x: number): number {
   switch (kind) {
-    case 'linear': return x;
-    case 'sigmoid': return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-    case 'tanh': return Math.tanh(x);
-    case 'relu': return Math.max(x , 0);
-    case 'leaky_relu': return x > 0 ? x : param * x;
-    case 'elu': return x > 0 ? x : param * Math.expm1(x);
-    case 'softplus': return x > 20 ? x : Math.log1p(Math.exp(x));
+    case 'linear':
+      return x;
+    case 'sigmoid':
+      return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    case 'tanh':
+      return Math.tanh(x);
+    case 'relu':
+      return Math.max(x, 0);
+    case 'leaky_relu':
+      return x > 0 ? x : param * x;
+    case 'elu':
+      return x > 0 ? x : param * Math.expm1(x);
+    case 'softplus':
+      return x > 20 ? x : Math.log1p(Math.exp(x));
   }
 }
 
 /** g·f'(x), from x (and y where the spec uses it). */
 export function actGrad64(kind: ActivationKind, param: number, x: number, y: number, g: number): number {
   switch (kind) {
-    case 'linear': return g;
-    case 'sigmoid': return g * y * (1 - y);
-    case 'tanh': return g * (1 - y * y);
-    case 'relu': return x > 0 ? g : 0;
-    case 'leaky_relu': return x > 0 ? g : g * param;
-    case 'elu': return x > 0 ? g : g * param * Math.exp(x);
-    case 'softplus': { if (x > 20) return g; const z = Math.exp(x); return (g * z) / (z + 1); }
+    case 'linear':
+      return g;
+    case 'sigmoid':
+      return g * y * (1 - y);
+    case 'tanh':
+      return g * (1 - y * y);
+    case 'relu':
+      return x > 0 ? g : 0;
+    case 'leaky_relu':
+      return x > 0 ? g : g * param;
+    case 'elu':
+      return x > 0 ? g : g * param * Math.exp(x);
+    case 'softplus': {
+      if (x > 20) return g;
+      const z = Math.exp(x);
+      return (g * z) / (z + 1);
+    }
   }
 }
 
@@ -58,15 +85,24 @@ export function softmax64(M: number, N: number, X: ArrayLike<number>): Float64Ar
 }
 
 /** Soft-target cross-entropy: mean loss and d loss / d logits, in float64. */
-export function softXent64(M: number, N: number, Z: ArrayLike<number>, T: ArrayLike<number>): { loss: number; grad: Float64Array; probs: Float64Array } {
+export function softXent64(
+  M: number,
+  N: number,
+  Z: ArrayLike<number>,
+  T: ArrayLike<number>,
+): { loss: number; grad: Float64Array; probs: Float64Array } {
   const probs = softmax64(M, N, Z);
   const grad = new Float64Array(M * N);
   let loss = 0;
   for (let i = 0; i < M; i++) {
     let m = -Infinity;
     for (let j = 0; j < N; j++) m = Math.max(m, Z[i * N + j]);
-    let s = 0, tsum = 0;
-    for (let j = 0; j < N; j++) { s += Math.exp(Z[i * N + j] - m); tsum += T[i * N + j]; }
+    let s = 0,
+      tsum = 0;
+    for (let j = 0; j < N; j++) {
+      s += Math.exp(Z[i * N + j] - m);
+      tsum += T[i * N + j];
+    }
     const lse = m + Math.log(s);
     for (let j = 0; j < N; j++) {
       loss += T[i * N + j] * (lse - Z[i * N + j]);
@@ -77,10 +113,24 @@ export function softXent64(M: number, N: number, Z: ArrayLike<number>, T: ArrayL
 }
 
 /** Batch norm over [M][C][S] in float64: training statistics, Y, and the backward. */
-export function batchNorm64(M: number, C: number, S: number, X: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number, dY: ArrayLike<number>) {
-  const n = M * S, at = (i: number, c: number, s: number) => (i * C + c) * S + s;
-  const mean = new Float64Array(C), invStd = new Float64Array(C), Y = new Float64Array(M * C * S);
-  const dX = new Float64Array(M * C * S), dGamma = new Float64Array(C), dBeta = new Float64Array(C);
+export function batchNorm64(
+  M: number,
+  C: number,
+  S: number,
+  X: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  eps: number,
+  dY: ArrayLike<number>,
+) {
+  const n = M * S,
+    at = (i: number, c: number, s: number) => (i * C + c) * S + s;
+  const mean = new Float64Array(C),
+    invStd = new Float64Array(C),
+    Y = new Float64Array(M * C * S);
+  const dX = new Float64Array(M * C * S),
+    dGamma = new Float64Array(C),
+    dBeta = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     let s1 = 0;
     for (let i = 0; i < M; i++) for (let s = 0; s < S; s++) s1 += X[at(i, c, s)];
@@ -88,18 +138,24 @@ export function batchNorm64(M: number, C: number, S: number, X: ArrayLike<number
     let s2 = 0;
     for (let i = 0; i < M; i++) for (let s = 0; s < S; s++) s2 += (X[at(i, c, s)] - mu) ** 2;
     const inv = 1 / Math.sqrt(s2 / n + eps);
-    mean[c] = mu; invStd[c] = inv;
-    let db = 0, dg = 0;
-    for (let i = 0; i < M; i++) for (let s = 0; s < S; s++) {
-      const xhat = (X[at(i, c, s)] - mu) * inv;
-      Y[at(i, c, s)] = xhat * gamma[c] + beta[c];
-      db += dY[at(i, c, s)]; dg += dY[at(i, c, s)] * xhat;
-    }
-    dBeta[c] = db; dGamma[c] = dg;
-    for (let i = 0; i < M; i++) for (let s = 0; s < S; s++) {
-      const xhat = (X[at(i, c, s)] - mu) * inv;
-      dX[at(i, c, s)] = ((gamma[c] * inv) / n) * (n * dY[at(i, c, s)] - db - xhat * dg);
-    }
+    mean[c] = mu;
+    invStd[c] = inv;
+    let db = 0,
+      dg = 0;
+    for (let i = 0; i < M; i++)
+      for (let s = 0; s < S; s++) {
+        const xhat = (X[at(i, c, s)] - mu) * inv;
+        Y[at(i, c, s)] = xhat * gamma[c] + beta[c];
+        db += dY[at(i, c, s)];
+        dg += dY[at(i, c, s)] * xhat;
+      }
+    dBeta[c] = db;
+    dGamma[c] = dg;
+    for (let i = 0; i < M; i++)
+      for (let s = 0; s < S; s++) {
+        const xhat = (X[at(i, c, s)] - mu) * inv;
+        dX[at(i, c, s)] = ((gamma[c] * inv) / n) * (n * dY[at(i, c, s)] - db - xhat * dg);
+      }
   }
   return { mean, invStd, Y, dX, dGamma, dBeta };
 }

@@ -5,8 +5,14 @@
 import type { AdagradOptions, AdamOptions, RmspropOptions, SgdOptions } from '../../lib/index.js';
 
 export class Sgd64 {
-  buf: Float64Array; step = 0;
-  constructor(readonly p: Float64Array, readonly o: SgdOptions) { this.buf = new Float64Array(p.length); }
+  buf: Float64Array;
+  step = 0;
+  constructor(
+    readonly p: Float64Array,
+    readonly o: SgdOptions,
+  ) {
+    this.buf = new Float64Array(p.length);
+  }
   update(grad: ArrayLike<number>): void {
     const { lr, momentum, dampening, nesterov, weightDecay } = this.o;
     this.step++;
@@ -22,14 +28,23 @@ export class Sgd64 {
 }
 
 export class Adam64 {
-  m: Float64Array; v: Float64Array; vMax: Float64Array; step = 0;
-  constructor(readonly p: Float64Array, readonly o: AdamOptions) {
-    this.m = new Float64Array(p.length); this.v = new Float64Array(p.length); this.vMax = new Float64Array(p.length);
+  m: Float64Array;
+  v: Float64Array;
+  vMax: Float64Array;
+  step = 0;
+  constructor(
+    readonly p: Float64Array,
+    readonly o: AdamOptions,
+  ) {
+    this.m = new Float64Array(p.length);
+    this.v = new Float64Array(p.length);
+    this.vMax = new Float64Array(p.length);
   }
   update(grad: ArrayLike<number>): void {
     const { lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad } = this.o;
     this.step++;
-    const bc1 = 1 - beta1 ** this.step, bc2 = 1 - beta2 ** this.step;
+    const bc1 = 1 - beta1 ** this.step,
+      bc2 = 1 - beta2 ** this.step;
     for (let i = 0; i < this.p.length; i++) {
       let g = grad[i];
       if (decoupled) this.p[i] *= 1 - lr * weightDecay;
@@ -37,7 +52,10 @@ export class Adam64 {
       this.m[i] = beta1 * this.m[i] + (1 - beta1) * g;
       this.v[i] = beta2 * this.v[i] + (1 - beta2) * g * g;
       let v = this.v[i];
-      if (amsgrad) { this.vMax[i] = Math.max(this.vMax[i], v); v = this.vMax[i]; }
+      if (amsgrad) {
+        this.vMax[i] = Math.max(this.vMax[i], v);
+        v = this.vMax[i];
+      }
       const denom = Math.sqrt(v) / Math.sqrt(bc2) + eps;
       this.p[i] -= (lr / bc1) * (this.m[i] / denom);
     }
@@ -45,9 +63,16 @@ export class Adam64 {
 }
 
 export class Rmsprop64 {
-  sq: Float64Array; ga: Float64Array; buf: Float64Array;
-  constructor(readonly p: Float64Array, readonly o: RmspropOptions) {
-    this.sq = new Float64Array(p.length); this.ga = new Float64Array(p.length); this.buf = new Float64Array(p.length);
+  sq: Float64Array;
+  ga: Float64Array;
+  buf: Float64Array;
+  constructor(
+    readonly p: Float64Array,
+    readonly o: RmspropOptions,
+  ) {
+    this.sq = new Float64Array(p.length);
+    this.ga = new Float64Array(p.length);
+    this.buf = new Float64Array(p.length);
   }
   update(grad: ArrayLike<number>): void {
     const { lr, alpha, eps, weightDecay, momentum, centered } = this.o;
@@ -59,15 +84,23 @@ export class Rmsprop64 {
         this.ga[i] = alpha * this.ga[i] + (1 - alpha) * g;
         avg = Math.sqrt(this.sq[i] - this.ga[i] * this.ga[i]) + eps;
       } else avg = Math.sqrt(this.sq[i]) + eps;
-      if (momentum > 0) { this.buf[i] = momentum * this.buf[i] + g / avg; this.p[i] -= lr * this.buf[i]; }
-      else this.p[i] -= (lr * g) / avg;
+      if (momentum > 0) {
+        this.buf[i] = momentum * this.buf[i] + g / avg;
+        this.p[i] -= lr * this.buf[i];
+      } else this.p[i] -= (lr * g) / avg;
     }
   }
 }
 
 export class Adagrad64 {
-  sum: Float64Array; step = 0;
-  constructor(readonly p: Float64Array, readonly o: AdagradOptions) { this.sum = new Float64Array(p.length); }
+  sum: Float64Array;
+  step = 0;
+  constructor(
+    readonly p: Float64Array,
+    readonly o: AdagradOptions,
+  ) {
+    this.sum = new Float64Array(p.length);
+  }
   update(grad: ArrayLike<number>): void {
     const { lr, lrDecay, weightDecay, eps } = this.o;
     this.step++;

@@ -14,10 +14,21 @@ export function reference<T>(name: string): T {
 }
 
 export interface SgemmCase {
-  transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;
-  A: number[]; B: number[]; C: number[]; out: number[];
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
+  A: number[];
+  B: number[];
+  C: number[];
+  out: number[];
 }
-export interface SgemmRef { cases: SgemmCase[] }
+export interface SgemmRef {
+  cases: SgemmCase[];
+}
 
 export interface ActivationsRef {
   x: number[];
@@ -35,8 +46,16 @@ export interface LossesRef {
 }
 
 export interface MlpRef {
-  sizes: number[]; activation: string; X: number[]; labels: number[];
-  W: number[][]; b: number[][]; logits: number[]; loss: number; dW: number[][]; db: number[][];
+  sizes: number[];
+  activation: string;
+  X: number[];
+  labels: number[];
+  W: number[][];
+  b: number[][];
+  logits: number[];
+  loss: number;
+  dW: number[][];
+  db: number[][];
 }
 
 export interface OptimizersRef {
@@ -46,8 +65,18 @@ export interface OptimizersRef {
 }
 
 export interface BatchnormRef {
-  B: number; F: number; eps: number; momentum: number;
-  x: number[]; gamma: number[]; beta: number[]; y: number[];
-  g: number[]; dx: number[]; dgamma: number[]; dbeta: number[];
-  running_mean: number[]; running_var: number[];
+  B: number;
+  F: number;
+  eps: number;
+  momentum: number;
+  x: number[];
+  gamma: number[];
+  beta: number[];
+  y: number[];
+  g: number[];
+  dx: number[];
+  dgamma: number[];
+  dbeta: number[];
+  running_mean: number[];
+  running_var: number[];
 }

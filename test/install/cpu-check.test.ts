@@ -7,16 +7,26 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  PREBUILD_TARGET, currentHost, describeTarget, parseCpuFlags, parseCpuIdentity, prebuildMismatch, readCpuinfoHead,
-  safeOpenblasCore, versionBelow,
-  type Host, type PrebuildTarget,
+  PREBUILD_TARGET,
+  currentHost,
+  describeTarget,
+  parseCpuFlags,
+  parseCpuIdentity,
+  prebuildMismatch,
+  readCpuinfoHead,
+  safeOpenblasCore,
+  versionBelow,
+  type Host,
+  type PrebuildTarget,
 } from '../../lib/backend/host.js';
 import { addonFile, repoRoot } from '../helpers/addon.js';
 
 /** A host whose CPU flags must not be read unless the target needs some. */
 function host(platform: string, arch: string, glibc: string | null, flags?: string[]): Host {
   return {
-    platform, arch, glibc,
+    platform,
+    arch,
+    glibc,
     cpuFlags: () => {
       if (!flags) throw new Error('cpuFlags read although the target needs none');
       return new Set(flags);
@@ -34,8 +44,9 @@ describe('prebuildMismatch', () => {
   });
 
   it('names the prebuild target and this machine for another architecture or platform', () => {
-    expect(prebuildMismatch(host('linux', 'arm64', '2.36')))
-      .toBe(`prebuild is for linux-x64 (glibc ≥ ${PREBUILD_TARGET.glibcFloor}), this is linux-arm64`);
+    expect(prebuildMismatch(host('linux', 'arm64', '2.36'))).toBe(
+      `prebuild is for linux-x64 (glibc ≥ ${PREBUILD_TARGET.glibcFloor}), this is linux-arm64`,
+    );
     expect(prebuildMismatch(host('darwin', 'x64', null))).toMatch(/this is darwin-x64$/);
     expect(prebuildMismatch(host('win32', 'x64', null))).toMatch(/this is win32-x64$/);
   });
@@ -70,7 +81,8 @@ describe('version and cpuinfo parsing', () => {
   });
 
   it('reads the flags line of /proc/cpuinfo text', () => {
-    const text = 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse sse2 avx2\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: fpu\n';
+    const text =
+      'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse sse2 avx2\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: fpu\n';
     expect([...parseCpuFlags(text)]).toEqual(['fpu', 'sse', 'sse2', 'avx2']);
     expect(parseCpuFlags('').size).toBe(0);
   });
@@ -84,7 +96,9 @@ function cpuinfo(vendor: string, family: number, flags: string): string {
 describe('safeOpenblasCore: the kernel set forced where OpenBLAS would pick its 3DNow! (Opteron) kernels', () => {
   const base = 'fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm';
   it("QEMU's virtual AMD family-15 CPU without 3DNow! gets the best Intel kernel set its flags allow", () => {
-    expect(safeOpenblasCore(cpuinfo('AuthenticAMD', 15, `${base} pni ssse3 fma cx16 sse4_1 sse4_2 popcnt avx avx2 hypervisor`))).toBe('Haswell');
+    expect(safeOpenblasCore(cpuinfo('AuthenticAMD', 15, `${base} pni ssse3 fma cx16 sse4_1 sse4_2 popcnt avx avx2 hypervisor`))).toBe(
+      'Haswell',
+    );
     expect(safeOpenblasCore(cpuinfo('AuthenticAMD', 15, `${base} pni ssse3 sse4_1 sse4_2 popcnt avx`))).toBe('Sandybridge');
     expect(safeOpenblasCore(cpuinfo('AuthenticAMD', 15, `${base} pni ssse3 sse4_1 sse4_2 popcnt`))).toBe('Nehalem');
     expect(safeOpenblasCore(cpuinfo('AuthenticAMD', 15, `${base} pni ssse3`))).toBe('Core2');
@@ -117,7 +131,10 @@ interface Printed {
 
 function child(env: Record<string, string>): { out: Printed; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'helpers', 'print-backend.ts')], {
-    cwd: repoRoot, env: { ...process.env, NEUROBLAS_BACKEND: '', ...env }, encoding: 'utf8', timeout: 30_000,
+    cwd: repoRoot,
+    env: { ...process.env, NEUROBLAS_BACKEND: '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
   });
   expect(r.status, r.stderr).toBe(0);
   return { out: JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr };
@@ -130,11 +147,15 @@ describe('the loader when the addon cannot load (NEUROBLAS_ADDON_PATH to a missi
     const { out, stderr } = child({ NEUROBLAS_ADDON_PATH: missing });
     expect(out.info.backend).toBe('js');
     expect(out.info.openblas).toBeNull();
-    expect(out.info.nativeError).toMatch(/^native backend unavailable: NEUROBLAS_ADDON_PATH=.*no-such-addon\.node does not exist\. To build for this machine: apt-get install libopenblas-dev g\+\+ make python3 && npm run build:addon$/);
+    expect(out.info.nativeError).toMatch(
+      /^native backend unavailable: NEUROBLAS_ADDON_PATH=.*no-such-addon\.node does not exist\. To build for this machine: apt-get install libopenblas-dev g\+\+ make python3 && npm run build:addon$/,
+    );
     expect(out.info.reason).toBe(out.info.nativeError);
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines, stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^neuroblas: native backend unavailable: NEUROBLAS_ADDON_PATH=.* does not exist; using the js backend\. To build for this machine: .*npm run build:addon$/);
+    expect(lines[0]).toMatch(
+      /^neuroblas: native backend unavailable: NEUROBLAS_ADDON_PATH=.* does not exist; using the js backend\. To build for this machine: .*npm run build:addon$/,
+    );
   });
 
   it('is an ERR_BACKEND error saying why when NEUROBLAS_BACKEND=native forces it', () => {

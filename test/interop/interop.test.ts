@@ -12,7 +12,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm1d, Dense, Dropout, SGD, Sequential, Tensor, encodeSafetensors, loadDigits, manualSeed, saveModel } from '../../lib/index.js';
+import {
+  BatchNorm1d,
+  Dense,
+  Dropout,
+  SGD,
+  Sequential,
+  Tensor,
+  encodeSafetensors,
+  loadDigits,
+  manualSeed,
+  saveModel,
+} from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { onBackend } from '../helpers/async.js';
 import { scratchDir } from '../io/scratch-dir.js';
@@ -33,8 +44,10 @@ beforeAll(() => {
 function missingTorch(run: ReturnType<typeof spawnSync>): string | null {
   const stderr = String(run.stderr ?? '');
   if (run.error === undefined && !/No module named '?torch'?/.test(stderr)) return null;
-  return `${PYTHON} cannot import torch (${run.error?.message ?? stderr.trim().split('\n').at(-1)}): `
-    + 'install python3-torch (sudo apt-get install python3-torch; .ci/run does this)';
+  return (
+    `${PYTHON} cannot import torch (${run.error?.message ?? stderr.trim().split('\n').at(-1)}): ` +
+    'install python3-torch (sudo apt-get install python3-torch; .ci/run does this)'
+  );
 }
 
 /** `count` rows spread evenly over a split (the digits are stored by class: the first rows are all zeros). */
@@ -51,7 +64,11 @@ describe.each(backends.map((b) => [b.name, b] as const))('PyTorch loads a checkp
       manualSeed(11);
       const model = new Sequential([new Dense(784, 64, { activation: 'relu' }), new BatchNorm1d(64), new Dropout(0.2), new Dense(64, 10)]);
       const train = spreadRows(data.train, TRAIN_ROWS);
-      const history = await model.fit(train.x, train.y, { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, backend }), epochs: 1, batchSize: 32 });
+      const history = await model.fit(train.x, train.y, {
+        optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, backend }),
+        epochs: 1,
+        batchSize: 32,
+      });
       expect(history[0].accuracy!).toBeGreaterThan(0.6); // it learned something: the logits are not near-constant
 
       const { x } = spreadRows(data.test, TEST_IMAGES);
@@ -60,10 +77,13 @@ describe.each(backends.map((b) => [b.name, b] as const))('PyTorch loads a checkp
       const modelPath = file(`digits-${name}.safetensors`);
       const casesPath = file(`cases-${name}.safetensors`);
       saveModel(modelPath, model);
-      fs.writeFileSync(casesPath, encodeSafetensors({
-        x: { dtype: 'F32', shape: x.shape, data: x.data },
-        logits: { dtype: 'F32', shape: logits.shape, data: logits.data },
-      }));
+      fs.writeFileSync(
+        casesPath,
+        encodeSafetensors({
+          x: { dtype: 'F32', shape: x.shape, data: x.data },
+          logits: { dtype: 'F32', shape: logits.shape, data: logits.data },
+        }),
+      );
       const run = spawnSync(PYTHON, [SCRIPT, modelPath, casesPath, String(TOLERANCE)], { encoding: 'utf8', timeout: 120_000 });
       expect(missingTorch(run), missingTorch(run) ?? '').toBeNull();
       expect(run.status, `torch_check.py failed (status ${run.status}):\n${run.stdout}${run.stderr}`).toBe(0);

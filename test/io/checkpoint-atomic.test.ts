@@ -42,12 +42,17 @@ describe('atomic save', () => {
     const target = file('fail.safetensors');
     const oldPredictions = oldCheckpoint(target);
     let seen: { temp: string; size: number } | null = null;
-    const err = expectError(() => saveModel(target, makeModel(2), {
-      beforeRename: (temp) => {
-        seen = { temp, size: fs.statSync(temp).size };
-        throw new Error('disk pulled out');
-      },
-    }), 'ERR_IO', /saveModel: cannot finish saving .*fail\.safetensors \(disk pulled out\); the previous file, if any, is unchanged/);
+    const err = expectError(
+      () =>
+        saveModel(target, makeModel(2), {
+          beforeRename: (temp) => {
+            seen = { temp, size: fs.statSync(temp).size };
+            throw new Error('disk pulled out');
+          },
+        }),
+      'ERR_IO',
+      /saveModel: cannot finish saving .*fail\.safetensors \(disk pulled out\); the previous file, if any, is unchanged/,
+    );
     expect(err.cause).toBeInstanceOf(Error);
     // The failure really came after a complete write, next to the target.
     expect(seen).not.toBeNull();
@@ -61,7 +66,10 @@ describe('atomic save', () => {
   it('a process killed mid-save (SIGKILL after the write, before the rename) leaves the old file loadable', () => {
     const target = file('killed.safetensors');
     const oldPredictions = oldCheckpoint(target);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'save-then-crash.ts'), target], { encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'save-then-crash.ts'), target], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(child.signal, child.stderr).toBe('SIGKILL');
     const { temp } = JSON.parse(child.stdout.trim().split('\n').at(-1)!);
     // The killed process could not clean up; its temporary file is complete but was never renamed.
@@ -82,7 +90,11 @@ describe('atomic save', () => {
 
   it('a directory that does not exist is an ERR_IO naming the path', () => {
     const target = file('no/such/dir/m.safetensors');
-    expectError(() => saveModel(target, makeModel()), 'ERR_IO', /cannot create a temporary file next to .*no\/such\/dir\/m\.safetensors \(ENOENT/);
+    expectError(
+      () => saveModel(target, makeModel()),
+      'ERR_IO',
+      /cannot create a temporary file next to .*no\/such\/dir\/m\.safetensors \(ENOENT/,
+    );
   });
 
   it('weights holding NaN are refused before anything is written (ERR_BAD_DATA naming the weight)', () => {
@@ -103,9 +115,16 @@ describe('atomic save', () => {
     expectError(() => saveModel(target, makeModel(), { metrics: { acc: NaN } }), 'ERR_INVALID_ARG', /metrics\.acc must be a finite number/);
     expectError(() => saveModel(target, makeModel(), { optimiser: 1 } as never), 'ERR_INVALID_ARG', /unknown option "optimiser"/);
     const other = makeModel(3);
-    expectError(() => saveModel(target, makeModel(), { optimizer: new SGD(other.parameters(), { lr: 0.1 }) }), 'ERR_INVALID_ARG',
-      /the optimizer's parameter 0 is not a parameter of .*; save the optimizer with the model it trains/);
-    expectError(() => saveModel(target, makeModel(), { optimizer: { state: 1 } as never }), 'ERR_INVALID_ARG', /options\.optimizer must be an optimizer/);
+    expectError(
+      () => saveModel(target, makeModel(), { optimizer: new SGD(other.parameters(), { lr: 0.1 }) }),
+      'ERR_INVALID_ARG',
+      /the optimizer's parameter 0 is not a parameter of .*; save the optimizer with the model it trains/,
+    );
+    expectError(
+      () => saveModel(target, makeModel(), { optimizer: { state: 1 } as never }),
+      'ERR_INVALID_ARG',
+      /options\.optimizer must be an optimizer/,
+    );
     expect(fs.existsSync(target)).toBe(false);
   });
 });

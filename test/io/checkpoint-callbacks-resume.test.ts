@@ -8,8 +8,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, CosineAnnealingLR, EarlyStopping, ExponentialLR, ReduceLROnPlateau, StepLR, defaultRandom, fit, fitSync, loadModel, manualSeed, saveModel,
-  type Backend, type EpochLogs, type Optimizer, type StatefulCallback, type TrainingCallback,
+  Adam,
+  CosineAnnealingLR,
+  EarlyStopping,
+  ExponentialLR,
+  ReduceLROnPlateau,
+  StepLR,
+  defaultRandom,
+  fit,
+  fitSync,
+  loadModel,
+  manualSeed,
+  saveModel,
+  type Backend,
+  type EpochLogs,
+  type Optimizer,
+  type StatefulCallback,
+  type TrainingCallback,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { onBackend } from '../helpers/async.js';
@@ -41,13 +56,19 @@ const SCENARIOS: Scenario[] = [
   // valLoss is best at epoch 3, then worsens: the plateau halves the lr and EarlyStopping stops at epoch 6, after the
   // interruption, and puts back the weights of epoch 3, from before it.
   {
-    name: 'ReduceLROnPlateau + EarlyStopping (restoreBestWeights)', epochs: 12, k: 4, lr: 0.03,
+    name: 'ReduceLROnPlateau + EarlyStopping (restoreBestWeights)',
+    epochs: 12,
+    k: 4,
+    lr: 0.03,
     make: (o) => [new ReduceLROnPlateau(o, { patience: 1, factor: 0.5 }), new EarlyStopping({ patience: 3, restoreBestWeights: true })],
   },
 ];
 
 type Train = typeof fitSync;
-const PATHS: [string, Train, boolean | undefined][] = [['fitSync', fitSync, undefined], ['fit in a worker', fit, true]];
+const PATHS: [string, Train, boolean | undefined][] = [
+  ['fitSync', fitSync, undefined],
+  ['fit in a worker', fit, true],
+];
 
 /** The history without the timings, which no two runs share. */
 const comparable = (history: EpochLogs[]) => history.map(({ seconds: _, ...rest }) => rest);
@@ -79,7 +100,12 @@ async function resumed(s: Scenario, train: Train, worker: boolean | undefined, p
   const callbacks = s.make(optimizer);
   checkpoint.restoreCallbacks(callbacks);
   const rest = await train(checkpoint.model, x, y, {
-    ...FIT, optimizer, callbacks, worker, initialEpoch: checkpoint.epoch, epochs: s.epochs - checkpoint.epoch,
+    ...FIT,
+    optimizer,
+    callbacks,
+    worker,
+    initialEpoch: checkpoint.epoch,
+    epochs: s.epochs - checkpoint.epoch,
   });
   return {
     epoch: checkpoint.epoch,
@@ -91,21 +117,24 @@ async function resumed(s: Scenario, train: Train, worker: boolean | undefined, p
 
 describe.each(backends.map((b) => [b.name, b] as const))('resume with schedules and early stopping on %s', (name, backend) => {
   describe.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_scenario, s) => {
-    it.each(PATHS)('k epochs + save + load + N − k epochs through %s are the N uninterrupted epochs exactly', async (pathName, train, worker) => {
-      await onBackend(backend, async () => {
-        const whole = await uninterrupted(s, backend);
-        const lrs = whole.history.map((h) => h.lr);
-        expect(new Set(lrs).size, `the schedule changes the lr in the run: ${lrs.join(', ')}`).toBeGreaterThan(1);
-        const path = file(`${name}-${s.name.replace(/\W+/g, '_')}-${pathName.replace(/\W+/g, '_')}.safetensors`);
-        await interrupted(s, backend, train, worker, path);
-        const again = await resumed(s, train, worker, path);
-        expect(again.epoch).toBe(s.k);
-        expect(again.history.map((h) => h.epoch)).toEqual(whole.history.map((h) => h.epoch));
-        expect(again.history).toEqual(whole.history);
-        expect(again.weights).toEqual(whole.weights);
-        expect(again.states).toEqual(whole.states);
-      });
-    });
+    it.each(PATHS)(
+      'k epochs + save + load + N − k epochs through %s are the N uninterrupted epochs exactly',
+      async (pathName, train, worker) => {
+        await onBackend(backend, async () => {
+          const whole = await uninterrupted(s, backend);
+          const lrs = whole.history.map((h) => h.lr);
+          expect(new Set(lrs).size, `the schedule changes the lr in the run: ${lrs.join(', ')}`).toBeGreaterThan(1);
+          const path = file(`${name}-${s.name.replace(/\W+/g, '_')}-${pathName.replace(/\W+/g, '_')}.safetensors`);
+          await interrupted(s, backend, train, worker, path);
+          const again = await resumed(s, train, worker, path);
+          expect(again.epoch).toBe(s.k);
+          expect(again.history.map((h) => h.epoch)).toEqual(whole.history.map((h) => h.epoch));
+          expect(again.history).toEqual(whole.history);
+          expect(again.weights).toEqual(whole.weights);
+          expect(again.states).toEqual(whole.states);
+        });
+      },
+    );
   });
 
   it('the early-stopping scenario is the one it says: best before the interruption, stop after it, lr cut on a plateau', async () => {
@@ -121,7 +150,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('resume with schedules 
     });
   });
 
-  it('controls: a resumed run without the callbacks\' states, or without putting back the last weights, differs', async () => {
+  it("controls: a resumed run without the callbacks' states, or without putting back the last weights, differs", async () => {
     await onBackend(backend, async () => {
       const s = SCENARIOS.at(-1)!;
       const whole = await uninterrupted(s, backend);
@@ -139,8 +168,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('resume with schedules 
       checkpoint = loadModel(path);
       callbacks = s.make(checkpoint.optimizer!);
       const savedStates = checkpoint.callbackStates.map((st) => (st.type === 'EarlyStopping' ? { ...st, lastWeights: null } : st));
-      callbacks.forEach((c, i) => { c.loadState(savedStates[i] as never); });
-      const fromBest = await fitSync(checkpoint.model, x, y, { ...FIT, optimizer: checkpoint.optimizer!, callbacks, initialEpoch: s.k, epochs: s.epochs - s.k });
+      callbacks.forEach((c, i) => {
+        c.loadState(savedStates[i] as never);
+      });
+      const fromBest = await fitSync(checkpoint.model, x, y, {
+        ...FIT,
+        optimizer: checkpoint.optimizer!,
+        callbacks,
+        initialEpoch: s.k,
+        epochs: s.epochs - s.k,
+      });
       expect(comparable([...checkpoint.history, ...fromBest])).not.toEqual(whole.history);
     });
   });

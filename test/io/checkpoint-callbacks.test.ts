@@ -9,8 +9,19 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, CosineAnnealingLR, EarlyStopping, ReduceLROnPlateau, StepLR, decodeSafetensors, encodeSafetensors, fitSync, loadModel, saveModel,
-  type Backend, type F32Tensor, type Optimizer,
+  Adam,
+  CosineAnnealingLR,
+  EarlyStopping,
+  ReduceLROnPlateau,
+  StepLR,
+  decodeSafetensors,
+  encodeSafetensors,
+  fitSync,
+  loadModel,
+  saveModel,
+  type Backend,
+  type F32Tensor,
+  type Optimizer,
 } from '../../lib/index.js';
 import { CHECKSUM_KEY, checkpointChecksum } from '../../lib/io/checksum.js';
 import { backends } from '../helpers/backends.js';
@@ -25,7 +36,10 @@ const val = blobs(24, 9);
 /** Written by neuroblas 0.1.0 (before callback states): makeModel(), Adam lr 0.01, 2 epochs on blobs(120), no callbacks. */
 const OLD_FILE = fileURLToPath(new URL('./fixtures/saved-by-0.1.0.safetensors', import.meta.url));
 
-const makeCallbacks = (optimizer: Optimizer): [CosineAnnealingLR, EarlyStopping] => [new CosineAnnealingLR(optimizer, { tMax: 3 }), new EarlyStopping({ patience: 5 })];
+const makeCallbacks = (optimizer: Optimizer): [CosineAnnealingLR, EarlyStopping] => [
+  new CosineAnnealingLR(optimizer, { tMax: 3 }),
+  new EarlyStopping({ patience: 5 }),
+];
 
 /** 3 epochs with a cosine schedule and early stopping (its best epoch before the last, so both weight sets are kept), saved. */
 async function savedWithCallbacks(backend: Backend, path: string) {
@@ -40,7 +54,11 @@ async function savedWithCallbacks(backend: Backend, path: string) {
 }
 
 /** A copy of `source` whose content was changed and re-encoded with a valid checksum, as another writer would. */
-function edited(source: string, name: string, change: (tensors: Record<string, F32Tensor>, metadata: Record<string, string>) => void): string {
+function edited(
+  source: string,
+  name: string,
+  change: (tensors: Record<string, F32Tensor>, metadata: Record<string, string>) => void,
+): string {
   const { tensors, metadata } = decodeSafetensors(new Uint8Array(fs.readFileSync(source)), source);
   const copy = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { ...t, data: t.data.slice() }]));
   change(copy, metadata);
@@ -66,10 +84,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('callback states in a c
       expect(records[0]).toEqual(saved.callbacks[0].state()); // plain JSON as it is
       const callbackTensors = Object.keys(tensors).filter((n) => n.startsWith('callbacks.'));
       const weightCount = saved.model.getWeights().length;
-      expect(callbackTensors.sort()).toEqual([
-        ...Array.from({ length: weightCount }, (_, i) => `callbacks.1.bestWeights.${i}`),
-        ...Array.from({ length: weightCount }, (_, i) => `callbacks.1.lastWeights.${i}`),
-      ].sort());
+      expect(callbackTensors.sort()).toEqual(
+        [
+          ...Array.from({ length: weightCount }, (_, i) => `callbacks.1.bestWeights.${i}`),
+          ...Array.from({ length: weightCount }, (_, i) => `callbacks.1.lastWeights.${i}`),
+        ].sort(),
+      );
       expect((records[1] as unknown as { bestWeights: unknown[] }).bestWeights[0]).toEqual({ $tensor: 'callbacks.1.bestWeights.0' });
 
       const checkpoint = loadModel(path);
@@ -102,8 +122,11 @@ describe('restoring callback states', () => {
     await ready;
     const checkpoint = loadModel(path);
     const opt = checkpoint.optimizer!;
-    refusedUnchanged([], () => checkpoint.restoreCallbacks([new CosineAnnealingLR(opt, { tMax: 3 })]),
-      /holds 2 callback states \(CosineAnnealingLR, EarlyStopping\), got 1 callback \(CosineAnnealingLR\)/);
+    refusedUnchanged(
+      [],
+      () => checkpoint.restoreCallbacks([new CosineAnnealingLR(opt, { tMax: 3 })]),
+      /holds 2 callback states \(CosineAnnealingLR, EarlyStopping\), got 1 callback \(CosineAnnealingLR\)/,
+    );
     refusedUnchanged([], () => checkpoint.restoreCallbacks([]), /holds 2 callback states .*got 0 callbacks$/);
   });
 
@@ -112,9 +135,17 @@ describe('restoring callback states', () => {
     const checkpoint = loadModel(path);
     const opt = checkpoint.optimizer!;
     const swapped = [new EarlyStopping({ patience: 5 }), new CosineAnnealingLR(opt, { tMax: 3 })];
-    refusedUnchanged(swapped, () => checkpoint.restoreCallbacks(swapped), /callback 0 is EarlyStopping, but the checkpoint saved CosineAnnealingLR there \(saved, in order: CosineAnnealingLR, EarlyStopping\)/);
+    refusedUnchanged(
+      swapped,
+      () => checkpoint.restoreCallbacks(swapped),
+      /callback 0 is EarlyStopping, but the checkpoint saved CosineAnnealingLR there \(saved, in order: CosineAnnealingLR, EarlyStopping\)/,
+    );
     const other = [new StepLR(opt, { stepSize: 2 }), new EarlyStopping({ patience: 5 })];
-    refusedUnchanged(other, () => checkpoint.restoreCallbacks(other), /callback 0 is StepLR, but the checkpoint saved CosineAnnealingLR there/);
+    refusedUnchanged(
+      other,
+      () => checkpoint.restoreCallbacks(other),
+      /callback 0 is StepLR, but the checkpoint saved CosineAnnealingLR there/,
+    );
     const plain = [{ onEpochEnd() {} }, new EarlyStopping({ patience: 5 })];
     refusedUnchanged([], () => checkpoint.restoreCallbacks(plain as never), /callback 0 \(an object\) has no state\(\) and loadState\(\)/);
   });
@@ -122,9 +153,15 @@ describe('restoring callback states', () => {
   it('a callback made with other settings refuses its state, and the ones before it are put back as they were', async () => {
     await ready;
     const checkpoint = loadModel(path);
-    const callbacks: [CosineAnnealingLR, EarlyStopping] = [new CosineAnnealingLR(checkpoint.optimizer!, { tMax: 3 }), new EarlyStopping({ patience: 4 })];
-    refusedUnchanged(callbacks, () => checkpoint.restoreCallbacks(callbacks),
-      /restoreCallbacks: callback 1 \(EarlyStopping\): EarlyStopping\.loadState: the state was saved with patience 5, this one has patience 4/);
+    const callbacks: [CosineAnnealingLR, EarlyStopping] = [
+      new CosineAnnealingLR(checkpoint.optimizer!, { tMax: 3 }),
+      new EarlyStopping({ patience: 4 }),
+    ];
+    refusedUnchanged(
+      callbacks,
+      () => checkpoint.restoreCallbacks(callbacks),
+      /restoreCallbacks: callback 1 \(EarlyStopping\): EarlyStopping\.loadState: the state was saved with patience 5, this one has patience 4/,
+    );
     expect(callbacks[0].epoch).toBe(0);
   });
 
@@ -134,16 +171,48 @@ describe('restoring callback states', () => {
       const err = expectError(() => loadModel(p), 'ERR_IO', message);
       expect(err.message.startsWith(`${p}: `), err.message).toBe(true);
     };
-    refused(edited(path, 'not-array.safetensors', (_t, m) => { m.callbacks = '{}'; }), /metadata "callbacks" is not an array/);
-    refused(edited(path, 'bad-json.safetensors', (_t, m) => { m.callbacks = '[{'; }), /metadata "callbacks" is not valid JSON/);
-    refused(edited(path, 'no-type.safetensors', (_t, m) => { m.callbacks = '[{"epoch":1}]'; }), /callback 0's saved state is not an object with a "type"/);
-    refused(edited(path, 'lost-tensor.safetensors', (t) => { delete t['callbacks.1.bestWeights.0']; }),
-      /callback 1's state refers to tensor "callbacks.1.bestWeights.0", which the file does not have/);
-    refused(edited(path, 'stray-tensor.safetensors', (t) => { t['callbacks.1.extra'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }; }),
-      /tensor "callbacks.1.extra" belongs to no saved callback state/);
-    refused(edited(path, 'no-metadata.safetensors', (_t, m) => { delete m.callbacks; }), /callback tensors \(callbacks\.1\..*\) without "callbacks" metadata/);
-    refused(edited(path, 'other-entry.safetensors', (_t, m) => { m.callbacks = m.callbacks.replace('"callbacks.1.bestWeights.0"', '"callbacks.0.bestWeights.0"'); }),
-      /callback 1's state refers to tensor "callbacks.0.bestWeights.0"/);
+    refused(
+      edited(path, 'not-array.safetensors', (_t, m) => {
+        m.callbacks = '{}';
+      }),
+      /metadata "callbacks" is not an array/,
+    );
+    refused(
+      edited(path, 'bad-json.safetensors', (_t, m) => {
+        m.callbacks = '[{';
+      }),
+      /metadata "callbacks" is not valid JSON/,
+    );
+    refused(
+      edited(path, 'no-type.safetensors', (_t, m) => {
+        m.callbacks = '[{"epoch":1}]';
+      }),
+      /callback 0's saved state is not an object with a "type"/,
+    );
+    refused(
+      edited(path, 'lost-tensor.safetensors', (t) => {
+        delete t['callbacks.1.bestWeights.0'];
+      }),
+      /callback 1's state refers to tensor "callbacks.1.bestWeights.0", which the file does not have/,
+    );
+    refused(
+      edited(path, 'stray-tensor.safetensors', (t) => {
+        t['callbacks.1.extra'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) };
+      }),
+      /tensor "callbacks.1.extra" belongs to no saved callback state/,
+    );
+    refused(
+      edited(path, 'no-metadata.safetensors', (_t, m) => {
+        delete m.callbacks;
+      }),
+      /callback tensors \(callbacks\.1\..*\) without "callbacks" metadata/,
+    );
+    refused(
+      edited(path, 'other-entry.safetensors', (_t, m) => {
+        m.callbacks = m.callbacks.replace('"callbacks.1.bestWeights.0"', '"callbacks.0.bestWeights.0"');
+      }),
+      /callback 1's state refers to tensor "callbacks.0.bestWeights.0"/,
+    );
   });
 
   it('the checksum covers the callback states: a flipped bit in their JSON or their tensors is refused', async () => {
@@ -157,7 +226,13 @@ describe('restoring callback states', () => {
     fs.writeFileSync(jsonEdit, encodeSafetensors(tensors, { ...metadata, callbacks: state }));
     expectError(() => loadModel(jsonEdit), 'ERR_IO', /does not match its checksum/);
     const tensorEdit = file('flip-tensor.safetensors');
-    const flipped = { ...tensors, 'callbacks.1.lastWeights.0': { ...tensors['callbacks.1.lastWeights.0'], data: tensors['callbacks.1.lastWeights.0'].data.map((v, i) => (i === 0 ? v + 1 : v)) } };
+    const flipped = {
+      ...tensors,
+      'callbacks.1.lastWeights.0': {
+        ...tensors['callbacks.1.lastWeights.0'],
+        data: tensors['callbacks.1.lastWeights.0'].data.map((v, i) => (i === 0 ? v + 1 : v)),
+      },
+    };
     fs.writeFileSync(tensorEdit, encodeSafetensors(flipped, metadata));
     expectError(() => loadModel(tensorEdit), 'ERR_IO', /does not match its checksum/);
   });
@@ -169,21 +244,37 @@ describe('saving callback states', () => {
     const optimizer = new Adam(model.parameters(), { lr: 0.01 });
     const p = file('refused.safetensors');
     expectError(() => saveModel(p, model, { callbacks: {} as never }), 'ERR_INVALID_ARG', /saveModel: callbacks must be an array/);
-    expectError(() => saveModel(p, model, { callbacks: [new StepLR(optimizer, { stepSize: 1 }), { onEpochEnd() {} } as never] }), 'ERR_INVALID_ARG',
-      /saveModel: callbacks\[1\] \(an object\) has no state\(\) and loadState\(\); only callbacks that keep state can be saved/);
+    expectError(
+      () => saveModel(p, model, { callbacks: [new StepLR(optimizer, { stepSize: 1 }), { onEpochEnd() {} } as never] }),
+      'ERR_INVALID_ARG',
+      /saveModel: callbacks\[1\] \(an object\) has no state\(\) and loadState\(\); only callbacks that keep state can be saved/,
+    );
     const odd = { state: () => ({ type: 'Mine', best: -Infinity }), loadState() {} };
-    expectError(() => saveModel(p, model, { callbacks: [odd] }), 'ERR_INVALID_ARG', /saveModel: callbacks\[0\] \(an object\): best is -Infinity, which JSON cannot hold/);
+    expectError(
+      () => saveModel(p, model, { callbacks: [odd] }),
+      'ERR_INVALID_ARG',
+      /saveModel: callbacks\[0\] \(an object\): best is -Infinity, which JSON cannot hold/,
+    );
     const typed = { state: () => ({ type: 'Mine', counts: new Int32Array(2) }), loadState() {} };
-    expectError(() => saveModel(p, model, { callbacks: [typed] }), 'ERR_INVALID_ARG', /counts is Int32Array; a state holds JSON values and Float32Arrays only/);
+    expectError(
+      () => saveModel(p, model, { callbacks: [typed] }),
+      'ERR_INVALID_ARG',
+      /counts is Int32Array; a state holds JSON values and Float32Arrays only/,
+    );
     expect(fs.existsSync(p)).toBe(false);
   });
 
-  it('a callback of the caller\'s own with state() and loadState() round-trips, its arrays as tensors', () => {
+  it("a callback of the caller's own with state() and loadState() round-trips, its arrays as tensors", () => {
     class Counter {
       n = 0;
       seen = new Float32Array([1, 2, 3]);
-      state() { return { type: 'Counter', n: this.n, nested: { seen: this.seen } }; }
-      loadState(s: { n: number; nested: { seen: Float32Array } }) { this.n = s.n; this.seen = s.nested.seen.slice(); }
+      state() {
+        return { type: 'Counter', n: this.n, nested: { seen: this.seen } };
+      }
+      loadState(s: { n: number; nested: { seen: Float32Array } }) {
+        this.n = s.n;
+        this.seen = s.nested.seen.slice();
+      }
     }
     const model = makeModel();
     const counter = Object.assign(new Counter(), { n: 7 });
@@ -208,11 +299,19 @@ describe('a checkpoint written before callback states (neuroblas 0.1.0)', () => 
     expect(checkpoint.history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(checkpoint.callbackStates).toEqual([]);
     expect(checkpoint.optimizer!.stepCount).toBe(2 * 8);
-    const err = expectError(() => checkpoint.restoreCallbacks([new ReduceLROnPlateau(checkpoint.optimizer!)]), 'ERR_INVALID_ARG',
-      /holds no callback states \(saved without options\.callbacks, or by an older neuroblas\), got 1 callback \(ReduceLROnPlateau\)/);
+    const err = expectError(
+      () => checkpoint.restoreCallbacks([new ReduceLROnPlateau(checkpoint.optimizer!)]),
+      'ERR_INVALID_ARG',
+      /holds no callback states \(saved without options\.callbacks, or by an older neuroblas\), got 1 callback \(ReduceLROnPlateau\)/,
+    );
     expect(err.message.startsWith(`${OLD_FILE}: `)).toBe(true);
     checkpoint.restoreCallbacks([]); // nothing saved, nothing to restore
-    const rest = await fitSync(checkpoint.model, x, y, { optimizer: checkpoint.optimizer!, initialEpoch: checkpoint.epoch, epochs: 2, batchSize: 16 });
+    const rest = await fitSync(checkpoint.model, x, y, {
+      optimizer: checkpoint.optimizer!,
+      initialEpoch: checkpoint.epoch,
+      epochs: 2,
+      batchSize: 16,
+    });
     expect(rest.map((h) => h.epoch)).toEqual([3, 4]);
   });
 });

@@ -6,7 +6,16 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Adam, NeuroblasError, Random, decodeSafetensors, encodeSafetensors, loadModel, saveModel, type F32Tensor } from '../../lib/index.js';
+import {
+  Adam,
+  NeuroblasError,
+  Random,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadModel,
+  saveModel,
+  type F32Tensor,
+} from '../../lib/index.js';
 import { CHECKSUM_KEY, checkpointChecksum } from '../../lib/io/checksum.js';
 import { expectError } from '../helpers/errors.js';
 import { blobs, makeModel } from './checkpoint-fixtures.js';
@@ -60,8 +69,14 @@ describe('files that are not checkpoints', () => {
   });
 
   it('a PNG, and a safetensors file written by another tool (no neuroblas metadata)', () => {
-    refused(writeCopy('image.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])), /not a safetensors file/);
-    const foreign = writeCopy('hf.safetensors', encodeSafetensors({ 'linear.weight': { dtype: 'F32', shape: [2, 2], data: new Float32Array(4) } }, { format: 'pt' }));
+    refused(
+      writeCopy('image.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])),
+      /not a safetensors file/,
+    );
+    const foreign = writeCopy(
+      'hf.safetensors',
+      encodeSafetensors({ 'linear.weight': { dtype: 'F32', shape: [2, 2], data: new Float32Array(4) } }, { format: 'pt' }),
+    );
     refused(foreign, /a safetensors file, but not a neuroblas checkpoint \(metadata "format" is "pt"/);
   });
 });
@@ -88,7 +103,8 @@ describe('damaged checkpoints', () => {
         loadModel(p, { restoreRandom: false });
         unexpected.push(`bit ${bit}: loaded without error`);
       } catch (e) {
-        if (!(e instanceof NeuroblasError) || e.code !== 'ERR_IO' || !e.message.startsWith(`${p}: `)) unexpected.push(`bit ${bit}: ${String(e)}`);
+        if (!(e instanceof NeuroblasError) || e.code !== 'ERR_IO' || !e.message.startsWith(`${p}: `))
+          unexpected.push(`bit ${bit}: ${String(e)}`);
       }
     }
     expect(unexpected).toEqual([]);
@@ -103,43 +119,125 @@ describe('damaged checkpoints', () => {
 
 describe('well-formed files with wrong content (checksum redone)', () => {
   it('an architecture that cannot be built names the layer entry', () => {
-    refused(edited('arch-type.safetensors', (_, m) => {
-      const arch = JSON.parse(m.architecture);
-      arch.layers[1].type = 'BatchNorm9d';
-      m.architecture = JSON.stringify(arch);
-    }), /the saved architecture cannot be built: architecture: layers\[1\]: unknown layer type "BatchNorm9d"/);
-    refused(edited('arch-json.safetensors', (_, m) => { m.architecture = '{"type": "Sequential", "layers": ['; }), /metadata "architecture" is not valid JSON/);
+    refused(
+      edited('arch-type.safetensors', (_, m) => {
+        const arch = JSON.parse(m.architecture);
+        arch.layers[1].type = 'BatchNorm9d';
+        m.architecture = JSON.stringify(arch);
+      }),
+      /the saved architecture cannot be built: architecture: layers\[1\]: unknown layer type "BatchNorm9d"/,
+    );
+    refused(
+      edited('arch-json.safetensors', (_, m) => {
+        m.architecture = '{"type": "Sequential", "layers": [';
+      }),
+      /metadata "architecture" is not valid JSON/,
+    );
   });
 
   it('an architecture that disagrees with the weights', () => {
-    refused(edited('arch-shape.safetensors', (_, m) => { m.architecture = m.architecture.replace('"out":16', '"out":17').replace('"numFeatures":16', '"numFeatures":17').replace('"in":16', '"in":17'); }),
-      /weight "0\.weight" has shape \[6, 16\], the model needs \[6, 17\]/);
+    refused(
+      edited('arch-shape.safetensors', (_, m) => {
+        m.architecture = m.architecture
+          .replace('"out":16', '"out":17')
+          .replace('"numFeatures":16', '"numFeatures":17')
+          .replace('"in":16', '"in":17');
+      }),
+      /weight "0\.weight" has shape \[6, 16\], the model needs \[6, 17\]/,
+    );
   });
 
   it('missing, extra and non-finite weights', () => {
-    refused(edited('missing.safetensors', (t) => { delete t['3.bias']; }), /weight "3\.bias" is missing/);
-    refused(edited('extra.safetensors', (t) => { t['9.weight'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }; }), /tensor "9\.weight" is not a weight of the model/);
-    refused(edited('nan.safetensors', (t) => { t['1.running_var'].data[2] = NaN; }), /weight "1\.running_var" holds NaN at index 2: corrupted/);
+    refused(
+      edited('missing.safetensors', (t) => {
+        delete t['3.bias'];
+      }),
+      /weight "3\.bias" is missing/,
+    );
+    refused(
+      edited('extra.safetensors', (t) => {
+        t['9.weight'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) };
+      }),
+      /tensor "9\.weight" is not a weight of the model/,
+    );
+    refused(
+      edited('nan.safetensors', (t) => {
+        t['1.running_var'].data[2] = NaN;
+      }),
+      /weight "1\.running_var" holds NaN at index 2: corrupted/,
+    );
   });
 
   it('optimizer state that does not fit', () => {
-    refused(edited('opt-type.safetensors', (_, m) => { m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"lbfgs"'); }), /the saved optimizer has type "lbfgs"/);
-    refused(edited('opt-proto.safetensors', (_, m) => { m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"constructor"'); }), /the saved optimizer has type "constructor"/);
-    refused(edited('opt-param.safetensors', (_, m) => { m.optimizer = m.optimizer.replace('"0.weight"', '"7.weight"'); }), /the saved optimizer updates parameter "7\.weight", which the model does not have/);
-    refused(edited('opt-buffer.safetensors', (t) => { t['optimizer.0.m'] = { dtype: 'F32', shape: [3], data: new Float32Array(3) }; }), /the saved optimizer state cannot be restored .*buffer '0\.m' has 3 elements/);
-    refused(edited('opt-orphan.safetensors', (_, m) => { delete m.optimizer; }), /optimizer tensors without "optimizer" metadata/);
+    refused(
+      edited('opt-type.safetensors', (_, m) => {
+        m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"lbfgs"');
+      }),
+      /the saved optimizer has type "lbfgs"/,
+    );
+    refused(
+      edited('opt-proto.safetensors', (_, m) => {
+        m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"constructor"');
+      }),
+      /the saved optimizer has type "constructor"/,
+    );
+    refused(
+      edited('opt-param.safetensors', (_, m) => {
+        m.optimizer = m.optimizer.replace('"0.weight"', '"7.weight"');
+      }),
+      /the saved optimizer updates parameter "7\.weight", which the model does not have/,
+    );
+    refused(
+      edited('opt-buffer.safetensors', (t) => {
+        t['optimizer.0.m'] = { dtype: 'F32', shape: [3], data: new Float32Array(3) };
+      }),
+      /the saved optimizer state cannot be restored .*buffer '0\.m' has 3 elements/,
+    );
+    refused(
+      edited('opt-orphan.safetensors', (_, m) => {
+        delete m.optimizer;
+      }),
+      /optimizer tensors without "optimizer" metadata/,
+    );
   });
 
   it('a newer format, a bad epoch, bad metrics, a bad generator state', () => {
-    refused(edited('newer.safetensors', (_, m) => { m.format_version = '7'; }), /written by a newer neuroblas .*format 7.*reads format 1/);
-    refused(edited('epoch.safetensors', (_, m) => { m.epoch = 'three'; }), /metadata "epoch" is "three"/);
-    refused(edited('metrics.safetensors', (_, m) => { m.metrics = '{"loss": "low"}'; }), /metadata "metrics" is not an object of numbers/);
-    refused(edited('random.safetensors', (_, m) => { m.random = '{"s": [0, 0, 0, 0], "spare": null}'; }), /metadata "random" is not a generator state/);
-    refused(edited('no-random.safetensors', (_, m) => { delete m.random; }), /the metadata has no "random" entry/);
+    refused(
+      edited('newer.safetensors', (_, m) => {
+        m.format_version = '7';
+      }),
+      /written by a newer neuroblas .*format 7.*reads format 1/,
+    );
+    refused(
+      edited('epoch.safetensors', (_, m) => {
+        m.epoch = 'three';
+      }),
+      /metadata "epoch" is "three"/,
+    );
+    refused(
+      edited('metrics.safetensors', (_, m) => {
+        m.metrics = '{"loss": "low"}';
+      }),
+      /metadata "metrics" is not an object of numbers/,
+    );
+    refused(
+      edited('random.safetensors', (_, m) => {
+        m.random = '{"s": [0, 0, 0, 0], "spare": null}';
+      }),
+      /metadata "random" is not a generator state/,
+    );
+    refused(
+      edited('no-random.safetensors', (_, m) => {
+        delete m.random;
+      }),
+      /the metadata has no "random" entry/,
+    );
   });
 
   it('a refused file changes nothing: not the model given as expect, not the generator', () => {
-    const p = edited('late-failure.safetensors', (_, m) => { m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"lbfgs"'); });
+    const p = edited('late-failure.safetensors', (_, m) => {
+      m.optimizer = m.optimizer.replace('"type":"adam"', '"type":"lbfgs"');
+    });
     const target = makeModel(5);
     const before = target.getWeights();
     const rng = new Random(3);

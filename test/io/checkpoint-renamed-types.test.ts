@@ -21,7 +21,12 @@ function saveAsBefore02(path: string, model: Sequential): void {
 
 describe('renamed layer types', () => {
   it('a file that says "Linear" loads as Identity, nested too, and matches a model built today', () => {
-    const model = new Sequential([new Dense(3, 4), new Identity({ name: 'id' }), new Sequential([new ReLU(), new Identity()]), new Dense(4, 2)]);
+    const model = new Sequential([
+      new Dense(3, 4),
+      new Identity({ name: 'id' }),
+      new Sequential([new ReLU(), new Identity()]),
+      new Dense(4, 2),
+    ]);
     const path = file('old.safetensors');
     saveAsBefore02(path, model);
     expect(decodeSafetensors(fs.readFileSync(path), path).metadata.architecture).toContain('"type":"Linear"');

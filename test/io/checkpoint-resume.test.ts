@@ -6,7 +6,18 @@
  * show that without it, or without the optimizer state, the curve does change (the check can fail).
  */
 import { describe, expect, it } from 'vitest';
-import { Adam, defaultRandom, fit, loadModel, manualSeed, saveModel, type Backend, type EpochLogs, type Optimizer, type Sequential } from '../../lib/index.js';
+import {
+  Adam,
+  defaultRandom,
+  fit,
+  loadModel,
+  manualSeed,
+  saveModel,
+  type Backend,
+  type EpochLogs,
+  type Optimizer,
+  type Sequential,
+} from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { onBackend } from '../helpers/async.js';
 import { blobs, makeModel, sameBits } from './checkpoint-fixtures.js';
@@ -54,7 +65,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('resume after load on %
       expect(resumed.loaded.epoch).toBe(2);
       expect(resumed.loaded.history).toEqual(first);
       expect(curve([...first, ...resumed.history])).toEqual(curve(whole.history));
-      resumed.weights.forEach((w, i) => { expect(sameBits(w, whole.weights[i]), `weight ${i}`).toBe(true); });
+      resumed.weights.forEach((w, i) => {
+        expect(sameBits(w, whole.weights[i]), `weight ${i}`).toBe(true);
+      });
       expect(resumed.loaded.optimizer!.stepCount).toBe(2 * 8 * 2); // 8 batches an epoch, 4 epochs
     });
   });

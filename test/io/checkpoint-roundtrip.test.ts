@@ -6,7 +6,19 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  Adagrad, Adam, AdamW, Dense, Dropout, RMSprop, ReLU, SGD, Sequential, defaultRandom, loadModel, manualSeed, saveModel,
+  Adagrad,
+  Adam,
+  AdamW,
+  Dense,
+  Dropout,
+  RMSprop,
+  ReLU,
+  SGD,
+  Sequential,
+  defaultRandom,
+  loadModel,
+  manualSeed,
+  saveModel,
   type Optimizer,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
@@ -19,7 +31,8 @@ const file = scratchDir('roundtrip');
 const { x, y } = blobs(96);
 
 function expectSameState(loaded: Optimizer, saved: Optimizer): void {
-  const a = loaded.state(), b = saved.state();
+  const a = loaded.state(),
+    b = saved.state();
   expect(a.type).toBe(b.type);
   expect(a.hyper).toEqual(b.hyper);
   expect([a.step, a.paramSteps]).toEqual([b.step, b.paramSteps]);
@@ -119,20 +132,40 @@ describe('loading into a model of another architecture is refused, naming the fi
     const l = layers(wider);
     const other = new Sequential([l[0], l[1], l[2], l[3], new Dense(8, 4, { name: 'head' })]);
     const before = other.getWeights();
-    expectError(() => loadModel(path, { expect: other }), 'ERR_SHAPE', /arch\.safetensors: the saved architecture does not match .*: layer 4 \(head\): out is 3 in the file, 4 in the model/);
-    other.getWeights().forEach((w, i) => { expect(sameBits(w, before[i])).toBe(true); });
+    expectError(
+      () => loadModel(path, { expect: other }),
+      'ERR_SHAPE',
+      /arch\.safetensors: the saved architecture does not match .*: layer 4 \(head\): out is 3 in the file, 4 in the model/,
+    );
+    other.getWeights().forEach((w, i) => {
+      expect(sameBits(w, before[i])).toBe(true);
+    });
   });
 
   it('a different activation, layer type or layer count', () => {
     const path = saved();
     const m = makeModel();
     const l = layers(m);
-    expectError(() => loadModel(path, { expect: new Sequential([new Dense(6, 16, { activation: 'tanh', name: 'first' }), l[1], l[2], l[3], l[4]]) }), 'ERR_SHAPE',
-      /layer 0 \(first\): activation is "relu" in the file, "tanh" in the model/);
-    expectError(() => loadModel(path, { expect: new Sequential([l[0], l[1], new ReLU({ name: 'r' }), l[3], l[4]]) }), 'ERR_SHAPE',
-      /layer 2 \(r\): the file has a Dropout, the model a ReLU/);
-    expectError(() => loadModel(path, { expect: new Sequential([l[0], l[1], l[2], l[3]]) }), 'ERR_SHAPE', /layer 4: the file has 5 layers \(the next is a Dense\), the model 4/);
-    expectError(() => loadModel(path, { expect: new Sequential([l[0], l[1], l[2], l[3], l[4], new Dropout(0.5)]) }), 'ERR_SHAPE', /layer 5 .*the file has 5 layers, the model 6/);
+    expectError(
+      () => loadModel(path, { expect: new Sequential([new Dense(6, 16, { activation: 'tanh', name: 'first' }), l[1], l[2], l[3], l[4]]) }),
+      'ERR_SHAPE',
+      /layer 0 \(first\): activation is "relu" in the file, "tanh" in the model/,
+    );
+    expectError(
+      () => loadModel(path, { expect: new Sequential([l[0], l[1], new ReLU({ name: 'r' }), l[3], l[4]]) }),
+      'ERR_SHAPE',
+      /layer 2 \(r\): the file has a Dropout, the model a ReLU/,
+    );
+    expectError(
+      () => loadModel(path, { expect: new Sequential([l[0], l[1], l[2], l[3]]) }),
+      'ERR_SHAPE',
+      /layer 4: the file has 5 layers \(the next is a Dense\), the model 4/,
+    );
+    expectError(
+      () => loadModel(path, { expect: new Sequential([l[0], l[1], l[2], l[3], l[4], new Dropout(0.5)]) }),
+      'ERR_SHAPE',
+      /layer 5 .*the file has 5 layers, the model 6/,
+    );
   });
 });
 

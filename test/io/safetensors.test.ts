@@ -38,7 +38,11 @@ describe('safetensors encoding', () => {
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
     expect(Object.keys(header)).toEqual(['__metadata__', 'a', 'b', 'c']);
     expect(header.__metadata__).toEqual({ note: 'x' });
-    expect([header.a.data_offsets, header.b.data_offsets, header.c.data_offsets]).toEqual([[0, 4], [4, 16], [16, 24]]);
+    expect([header.a.data_offsets, header.b.data_offsets, header.c.data_offsets]).toEqual([
+      [0, 4],
+      [4, 16],
+      [16, 24],
+    ]);
     expect(bytes.length).toBe(8 + n + 24);
   });
 
@@ -131,7 +135,10 @@ describe('safetensors decoding: damaged and foreign files are ERR_IO naming the 
   });
 
   it('offsets out of range, reversed, overlapping or leaving a hole', () => {
-    bad(rawFile(header(entry(0, 8), entry(8, 400)), new Uint8Array(16)), /tensor "b" ends at byte 400 of the data, but the file holds only 16/);
+    bad(
+      rawFile(header(entry(0, 8), entry(8, 400)), new Uint8Array(16)),
+      /tensor "b" ends at byte 400 of the data, but the file holds only 16/,
+    );
     bad(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, new Uint8Array(8)), /begin after end/);
     bad(rawFile(header(entry(0, 8), entry(4, 12)), new Uint8Array(12)), /tensors "a" and "b" overlap/);
     bad(rawFile(header(entry(0, 8), entry(12, 20)), new Uint8Array(20)), /data bytes \[8, 12\) belong to no tensor/);
@@ -150,7 +157,9 @@ describe('safetensors decoding: damaged and foreign files are ERR_IO naming the 
   });
 
   it('a foreign file: a PNG, a text file, random bytes', () => {
-    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    const png = Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+    ]);
     bad(png, /not a safetensors file/);
     bad(new TextEncoder().encode('hello, this is not a model at all\n'), /not a safetensors file/);
     let s = 7;

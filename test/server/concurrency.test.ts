@@ -4,7 +4,17 @@
  * training worker aborted mid-training and torn down 20 times without breaking the addon or leaking.
  */
 import { describe, expect, it } from 'vitest';
-import { Random, SGD, closeTrainingWorkers, fit, fitSync, idleTrainingWorkers, predict, type Tensor, type TrainingCallback } from '../../lib/index.js';
+import {
+  Random,
+  SGD,
+  closeTrainingWorkers,
+  fit,
+  fitSync,
+  idleTrainingWorkers,
+  predict,
+  type Tensor,
+  type TrainingCallback,
+} from '../../lib/index.js';
 import { backends, backendNames, nativeOrStub } from '../helpers/backends.js';
 import { onBackend, rejection } from '../helpers/async.js';
 import { blobs, makeModel, openHandles } from './fixtures.js';
@@ -14,7 +24,12 @@ const { x, y } = blobs(800);
 /** Trains a fresh model `seed` with its own shuffling generator (so concurrent runs draw nothing from a shared one). */
 async function train(seed: number, how: 'worker' | 'sync', callbacks?: TrainingCallback): Promise<Float32Array[]> {
   const model = makeModel(seed);
-  const options = { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 3, batchSize: 32, rng: new Random(100 + seed) };
+  const options = {
+    optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }),
+    epochs: 3,
+    batchSize: 32,
+    rng: new Random(100 + seed),
+  };
   if (how === 'worker') await fit(model, x, y, { ...options, worker: true, callbacks });
   else await fitSync(model, x, y, options);
   return model.getWeights();
@@ -30,7 +45,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('trainings at once on %
       // The same batch size as below: OpenBLAS may round differently for other row counts.
       const expected = predict(server, queries, { batchSize: 16 }).data;
 
-      let served = 0, wrong = 0;
+      let served = 0,
+        wrong = 0;
       const serving = setInterval(() => {
         const out = server.predict(queries, { batchSize: 16 }).data; // batched inference on the caller's thread
         served++;
@@ -66,7 +82,9 @@ describe.skipIf(!backendNames.includes('native'))('the addon in training workers
       const alone: Float32Array[][] = [];
       for (const s of seeds) alone.push(await train(s, 'sync'));
       const together = await Promise.all(seeds.map((s) => train(s, 'worker')));
-      together.forEach((w, i) => { expect(w, `seed ${seeds[i]}`).toEqual(alone[i]); });
+      together.forEach((w, i) => {
+        expect(w, `seed ${seeds[i]}`).toEqual(alone[i]);
+      });
     });
   });
 
@@ -79,10 +97,16 @@ describe.skipIf(!backendNames.includes('native'))('the addon in training workers
       let rssAfterFirst = 0;
       for (let i = 0; i < 20; i++) {
         const controller = new AbortController();
-        const err = await rejection(fit(model, x, y, {
-          optimizer, epochs: 1000, batchSize: 8, signal: controller.signal, worker: true,
-          callbacks: { onBatchEnd: () => controller.abort() },
-        }));
+        const err = await rejection(
+          fit(model, x, y, {
+            optimizer,
+            epochs: 1000,
+            batchSize: 8,
+            signal: controller.signal,
+            worker: true,
+            callbacks: { onBatchEnd: () => controller.abort() },
+          }),
+        );
         expect(err.code, `round ${i}`).toBe('ERR_ABORTED');
         expect(idleTrainingWorkers(), 'an aborted fit keeps its worker for the next one').toBe(1);
         await closeTrainingWorkers(); // so that the next round creates a worker again

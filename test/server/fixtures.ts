@@ -16,7 +16,12 @@ export function blobs(rows: number, seed = 11): { x: Tensor; y: Int32Array } {
 /** Dense → BatchNorm → Dropout → Dense: parameters, buffers and the dropout generator all have to follow the model. */
 export function makeModel(seed: number, hidden = 64): Sequential {
   manualSeed(seed);
-  return new Sequential([new Dense(FEATURES, hidden, { activation: 'relu' }), new BatchNorm1d(hidden), new Dropout(0.2), new Dense(hidden, CLASSES)]);
+  return new Sequential([
+    new Dense(FEATURES, hidden, { activation: 'relu' }),
+    new BatchNorm1d(hidden),
+    new Dropout(0.2),
+    new Dense(hidden, CLASSES),
+  ]);
 }
 
 /**
@@ -25,5 +30,8 @@ export function makeModel(seed: number, hidden = 64): Sequential {
  */
 export function openHandles(): string[] {
   const runner = new Set(['TTYWrap', 'PipeWrap', 'FSReqCallback', 'Timeout', 'Immediate']);
-  return process.getActiveResourcesInfo().filter((r) => !runner.has(r)).sort();
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => !runner.has(r))
+    .sort();
 }

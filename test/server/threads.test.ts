@@ -12,7 +12,9 @@ import { blobs, makeModel } from './fixtures.js';
 
 /** getNumThreads() in a fresh process that loads the addon with `env` (and no inherited thread variables). */
 function threadsInFreshProcess(env: Record<string, string>): number {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NEUROBLAS_NUM_THREADS' && k !== 'OPENBLAS_NUM_THREADS'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'NEUROBLAS_NUM_THREADS' && k !== 'OPENBLAS_NUM_THREADS'),
+  );
   const script = `const a = require(${JSON.stringify(addonFile)}); a.setErrorClass(Error); process.stdout.write(String(a.getNumThreads()));`;
   return Number(execFileSync(process.execPath, ['-e', script], { env: { ...clean, ...env } }).toString());
 }

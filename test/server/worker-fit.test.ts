@@ -5,8 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, EarlyStopping, SGD, StepLR, Sequential, Dense, Tensor, defaultRandom, fit, fitSync, manualSeed,
-  type EpochLogs, type FitOptions, type TrainingCallback,
+  Adam,
+  EarlyStopping,
+  SGD,
+  StepLR,
+  Sequential,
+  Dense,
+  Tensor,
+  defaultRandom,
+  fit,
+  fitSync,
+  manualSeed,
+  type EpochLogs,
+  type FitOptions,
+  type TrainingCallback,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { onBackend, rejection } from '../helpers/async.js';
@@ -20,17 +32,30 @@ async function trainAndRecord(train: typeof fit, worker: boolean | undefined, at
   const optimizer = new Adam(model.parameters(), { lr: 0.01 });
   const events: string[] = [];
   const recorder: TrainingCallback = {
-    onTrainBegin: () => { events.push('trainBegin'); atTrainBegin?.(); },
-    onEpochBegin: (e) => { events.push(`epochBegin ${e}`); },
-    onBatchEnd: (l) => { events.push(`batch ${l.batch}/${l.batches} ${l.loss}`); },
+    onTrainBegin: () => {
+      events.push('trainBegin');
+      atTrainBegin?.();
+    },
+    onEpochBegin: (e) => {
+      events.push(`epochBegin ${e}`);
+    },
+    onBatchEnd: (l) => {
+      events.push(`batch ${l.batch}/${l.batches} ${l.loss}`);
+    },
     onEpochEnd: async (l, ctx) => {
       await new Promise((r) => setTimeout(r, 1));
       events.push(`epochEnd ${l.epoch} lr ${ctx.optimizer.lr}`);
     },
-    onTrainEnd: (h, ctx) => { events.push(`trainEnd ${h.length} steps ${ctx.optimizer.stepCount}`); },
+    onTrainEnd: (h, ctx) => {
+      events.push(`trainEnd ${h.length} steps ${ctx.optimizer.stepCount}`);
+    },
   };
   const history = await train(model, x, y, {
-    optimizer, epochs: 3, batchSize: 32, validationSplit: 0.2, worker,
+    optimizer,
+    epochs: 3,
+    batchSize: 32,
+    validationSplit: 0.2,
+    worker,
     callbacks: [recorder, new StepLR(optimizer, { stepSize: 1, gamma: 0.5 })],
   });
   return {
@@ -43,12 +68,14 @@ async function trainAndRecord(train: typeof fit, worker: boolean | undefined, at
 }
 
 describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s', (_name, backend) => {
-  it('gives exactly fitSync\'s run: weights, history, optimizer state, generator state and callback order', async () => {
+  it("gives exactly fitSync's run: weights, history, optimizer state, generator state and callback order", async () => {
     await onBackend(backend, async () => {
       const before = openHandles();
       const reference = await trainAndRecord(fitSync, undefined);
       let whileTraining: string[] = [];
-      const remote = await trainAndRecord(fit, true, () => { whileTraining = openHandles(); });
+      const remote = await trainAndRecord(fit, true, () => {
+        whileTraining = openHandles();
+      });
       expect(whileTraining, 'the worker while it trains').toContain('MessagePort');
       expect(remote.events).toEqual(reference.events);
       expect(remote.history).toEqual(reference.history);
@@ -60,15 +87,22 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
-  it('at each epoch end the caller\'s optimizer and generator are where fitSync\'s are (a checkpoint saved there is exact)', async () => {
+  it("at each epoch end the caller's optimizer and generator are where fitSync's are (a checkpoint saved there is exact)", async () => {
     await onBackend(backend, async () => {
       const record = async (train: typeof fit, worker: boolean | undefined) => {
         const model = makeModel(9);
         const optimizer = new Adam(model.parameters(), { lr: 0.01 });
         const seen: unknown[] = [];
         await train(model, x, y, {
-          optimizer, epochs: 3, batchSize: 64, worker,
-          callbacks: { onEpochEnd: (l, ctx) => { seen.push({ epoch: l.epoch, optimizer: ctx.optimizer.state(), random: defaultRandom.getState() }); } },
+          optimizer,
+          epochs: 3,
+          batchSize: 64,
+          worker,
+          callbacks: {
+            onEpochEnd: (l, ctx) => {
+              seen.push({ epoch: l.epoch, optimizer: ctx.optimizer.state(), random: defaultRandom.getState() });
+            },
+          },
         });
         return seen;
       };
@@ -80,13 +114,20 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
-  it('EarlyStopping on the caller\'s thread stops the worker and restores the best weights into the shared arrays', async () => {
+  it("EarlyStopping on the caller's thread stops the worker and restores the best weights into the shared arrays", async () => {
     await onBackend(backend, async () => {
       const wrong = Int32Array.from(y, (c) => (c + 1) % 4); // the better it fits, the worse valLoss gets
       const run = async (train: typeof fit, worker?: boolean) => {
         const model = makeModel(3);
         const stopper = new EarlyStopping({ patience: 1 });
-        const h = await train(model, x, y, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 40, batchSize: 64, validationData: [x, wrong], callbacks: stopper, worker });
+        const h = await train(model, x, y, {
+          optimizer: new SGD(model.parameters(), { lr: 0.05 }),
+          epochs: 40,
+          batchSize: 64,
+          validationData: [x, wrong],
+          callbacks: stopper,
+          worker,
+        });
         return { epochs: h.length, best: stopper.bestEpoch, weights: model.getWeights() };
       };
       const reference = await run(fitSync);
@@ -104,10 +145,21 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       const controller = new AbortController();
       let batches = 0;
       // 600 rows in batches of 4: 150 batches an epoch, so the abort lands inside one.
-      const err = await rejection(fit(model, x, y, {
-        optimizer, epochs: 1000, batchSize: 4, signal: controller.signal, worker: true,
-        callbacks: { onBatchEnd: (_l) => { batches++; if (batches === 20) setTimeout(() => controller.abort(new Error('client went away')), 0); } },
-      }));
+      const err = await rejection(
+        fit(model, x, y, {
+          optimizer,
+          epochs: 1000,
+          batchSize: 4,
+          signal: controller.signal,
+          worker: true,
+          callbacks: {
+            onBatchEnd: (_l) => {
+              batches++;
+              if (batches === 20) setTimeout(() => controller.abort(new Error('client went away')), 0);
+            },
+          },
+        }),
+      );
       expect(err.name).toBe('AbortError');
       expect(err.code).toBe('ERR_ABORTED');
       expect(err.message).toMatch(/epoch \d+, batch \d+\): training aborted \(client went away\)/);
@@ -131,14 +183,25 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
-  it('errors inside training reject with the library\'s error (NaN loss, bad labels, a throwing callback); nothing keeps running', async () => {
+  it("errors inside training reject with the library's error (NaN loss, bad labels, a throwing callback); nothing keeps running", async () => {
     await onBackend(backend, async () => {
       const before = openHandles();
       // Regression on unscaled inputs with a huge learning rate: the loss overflows after a few batches.
       manualSeed(2);
       const regression = new Sequential([new Dense(FEATURES, 1)]);
-      const big = new Tensor(Float32Array.from(x.data, (v) => 300 * v), x.shape);
-      let err = await rejection(fit(regression, big, Float32Array.from(y), { optimizer: new SGD(regression.parameters(), { lr: 10 }), loss: 'mse', epochs: 50, batchSize: 10, worker: true }));
+      const big = new Tensor(
+        Float32Array.from(x.data, (v) => 300 * v),
+        x.shape,
+      );
+      let err = await rejection(
+        fit(regression, big, Float32Array.from(y), {
+          optimizer: new SGD(regression.parameters(), { lr: 10 }),
+          loss: 'mse',
+          epochs: 50,
+          batchSize: 10,
+          worker: true,
+        }),
+      );
       expect(err.code).toBe('ERR_BAD_DATA');
       expect(err.message).toMatch(/loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
 
@@ -154,11 +217,29 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       expect(optimizer.stepCount).toBe(0);
 
       const boom = new Error('callback bug');
-      const fromEpoch = await fit(model, x, y, { optimizer, epochs: 5, worker: true, callbacks: { onEpochEnd: () => { throw boom; } } }).catch((e) => e);
+      const fromEpoch = await fit(model, x, y, {
+        optimizer,
+        epochs: 5,
+        worker: true,
+        callbacks: {
+          onEpochEnd: () => {
+            throw boom;
+          },
+        },
+      }).catch((e) => e);
       expect(fromEpoch).toBe(boom);
       const stepsAfterEpoch = optimizer.stepCount;
       expect(stepsAfterEpoch).toBe(19); // one epoch of 600/32 batches, then the throw stopped it
-      const fromBatch = await fit(model, x, y, { optimizer, epochs: 5, worker: true, callbacks: { onBatchEnd: (l) => { if (l.batch === 2) throw boom; } } }).catch((e) => e);
+      const fromBatch = await fit(model, x, y, {
+        optimizer,
+        epochs: 5,
+        worker: true,
+        callbacks: {
+          onBatchEnd: (l) => {
+            if (l.batch === 2) throw boom;
+          },
+        },
+      }).catch((e) => e);
       expect(fromBatch).toBe(boom);
       expect(optimizer.stepCount).toBeGreaterThan(stepsAfterEpoch);
       for (const w of model.getWeights()) expect(w.every(Number.isFinite)).toBe(true);
@@ -190,7 +271,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       const big = blobs(backend.name === 'js' ? 3000 : 12000, 5);
       const lagDuring = async (train: () => Promise<unknown>) => {
         const start = performance.now();
-        let worst = 0, last = start, ticks = 0;
+        let worst = 0,
+          last = start,
+          ticks = 0;
         const timer = setInterval(() => {
           const now = performance.now();
           worst = Math.max(worst, now - last);
@@ -221,7 +304,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
-  it('fit on the caller\'s thread checks a large x in stretches: a NaN deep in it is named, and timers ran meanwhile', async () => {
+  it("fit on the caller's thread checks a large x in stretches: a NaN deep in it is named, and timers ran meanwhile", async () => {
     await onBackend(backend, async () => {
       const rows = 200_000; // 3.2M values: several stretches of checkFiniteYielding
       const xs = new Float32Array(rows * FEATURES);
@@ -230,8 +313,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
       const labels = new Int32Array(rows);
       const model = makeModel(3);
       let ticks = 0;
-      const ticker = setInterval(() => { ticks++; }, 0);
-      const err = await rejection(fit(model, new Tensor(xs, [rows, FEATURES]), labels, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), worker: false }));
+      const ticker = setInterval(() => {
+        ticks++;
+      }, 0);
+      const err = await rejection(
+        fit(model, new Tensor(xs, [rows, FEATURES]), labels, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), worker: false }),
+      );
       clearInterval(ticker);
       expect(err.code).toBe('ERR_BAD_DATA');
       expect(err.message).toMatch(/fit: x contains NaN at sample 190000, feature 3/);

@@ -16,14 +16,17 @@ const { x, y } = blobs(300);
 async function trainOnce(seed: number, atTrainBegin?: () => void): Promise<Float32Array[]> {
   const model = makeModel(seed);
   await fit(model, x, y, {
-    optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 2, batchSize: 32, worker: true,
+    optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }),
+    epochs: 2,
+    batchSize: 32,
+    worker: true,
     callbacks: { onTrainBegin: atTrainBegin },
   });
   return model.getWeights();
 }
 
 describe.each(backends.map((b) => [b.name, b] as const))('training-worker pool on %s', (_name, backend) => {
-  it('keeps a fit\'s worker idle and unref\'d, gives it to the next fit, and closeTrainingWorkers ends it', async () => {
+  it("keeps a fit's worker idle and unref'd, gives it to the next fit, and closeTrainingWorkers ends it", async () => {
     await onBackend(backend, async () => {
       await closeTrainingWorkers();
       const before = openHandles();
@@ -32,7 +35,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('training-worker pool o
       expect(idleTrainingWorkers(), 'after the first fit').toBe(1);
       expect(openHandles(), 'an idle worker holds no handle open').toEqual(before);
       let idleWhileTraining = -1;
-      const reused = await trainOnce(2, () => { idleWhileTraining = idleTrainingWorkers(); });
+      const reused = await trainOnce(2, () => {
+        idleWhileTraining = idleTrainingWorkers();
+      });
       expect(idleWhileTraining, 'the second fit took the idle worker').toBe(0);
       expect(idleTrainingWorkers()).toBe(1);
       // A reused worker carries nothing from its previous fit: the run is exactly fitSync's.

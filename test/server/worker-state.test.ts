@@ -7,8 +7,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNorm1d, Dense, Dropout, Layer, Random, SGD, Sequential, type Tensor, checkConfigKeys, fit, fitBlocking, fitSync, manualSeed,
-  registerLayer, type LayerConfig, type Shape,
+  BatchNorm1d,
+  Dense,
+  Dropout,
+  Layer,
+  Random,
+  SGD,
+  Sequential,
+  type Tensor,
+  checkConfigKeys,
+  fit,
+  fitBlocking,
+  fitSync,
+  manualSeed,
+  registerLayer,
+  type LayerConfig,
+  type Shape,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { onBackend, rejection } from '../helpers/async.js';
@@ -19,10 +33,18 @@ const { x, y } = blobs(400);
 /** A layer type the library does not know (registered here, on this thread only): y = x. */
 class Pass extends Layer {
   readonly type = 'TestPass';
-  constructor(options: { name?: string } = {}) { super('pass', options.name); }
-  override apply(x: Tensor): Tensor { return x; }
-  outputShape(s: Shape): number[] { return [...s]; }
-  override getConfig(): LayerConfig { return { type: 'TestPass', name: this.name }; }
+  constructor(options: { name?: string } = {}) {
+    super('pass', options.name);
+  }
+  override apply(x: Tensor): Tensor {
+    return x;
+  }
+  outputShape(s: Shape): number[] {
+    return [...s];
+  }
+  override getConfig(): LayerConfig {
+    return { type: 'TestPass', name: this.name };
+  }
 }
 registerLayer('TestPass', (c) => {
   checkConfigKeys(c, []);
@@ -32,7 +54,9 @@ registerLayer('TestPass', (c) => {
 /** A Dense (its config says so) that lists a buffer it did not register: nothing can replace that array in place. */
 class DenseWithHiddenState extends Dense {
   private readonly hidden = new Float32Array(1);
-  override namedBuffers(): [string, Float32Array][] { return [...super.namedBuffers(), ['hidden', this.hidden]]; }
+  override namedBuffers(): [string, Float32Array][] {
+    return [...super.namedBuffers(), ['hidden', this.hidden]];
+  }
 }
 
 const model = (seed: number, middle: Layer) => {
@@ -42,7 +66,7 @@ const model = (seed: number, middle: Layer) => {
 const sgd = (m: Sequential) => ({ optimizer: new SGD(m.parameters(), { lr: 0.05 }), epochs: 2, batchSize: 40 });
 
 describe.each(backends.map((b) => [b.name, b] as const))('worker state on %s', (_name, backend) => {
-  it('moves state that is not on shared memory there at fit start, in place: the caller\'s tensors see the updates', async () => {
+  it("moves state that is not on shared memory there at fit start, in place: the caller's tensors see the updates", async () => {
     await onBackend(backend, async () => {
       const reference = model(4, new BatchNorm1d(32));
       await fitBlocking(reference, x, y, sgd(reference));
@@ -63,7 +87,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('worker state on %s', (
     });
   });
 
-  it('a layer type of this thread, state that is not registered, a generator of a layer\'s own: the caller\'s thread', async () => {
+  it("a layer type of this thread, state that is not registered, a generator of a layer's own: the caller's thread", async () => {
     await onBackend(backend, async () => {
       const custom = model(5, new Pass());
       let err = await rejection(fit(custom, x, y, { ...sgd(custom), worker: true }));

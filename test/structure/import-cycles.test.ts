@@ -63,10 +63,23 @@ function libGraph(): Map<string, string[]> {
 
 describe('import cycles', () => {
   it('finds a cycle in a small graph, and none where there is none', () => {
-    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     expect(findCycle(g)).toEqual(['a', 'b', 'c', 'a']);
     expect(findCycle(new Map([['a', ['a']]]))).toEqual(['a', 'a']);
-    expect(findCycle(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]]))).toBeNull();
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+    ).toBeNull();
   });
 
   it('reads every kind of relative import, type-only included', () => {

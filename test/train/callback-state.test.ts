@@ -17,9 +17,17 @@ const sgd = (lr: number): SGD => new SGD([{ data: new Float32Array(1), grad: new
 /** A model whose weights record the epoch they were written at (as in optim-early-stopping.test.ts). */
 class FakeModel {
   weights = [new Float32Array(3), new Float32Array(2)];
-  getWeights(): Float32Array[] { return this.weights; } // the live arrays: EarlyStopping must copy them
-  setWeights(w: readonly Float32Array[]): void { w.forEach((a, i) => { this.weights[i].set(a); }); }
-  train(epoch: number): void { for (const w of this.weights) w.fill(epoch); }
+  getWeights(): Float32Array[] {
+    return this.weights;
+  } // the live arrays: EarlyStopping must copy them
+  setWeights(w: readonly Float32Array[]): void {
+    w.forEach((a, i) => {
+      this.weights[i].set(a);
+    });
+  }
+  train(epoch: number): void {
+    for (const w of this.weights) w.fill(epoch);
+  }
 }
 
 function context(optimizer: SGD, model = new FakeModel(), onStop = () => {}): TrainContext {
@@ -53,7 +61,11 @@ describe('epoch schedules: state() and loadState()', () => {
     again.loadState(throughJson(state));
     expect(again.state()).toEqual(state);
     expect(again.baseLr).toBe(0.1);
-    const lrs = (sched: { step(): void }, o: SGD) => Array.from({ length: 6 }, () => { sched.step(); return o.lr; });
+    const lrs = (sched: { step(): void }, o: SGD) =>
+      Array.from({ length: 6 }, () => {
+        sched.step();
+        return o.lr;
+      });
     expect(lrs(again, opt2)).toEqual(lrs(s, opt));
   });
 
@@ -69,7 +81,10 @@ describe('epoch schedules: state() and loadState()', () => {
     refused([], /state must be an object .*got an array of 0/);
     refused({ ...good, type: 'StepLR' }, /^CosineAnnealingLR\.loadState: the state is for "StepLR", not CosineAnnealingLR$/);
     refused(new StepLR(sgd(0.1), { stepSize: 2 }).state(), /the state is for "StepLR"/);
-    refused({ ...good, config: { tMax: 5, etaMin: 0.01 } }, /the state was saved with tMax 5, this one has tMax 4; construct it with the saved settings/);
+    refused(
+      { ...good, config: { tMax: 5, etaMin: 0.01 } },
+      /the state was saved with tMax 5, this one has tMax 4; construct it with the saved settings/,
+    );
     refused({ ...good, config: { tMax: 4 } }, /config\.etaMin is missing/);
     refused({ ...good, config: { tMax: 4, etaMin: 0.01, gamma: 1 } }, /config has an unknown setting "gamma" \(known: tMax, etaMin\)/);
     refused({ ...good, config: 4 }, /config must be an object of the settings, got 4/);
@@ -88,30 +103,49 @@ describe('ReduceLROnPlateau: state() and loadState()', () => {
   it('before the first epoch its best is null (JSON has no Infinity); a new one given the state continues the same lrs', () => {
     const fresh = make(sgd(1)).state();
     expect(fresh.best).toBeNull();
-    expect(fresh.config).toEqual({ mode: 'min', factor: 0.5, patience: 2, threshold: 1e-4, thresholdMode: 'rel', cooldown: 1, minLr: 0, eps: 1e-8, monitor: 'valLoss' });
+    expect(fresh.config).toEqual({
+      mode: 'min',
+      factor: 0.5,
+      patience: 2,
+      threshold: 1e-4,
+      thresholdMode: 'rel',
+      cooldown: 1,
+      minLr: 0,
+      eps: 1e-8,
+      monitor: 'valLoss',
+    });
     const restoredFresh = make(sgd(1));
     restoredFresh.loadState(throughJson(fresh));
     expect(restoredFresh.best).toBe(Infinity);
     expect(new ReduceLROnPlateau(sgd(1)).state().config.monitor).toBeNull();
 
-    for (const k of [2, 4, 5]) { // in the middle of a patience count, right after a cut (cooldown), and later
+    for (const k of [2, 4, 5]) {
+      // in the middle of a patience count, right after a cut (cooldown), and later
       const opt = sgd(1);
       const s = make(opt);
-      metrics.slice(0, k).forEach((m) => { s.step(m); });
+      metrics.slice(0, k).forEach((m) => {
+        s.step(m);
+      });
       const state = s.state();
       expect(throughJson(state)).toEqual(state);
       const opt2 = sgd(opt.lr);
       const again = make(opt2);
       again.loadState(throughJson(state));
       expect(again.state()).toEqual(state);
-      const rest = (sched: ReduceLROnPlateau, o: SGD) => metrics.slice(k).map((m) => { sched.step(m); return o.lr; });
+      const rest = (sched: ReduceLROnPlateau, o: SGD) =>
+        metrics.slice(k).map((m) => {
+          sched.step(m);
+          return o.lr;
+        });
       expect(rest(again, opt2), `after ${k} epochs`).toEqual(rest(s, opt));
     }
   });
 
   it('refuses a state of the wrong type or shape, naming the problem, and stays as it was', () => {
     const s = make(sgd(1));
-    [1, 0.9, 0.95].forEach((m) => { s.step(m); });
+    [1, 0.9, 0.95].forEach((m) => {
+      s.step(m);
+    });
     const good = s.state();
     const refused = (state: unknown, message: RegExp) => {
       expectError(() => s.loadState(state as never), 'ERR_INVALID_ARG', message);
@@ -134,7 +168,9 @@ describe('EarlyStopping: state() and loadState()', () => {
   /** Epochs `from`..`to` of a run with these valLosses (1-based), as fit calls the hooks. Returns whether it stopped. */
   function run(es: EarlyStopping, model: FakeModel, values: number[], from: number, to: number): number | null {
     let stop = false;
-    const ctx = context(sgd(0.1), model, () => { stop = true; });
+    const ctx = context(sgd(0.1), model, () => {
+      stop = true;
+    });
     es.onTrainBegin(ctx);
     let epoch = from;
     for (; epoch <= to && !stop; epoch++) {
@@ -159,8 +195,14 @@ describe('EarlyStopping: state() and loadState()', () => {
     const state = first.state();
     expect(state).toMatchObject({ type: 'EarlyStopping', bestValue: 0.8, bestEpoch: 2, stoppedEpoch: null, wait: 1, lastEpoch: 3 });
     expect(state.config).toEqual({ monitor: 'valLoss', mode: 'min', patience: 3, minDelta: 0, restoreBestWeights: true });
-    expect(state.bestWeights!.map((w) => Array.from(w))).toEqual([[2, 2, 2], [2, 2]]);
-    expect(state.lastWeights!.map((w) => Array.from(w))).toEqual([[3, 3, 3], [3, 3]]); // what training had reached
+    expect(state.bestWeights!.map((w) => Array.from(w))).toEqual([
+      [2, 2, 2],
+      [2, 2],
+    ]);
+    expect(state.lastWeights!.map((w) => Array.from(w))).toEqual([
+      [3, 3, 3],
+      [3, 3],
+    ]); // what training had reached
 
     const again = new EarlyStopping({ patience: 3 });
     again.loadState(state);
@@ -168,7 +210,13 @@ describe('EarlyStopping: state() and loadState()', () => {
     expect(again.state().bestWeights![0]).toEqual(new Float32Array([2, 2, 2]));
     const resumedModel = new FakeModel(); // holds nothing yet: the first resumed epoch starts from the last weights
     let startedFrom: number[] = [];
-    const spy = { ...resumedModel, setWeights: (w: readonly Float32Array[]) => { startedFrom = Array.from(w[0]); resumedModel.setWeights(w); } };
+    const spy = {
+      ...resumedModel,
+      setWeights: (w: readonly Float32Array[]) => {
+        startedFrom = Array.from(w[0]);
+        resumedModel.setWeights(w);
+      },
+    };
     const ctx = context(sgd(0.1), spy as unknown as FakeModel);
     again.onTrainBegin(ctx);
     again.onEpochBegin(4, ctx);
@@ -187,8 +235,11 @@ describe('EarlyStopping: state() and loadState()', () => {
 
     const ctx = context(sgd(0.1));
     es.onTrainBegin(ctx);
-    expectError(() => es.onEpochBegin(7, ctx), 'ERR_INVALID_ARG',
-      /^EarlyStopping: this fit starts at epoch 7 \(initialEpoch 6\), but the run it watched ended at epoch 2; restore the state saved with that fit's checkpoint/);
+    expectError(
+      () => es.onEpochBegin(7, ctx),
+      'ERR_INVALID_ARG',
+      /^EarlyStopping: this fit starts at epoch 7 \(initialEpoch 6\), but the run it watched ended at epoch 2; restore the state saved with that fit's checkpoint/,
+    );
 
     const late = new EarlyStopping({ patience: 3 });
     run(late, new FakeModel(), VALUES, 4, 5);
@@ -214,28 +265,42 @@ describe('EarlyStopping: state() and loadState()', () => {
     refused('state', /^EarlyStopping\.loadState: state must be an object \(what state\(\) returns\), got "state"$/);
     refused({ ...good, type: 'StepLR' }, /the state is for "StepLR", not EarlyStopping/);
     refused({ ...good, config: { ...good.config, patience: 4 } }, /saved with patience 4, this one has patience 3/);
-    refused({ ...good, config: { ...good.config, restoreBestWeights: false } }, /saved with restoreBestWeights false, this one has restoreBestWeights true/);
+    refused(
+      { ...good, config: { ...good.config, restoreBestWeights: false } },
+      /saved with restoreBestWeights false, this one has restoreBestWeights true/,
+    );
     refused({ ...good, wait: -1 }, /wait must be a non-negative integer, got -1/);
     refused({ ...good, bestEpoch: 0 }, /bestEpoch must be an epoch number \(an integer >= 1\) or null, got 0/);
     refused({ ...good, bestEpoch: 4 }, /bestEpoch 4 is after lastEpoch 3/);
     refused({ ...good, bestValue: null }, /bestValue and bestEpoch must both be null \(no epoch yet\) or both be set/);
-    refused({ ...good, bestWeights: [new Float64Array(3), new Float32Array(2)] }, /bestWeights\[0\] must be a Float32Array, got Float64Array/);
+    refused(
+      { ...good, bestWeights: [new Float64Array(3), new Float32Array(2)] },
+      /bestWeights\[0\] must be a Float32Array, got Float64Array/,
+    );
     refused({ ...good, lastWeights: new Float32Array(3) }, /lastWeights must be an array of Float32Arrays or null, got Float32Array/);
     refused({ ...good, bestValue: null, bestEpoch: null }, /holds bestWeights but no bestEpoch/);
     const noRestore = new EarlyStopping({ patience: 3, restoreBestWeights: false });
-    expectError(() => noRestore.loadState({ ...good, config: { ...good.config, restoreBestWeights: false } }), 'ERR_INVALID_ARG',
-      /the state holds weights, but restoreBestWeights is false/);
+    expectError(
+      () => noRestore.loadState({ ...good, config: { ...good.config, restoreBestWeights: false } }),
+      'ERR_INVALID_ARG',
+      /the state holds weights, but restoreBestWeights is false/,
+    );
   });
 });
 
-describe('schedules at a fit\'s first epoch', () => {
+describe("schedules at a fit's first epoch", () => {
   it('a fit that continues a run (first epoch > 1) must find the schedule at the epoch before it', () => {
     const opt = sgd(0.1);
     const ctx = context(opt);
     for (const s of [new StepLR(opt, { stepSize: 2 }), new ReduceLROnPlateau(opt)]) {
       s.onTrainBegin(ctx);
-      expectError(() => s.onEpochBegin(4, ctx), 'ERR_INVALID_ARG',
-        new RegExp(`^${s.constructor.name}: this fit starts at epoch 4 \\(initialEpoch 3\\), but the schedule has counted 0 epochs; restore the state it was saved with`));
+      expectError(
+        () => s.onEpochBegin(4, ctx),
+        'ERR_INVALID_ARG',
+        new RegExp(
+          `^${s.constructor.name}: this fit starts at epoch 4 \\(initialEpoch 3\\), but the schedule has counted 0 epochs; restore the state it was saved with`,
+        ),
+      );
       s.loadState({ ...s.state(), epoch: 3 } as never);
       s.onTrainBegin(ctx);
       s.onEpochBegin(4, ctx); // now it continues the run
@@ -248,7 +313,10 @@ describe('schedules at a fit\'s first epoch', () => {
     const ctx = context(opt);
     for (let fitCall = 0; fitCall < 2; fitCall++) {
       s.onTrainBegin(ctx);
-      for (let e = 1; e <= 3; e++) { s.onEpochBegin(e, ctx); s.onEpochEnd(logs(e, 1), ctx); }
+      for (let e = 1; e <= 3; e++) {
+        s.onEpochBegin(e, ctx);
+        s.onEpochEnd(logs(e, 1), ctx);
+      }
     }
     expect(s.epoch).toBe(6);
     expect(opt.lr).toBe(1 / 64);

@@ -27,7 +27,10 @@ function distinctInput(seed: number): Tensor {
   const n = SHAPE.reduce((a, b) => a * b, 1);
   const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.05);
   const rng = new Rng(seed);
-  for (let i = n - 1; i > 0; i--) { const j = rng.int(i + 1); [values[i], values[j]] = [values[j], values[i]]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
   return new Tensor(Float32Array.from(values), SHAPE, { requiresGrad: true });
 }
 
@@ -43,7 +46,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('gradcheck on convoluti
   });
 
   it('Conv2d(2, 4, [2, 3], stride 2, padding 1, dilation 2) without bias', () => {
-    withBackend(backend, () => check(new Conv2d(2, 4, [2, 3], { stride: 2, padding: 1, dilation: 2, bias: false, rng: new Random(2) }), input(2)));
+    withBackend(backend, () =>
+      check(new Conv2d(2, 4, [2, 3], { stride: 2, padding: 1, dilation: 2, bias: false, rng: new Random(2) }), input(2)),
+    );
   });
 
   it('MaxPool2d(3, stride 2, padding 1)', () => {
@@ -67,8 +72,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('gradcheck on convoluti
     withBackend(backend, () => {
       const rng = new Random(6);
       const model = new Sequential([
-        new Conv2d(2, 3, 3, { stride: 2, padding: 1, rng }), new Tanh(), new AvgPool2d(2, { stride: 1, padding: 1 }),
-        new Conv2d(3, 2, 2, { rng }), new Flatten(), new Dense(12, 3, { rng }),
+        new Conv2d(2, 3, 3, { stride: 2, padding: 1, rng }),
+        new Tanh(),
+        new AvgPool2d(2, { stride: 1, padding: 1 }),
+        new Conv2d(3, 2, 2, { rng }),
+        new Flatten(),
+        new Dense(12, 3, { rng }),
       ]);
       expect(model.outputShape(SHAPE.slice(1))).toEqual([3]);
       check(model, input(6));

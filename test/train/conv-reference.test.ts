@@ -13,10 +13,28 @@ import { reference } from '../helpers/reference.js';
 import { normwise } from '../helpers/tolerances.js';
 
 interface ConvCase {
-  N: number; C: number; H: number; W: number; O: number; k: number; stride: number; pad: number;
-  x: number[]; w: number[]; b: number[]; y_shape: number[]; y: number[]; g: number[]; dx: number[]; dw: number[]; db: number[];
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  k: number;
+  stride: number;
+  pad: number;
+  x: number[];
+  w: number[];
+  b: number[];
+  y_shape: number[];
+  y: number[];
+  g: number[];
+  dx: number[];
+  dw: number[];
+  db: number[];
 }
-interface ConvRef { conv2d: ConvCase[]; maxpool2x2: { x_shape: number[]; x: number[]; y_shape: number[]; y: number[]; g: number[]; dx: number[] } }
+interface ConvRef {
+  conv2d: ConvCase[];
+  maxpool2x2: { x_shape: number[]; x: number[]; y_shape: number[]; y: number[]; g: number[]; dx: number[] };
+}
 
 describe.each(backends.map((b) => [b.name, b] as const))('convolution layers against PyTorch on %s', (_name, backend) => {
   const ref = reference<ConvRef>('conv');

@@ -5,9 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Dense, EarlyStopping, Random, SGD, Sequential, StepLR, Tensor,
-  crossEntropyLoss, evaluate, fit, fitSync, manualSeed, noGrad, predict,
-  type EpochLogs, type FitOptions, type Targets, type TrainingCallback,
+  Dense,
+  EarlyStopping,
+  Random,
+  SGD,
+  Sequential,
+  StepLR,
+  Tensor,
+  crossEntropyLoss,
+  evaluate,
+  fit,
+  fitSync,
+  manualSeed,
+  noGrad,
+  predict,
+  type EpochLogs,
+  type FitOptions,
+  type Targets,
+  type TrainingCallback,
 } from '../../lib/index.js';
 import { backends, backendNames } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
@@ -58,8 +73,15 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       let batches = 0;
       const model = makeModel();
       const h = await fit(model, x, y, {
-        optimizer: sgd(model), epochs: 2, batchSize: 16, validationSplit: 0.2,
-        callbacks: { onBatchEnd: (l) => { batches = l.batches; } },
+        optimizer: sgd(model),
+        epochs: 2,
+        batchSize: 16,
+        validationSplit: 0.2,
+        callbacks: {
+          onBatchEnd: (l) => {
+            batches = l.batches;
+          },
+        },
       });
       expect(batches).toBe(5); // 80 training rows in batches of 16
       const held = evaluate(model, rowsOf(x, 80, 100), y.subarray(80));
@@ -107,30 +129,66 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
     await onBackend(backend, async () => {
       const events: string[] = [];
       const recorder: TrainingCallback = {
-        onTrainBegin: () => { events.push('trainBegin'); },
-        onEpochBegin: (e) => { events.push(`epochBegin ${e}`); },
-        onBatchEnd: (l) => { events.push(`batch ${l.batch}/${l.batches}`); },
+        onTrainBegin: () => {
+          events.push('trainBegin');
+        },
+        onEpochBegin: (e) => {
+          events.push(`epochBegin ${e}`);
+        },
+        onBatchEnd: (l) => {
+          events.push(`batch ${l.batch}/${l.batches}`);
+        },
         onEpochEnd: async (l) => {
           await new Promise((r) => setTimeout(r, 2));
           events.push(`epochEnd ${l.epoch}`);
         },
-        onTrainEnd: (h) => { events.push(`trainEnd ${h.length}`); },
+        onTrainEnd: (h) => {
+          events.push(`trainEnd ${h.length}`);
+        },
       };
-      const second: TrainingCallback = { onEpochEnd: (l) => { events.push(`second ${l.epoch}`); } };
+      const second: TrainingCallback = {
+        onEpochEnd: (l) => {
+          events.push(`second ${l.epoch}`);
+        },
+      };
       const model = makeModel();
-      await fit(model, rowsOf(x, 0, 40), y.subarray(0, 40), { optimizer: sgd(model), epochs: 2, batchSize: 16, callbacks: [recorder, second] });
+      await fit(model, rowsOf(x, 0, 40), y.subarray(0, 40), {
+        optimizer: sgd(model),
+        epochs: 2,
+        batchSize: 16,
+        callbacks: [recorder, second],
+      });
       expect(events).toEqual([
         'trainBegin',
-        'epochBegin 1', 'batch 1/3', 'batch 2/3', 'batch 3/3', 'epochEnd 1', 'second 1',
-        'epochBegin 2', 'batch 1/3', 'batch 2/3', 'batch 3/3', 'epochEnd 2', 'second 2',
+        'epochBegin 1',
+        'batch 1/3',
+        'batch 2/3',
+        'batch 3/3',
+        'epochEnd 1',
+        'second 1',
+        'epochBegin 2',
+        'batch 1/3',
+        'batch 2/3',
+        'batch 3/3',
+        'epochEnd 2',
+        'second 2',
         'trainEnd 2',
       ]);
 
       // stop() at the end of epoch 2 of 50
       const ends: number[] = [];
       const h = await fit(model, x, y, {
-        optimizer: sgd(model), epochs: 50, batchSize: 16,
-        callbacks: { onEpochEnd: (l, ctx) => { if (l.epoch === 2) ctx.stop(); }, onTrainEnd: (hist) => { ends.push(hist.length); } },
+        optimizer: sgd(model),
+        epochs: 50,
+        batchSize: 16,
+        callbacks: {
+          onEpochEnd: (l, ctx) => {
+            if (l.epoch === 2) ctx.stop();
+          },
+          onTrainEnd: (hist) => {
+            ends.push(hist.length);
+          },
+        },
       });
       expect(h.length).toBe(2);
       expect(ends).toEqual([2]);
@@ -138,23 +196,40 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       // stop() from a batch: the epoch still finishes
       let batchesSeen = 0;
       const h2 = await fit(model, x, y, {
-        optimizer: sgd(model), epochs: 50, batchSize: 16,
-        callbacks: { onBatchEnd: (_l, ctx) => { batchesSeen++; ctx.stop(); } },
+        optimizer: sgd(model),
+        epochs: 50,
+        batchSize: 16,
+        callbacks: {
+          onBatchEnd: (_l, ctx) => {
+            batchesSeen++;
+            ctx.stop();
+          },
+        },
       });
       expect(h2.length).toBe(1);
       expect(batchesSeen).toBe(7);
     });
   });
 
-  it('EarlyStopping stops on a worsening valLoss and fit ends with the best epoch\'s weights', async () => {
+  it("EarlyStopping stops on a worsening valLoss and fit ends with the best epoch's weights", async () => {
     await onBackend(backend, async () => {
       const model = makeModel();
       // Validation labels shifted by one class: the better the model fits the training set, the worse valLoss gets.
       const wrong = Int32Array.from(y, (c) => (c + 1) % CLASSES);
       const snapshots: Float32Array[][] = [];
-      const snap: TrainingCallback = { onEpochEnd: (_l, ctx) => { snapshots.push(ctx.model.getWeights()); } };
+      const snap: TrainingCallback = {
+        onEpochEnd: (_l, ctx) => {
+          snapshots.push(ctx.model.getWeights());
+        },
+      };
       const stopper = new EarlyStopping({ patience: 2 });
-      const h = await fit(model, x, y, { optimizer: sgd(model, 0.05), epochs: 30, batchSize: 16, validationData: [x, wrong], callbacks: [snap, stopper] });
+      const h = await fit(model, x, y, {
+        optimizer: sgd(model, 0.05),
+        epochs: 30,
+        batchSize: 16,
+        validationData: [x, wrong],
+        callbacks: [snap, stopper],
+      });
       const best = stopper.bestEpoch!;
       expect(best).not.toBeNull();
       expect(h.length).toBe(best + 2); // stopped after `patience` epochs without improvement
@@ -166,11 +241,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
     });
   });
 
-  it('a StepLR callback changes the optimizer\'s lr once per epoch, and the history records it', async () => {
+  it("a StepLR callback changes the optimizer's lr once per epoch, and the history records it", async () => {
     await onBackend(backend, async () => {
       const model = makeModel();
       const optimizer = sgd(model, 0.1);
-      const h = await fit(model, x, y, { optimizer, epochs: 5, batchSize: 32, callbacks: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }) });
+      const h = await fit(model, x, y, {
+        optimizer,
+        epochs: 5,
+        batchSize: 32,
+        callbacks: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }),
+      });
       // logs.lr is the lr the epoch trained with; the schedule steps after it.
       expect(h.map((l) => l.lr)).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
       expect(optimizer.lr).toBe(0.025);
@@ -187,7 +267,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       expect(r.loss).toBeCloseTo(loss, 5);
       const m = r.confusion!;
       expect(m.classes).toBe(CLASSES);
-      let total = 0, diagonal = 0;
+      let total = 0,
+        diagonal = 0;
       for (let t = 0; t < CLASSES; t++) {
         let rowSum = 0;
         for (let p = 0; p < CLASSES; p++) rowSum += m.counts[t * CLASSES + p];
@@ -204,7 +285,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
     });
   });
 
-  it('predict is batched and equals one forward over all rows; its result is the caller\'s', async () => {
+  it("predict is batched and equals one forward over all rows; its result is the caller's", async () => {
     await onBackend(backend, async () => {
       const model = makeModel();
       const whole = noGrad(() => model.eval().forward(x)).data.slice();
@@ -225,7 +306,14 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       const before = model.getWeights();
       const optimizer = sgd(model, 0.1, { momentum: 0.9 });
       const called: string[] = [];
-      const cb: TrainingCallback = { onTrainBegin: () => { called.push('trainBegin'); }, onBatchEnd: () => { called.push('batch'); } };
+      const cb: TrainingCallback = {
+        onTrainBegin: () => {
+          called.push('trainBegin');
+        },
+        onBatchEnd: () => {
+          called.push('batch');
+        },
+      };
       const attempt = async (xs: Tensor, ys: Targets, o: Partial<FitOptions> = {}) => {
         const err = await rejection(fit(model, xs, ys, { optimizer, epochs: 2, batchSize: 16, callbacks: cb, ...o }));
         expect(model.getWeights()).toEqual(before);
@@ -245,7 +333,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       err = await attempt(x, badLabels);
       expect(err.code).toBe('ERR_LABEL');
       expect(err.message).toMatch(/labels\[57\] = 3/);
-      err = await attempt(x, Int32Array.from(y, (c, i) => (i === 3 ? -1 : c)));
+      err = await attempt(
+        x,
+        Int32Array.from(y, (c, i) => (i === 3 ? -1 : c)),
+      );
       expect(err.code).toBe('ERR_LABEL');
 
       for (const bad of [NaN, Infinity, -Infinity]) {
@@ -299,7 +390,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       const model = new Sequential([new Dense(FEATURES, 1)]);
       const xs = Float32Array.from(x.data, (v) => 300 * v);
       const target = Float32Array.from(y, (c) => c);
-      const err = await rejection(fit(model, new Tensor(xs, [100, FEATURES]), target, { optimizer: sgd(model, 10), loss: 'mse', epochs: 20, batchSize: 10 }));
+      const err = await rejection(
+        fit(model, new Tensor(xs, [100, FEATURES]), target, { optimizer: sgd(model, 10), loss: 'mse', epochs: 20, batchSize: 10 }),
+      );
       expect(err.code).toBe('ERR_BAD_DATA');
       const m = /at epoch (\d+), batch (\d+)/.exec(err.message);
       expect(m, err.message).not.toBeNull();
@@ -315,10 +408,19 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
       const controller = new AbortController();
       let batches = 0;
       setTimeout(() => controller.abort(new Error('user pressed stop')), 30);
-      const err = await rejection(fit(model, x, y, {
-        optimizer, epochs: 1_000_000, batchSize: 16, signal: controller.signal,
-        callbacks: { onBatchEnd: () => { batches++; } },
-      }));
+      const err = await rejection(
+        fit(model, x, y, {
+          optimizer,
+          epochs: 1_000_000,
+          batchSize: 16,
+          signal: controller.signal,
+          callbacks: {
+            onBatchEnd: () => {
+              batches++;
+            },
+          },
+        }),
+      );
       expect(err.name).toBe('AbortError');
       expect(err.code).toBe('ERR_ABORTED');
       expect(err.message).toMatch(/aborted.*user pressed stop/);
@@ -332,10 +434,19 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
 
       // Aborted from a callback at a known point, and already aborted before the start.
       const c2 = new AbortController();
-      const e2 = await rejection(fit(model, x, y, {
-        optimizer, epochs: 5, batchSize: 16, signal: c2.signal,
-        callbacks: { onBatchEnd: (l) => { if (l.batch === 3) c2.abort(); } },
-      }));
+      const e2 = await rejection(
+        fit(model, x, y, {
+          optimizer,
+          epochs: 5,
+          batchSize: 16,
+          signal: c2.signal,
+          callbacks: {
+            onBatchEnd: (l) => {
+              if (l.batch === 3) c2.abort();
+            },
+          },
+        }),
+      );
       expect(e2.code).toBe('ERR_ABORTED');
       expect(e2.message).toMatch(/epoch 1, batch 4/);
       const before = model.getWeights();
@@ -358,7 +469,8 @@ describe.runIf(backendNames.includes('js'))('fit on js: exact reproducibility', 
       const b = makeModel(5);
       const optimizer = new SGD(b.parameters(), opts);
       for (let epoch = 0; epoch < 3; epoch++) {
-        for (let start = 0; start < 100; start += 16) { // 7 batches, the last of 4 rows
+        for (let start = 0; start < 100; start += 16) {
+          // 7 batches, the last of 4 rows
           const end = Math.min(start + 16, 100);
           b.zeroGrad();
           const out = b.forward(rowsOf(x, start, end));
@@ -374,7 +486,12 @@ describe.runIf(backendNames.includes('js'))('fit on js: exact reproducibility', 
     await onBackend(js, async () => {
       const run = async () => {
         const model = makeModel(3); // manualSeed(3): the init and fit's shuffles draw from the default generator
-        const history: EpochLogs[] = await fit(model, x, y, { optimizer: new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, backend: js }), epochs: 3, batchSize: 16, validationSplit: 0.1 });
+        const history: EpochLogs[] = await fit(model, x, y, {
+          optimizer: new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, backend: js }),
+          epochs: 3,
+          batchSize: 16,
+          validationSplit: 0.1,
+        });
         return { weights: model.getWeights(), losses: history.map((l) => l.loss) };
       };
       const first = await run();

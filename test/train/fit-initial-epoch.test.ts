@@ -7,8 +7,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, Dense, EarlyStopping, ReduceLROnPlateau, Sequential, StepLR, fit, fitSync, manualSeed,
-  type EpochLogs, type FitOptions, type Inputs, type Targets, type TrainingCallback,
+  Adam,
+  Dense,
+  EarlyStopping,
+  ReduceLROnPlateau,
+  Sequential,
+  StepLR,
+  fit,
+  fitSync,
+  manualSeed,
+  type EpochLogs,
+  type FitOptions,
+  type Inputs,
+  type Targets,
+  type TrainingCallback,
 } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { gaussianBlobs } from '../helpers/blobs.js';
@@ -25,7 +37,7 @@ function makeModel(): Sequential {
 type Train = (model: Sequential, x: Inputs, y: Targets, o: FitOptions) => Promise<EpochLogs[]>;
 const PATHS: [string, Train][] = [
   ['fitSync', fitSync],
-  ['fit on the caller\'s thread', (m, a, b, o) => fit(m, a, b, { ...o, worker: false })],
+  ["fit on the caller's thread", (m, a, b, o) => fit(m, a, b, { ...o, worker: false })],
   ['fit in a worker', (m, a, b, o) => fit(m, a, b, { ...o, worker: true })],
 ];
 
@@ -35,14 +47,26 @@ function recorder(): { events: string[]; callback: TrainingCallback } {
   return {
     events,
     callback: {
-      onEpochBegin: (e) => { events.push(`begin ${e}`); },
-      onEpochEnd: (l) => { events.push(`end ${l.epoch}`); },
-      onTrainEnd: (h) => { events.push(`trainEnd ${h.map((l) => l.epoch).join(',')}`); },
+      onEpochBegin: (e) => {
+        events.push(`begin ${e}`);
+      },
+      onEpochEnd: (l) => {
+        events.push(`end ${l.epoch}`);
+      },
+      onTrainEnd: (h) => {
+        events.push(`trainEnd ${h.map((l) => l.epoch).join(',')}`);
+      },
     },
   };
 }
 
-const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => { throw new Error('expected a rejection'); }, (e: unknown) => e);
+const rejection = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
 
 describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch on %s', (_name, backend) => {
   describe.each(PATHS)('%s', (_path, train) => {
@@ -50,7 +74,13 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
       await onBackend(backend, async () => {
         const model = makeModel();
         const { events, callback } = recorder();
-        const history = await train(model, x, y, { optimizer: new Adam(model.parameters(), { lr: 0.01, backend }), initialEpoch: 5, epochs: 3, batchSize: 16, callbacks: callback });
+        const history = await train(model, x, y, {
+          optimizer: new Adam(model.parameters(), { lr: 0.01, backend }),
+          initialEpoch: 5,
+          epochs: 3,
+          batchSize: 16,
+          callbacks: callback,
+        });
         expect(history.map((l) => l.epoch)).toEqual([6, 7, 8]);
         expect(events).toEqual(['begin 6', 'end 6', 'begin 7', 'end 7', 'begin 8', 'end 8', 'trainEnd 6,7,8']);
       });
@@ -60,7 +90,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
       await onBackend(backend, async () => {
         const run = async (initialEpoch?: number) => {
           const model = makeModel();
-          const h = await train(model, x, y, { optimizer: new Adam(model.parameters(), { lr: 0.01, backend }), initialEpoch, epochs: 2, batchSize: 16 });
+          const h = await train(model, x, y, {
+            optimizer: new Adam(model.parameters(), { lr: 0.01, backend }),
+            initialEpoch,
+            epochs: 2,
+            batchSize: 16,
+          });
           return { epochs: h.map((l) => l.epoch), losses: h.map((l) => l.loss), weights: model.getWeights() };
         };
         const plain = await run();
@@ -77,9 +112,13 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
         const model = makeModel();
         const before = model.getWeights();
         for (const bad of [-1, 1.5, NaN, Infinity, '2', null]) {
-          const err = await rejection(train(model, x, y, { optimizer: new Adam(model.parameters(), { lr: 0.01, backend }), initialEpoch: bad as number, epochs: 1 }));
+          const err = await rejection(
+            train(model, x, y, { optimizer: new Adam(model.parameters(), { lr: 0.01, backend }), initialEpoch: bad as number, epochs: 1 }),
+          );
           expect(err, String(bad)).toMatchObject({ name: 'NeuroblasError', code: 'ERR_INVALID_ARG' });
-          expect((err as Error).message).toMatch(/^fit: initialEpoch \(the epochs already done, e\.g\. a checkpoint's epoch\) must be a non-negative integer, got /);
+          expect((err as Error).message).toMatch(
+            /^fit: initialEpoch \(the epochs already done, e\.g\. a checkpoint's epoch\) must be a non-negative integer, got /,
+          );
         }
         expect(model.getWeights()).toEqual(before);
       });
@@ -90,9 +129,13 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
         const model = makeModel();
         const before = model.getWeights();
         const optimizer = new Adam(model.parameters(), { lr: 0.01, backend });
-        const err = await rejection(train(model, x, y, { optimizer, initialEpoch: 4, epochs: 2, batchSize: 16, callbacks: new StepLR(optimizer, { stepSize: 2 }) }));
+        const err = await rejection(
+          train(model, x, y, { optimizer, initialEpoch: 4, epochs: 2, batchSize: 16, callbacks: new StepLR(optimizer, { stepSize: 2 }) }),
+        );
         expect(err).toMatchObject({ code: 'ERR_INVALID_ARG' });
-        expect((err as Error).message).toMatch(/^StepLR: this fit starts at epoch 5 \(initialEpoch 4\), but the schedule has counted 0 epochs/);
+        expect((err as Error).message).toMatch(
+          /^StepLR: this fit starts at epoch 5 \(initialEpoch 4\), but the schedule has counted 0 epochs/,
+        );
         expect(model.getWeights()).toEqual(before);
         expect(optimizer.stepCount).toBe(0);
       });
@@ -104,8 +147,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit with initialEpoch 
         const setup = () => {
           const model = makeModel();
           const optimizer = new Adam(model.parameters(), { lr: 0.05, backend });
-          const callbacks: [ReduceLROnPlateau, EarlyStopping] = [new ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 }), new EarlyStopping({ patience: 3 })];
-          return { model, optimizer, callbacks, options: { optimizer, callbacks, batchSize: 16, validationData: [val.x, wrong] as [Inputs, Targets] } };
+          const callbacks: [ReduceLROnPlateau, EarlyStopping] = [
+            new ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 }),
+            new EarlyStopping({ patience: 3 }),
+          ];
+          return {
+            model,
+            optimizer,
+            callbacks,
+            options: { optimizer, callbacks, batchSize: 16, validationData: [val.x, wrong] as [Inputs, Targets] },
+          };
         };
         const strip = (h: EpochLogs[]) => h.map(({ seconds: _, ...rest }) => rest);
         const whole = setup();

@@ -87,7 +87,11 @@ describe('backend override', () => {
     const before = useBackend(null);
     try {
       withBackend(first, () => expect(currentBackend()).toBe(first));
-      expect(() => withBackend(first, () => { throw new Error('boom'); })).toThrow('boom');
+      expect(() =>
+        withBackend(first, () => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
       useBackend(first);
       expect(currentBackend()).toBe(first);
     } finally {
@@ -99,22 +103,33 @@ describe('backend override', () => {
 describe.runIf(bothBackends)('js and native agree', () => {
   it('on a whole network: outputs, loss and every gradient', () => {
     const [js, native] = ['js', 'native'].map((n) => backends.find((b) => b.name === n)!);
-    const results = [js, native].map((be) => withBackend(be, () => {
-      manualSeed(3);
-      const model = new Sequential([
-        new Dense(10, 32, { activation: 'elu' }), new BatchNorm1d(32), new Dropout(0.3),
-        new Dense(32, 16, { activation: 'softplus' }), new Dense(16, 4, { activation: 'leaky_relu' }), new Dense(4, 5),
-      ]);
-      const x = randn([24, 10], { requiresGrad: true });
-      const logits = model.forward(x);
-      const loss = crossEntropyLoss(logits, Int32Array.from({ length: 24 }, (_, i) => i % 5));
-      loss.backward();
-      return { logits: logits.data, loss: loss.item(), grads: [x.grad!, ...model.parameters().map((p) => p.grad!)] };
-    }));
+    const results = [js, native].map((be) =>
+      withBackend(be, () => {
+        manualSeed(3);
+        const model = new Sequential([
+          new Dense(10, 32, { activation: 'elu' }),
+          new BatchNorm1d(32),
+          new Dropout(0.3),
+          new Dense(32, 16, { activation: 'softplus' }),
+          new Dense(16, 4, { activation: 'leaky_relu' }),
+          new Dense(4, 5),
+        ]);
+        const x = randn([24, 10], { requiresGrad: true });
+        const logits = model.forward(x);
+        const loss = crossEntropyLoss(
+          logits,
+          Int32Array.from({ length: 24 }, (_, i) => i % 5),
+        );
+        loss.backward();
+        return { logits: logits.data, loss: loss.item(), grads: [x.grad!, ...model.parameters().map((p) => p.grad!)] };
+      }),
+    );
     const [a, b] = results;
     expectClose(b.logits, a.logits, { rtol: 1e-5, atol: 1e-6 }, 'logits');
     expectClose([b.loss], [a.loss], { rtol: 1e-5 }, 'loss');
-    a.grads.forEach((g, i) => { expectClose(b.grads[i], g, { rtol: 1e-4, atol: 1e-6 }, `gradient ${i}`); });
+    a.grads.forEach((g, i) => {
+      expectClose(b.grads[i], g, { rtol: 1e-4, atol: 1e-6 }, `gradient ${i}`);
+    });
   });
 });
 
@@ -131,7 +146,10 @@ describe('the seeded generator', () => {
   it('draws uniform values in [0, 1), normal values with mean 0 and variance 1, and unbiased integers', () => {
     const r = new Random(99);
     const n = 200000;
-    let s = 0, s2 = 0, lo = Infinity, hi = -Infinity;
+    let s = 0,
+      s2 = 0,
+      lo = Infinity,
+      hi = -Infinity;
     for (let i = 0; i < n; i++) {
       const u = r.random();
       lo = Math.min(lo, u);
@@ -163,8 +181,14 @@ describe('the seeded generator', () => {
 
 describe('initializers', () => {
   const stats = (a: Float32Array) => {
-    let s = 0, s2 = 0, m = 0;
-    for (const v of a) { s += v; s2 += v * v; m = Math.max(m, Math.abs(v)); }
+    let s = 0,
+      s2 = 0,
+      m = 0;
+    for (const v of a) {
+      s += v;
+      s2 += v * v;
+      m = Math.max(m, Math.abs(v));
+    }
     return { mean: s / a.length, std: Math.sqrt(s2 / a.length - (s / a.length) ** 2), maxAbs: m };
   };
 

@@ -53,7 +53,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('gradcheck on %s', (_na
     check((a) => mean(a), [param([4, 2])]);
   });
   for (const kind of ACTIVATION_KINDS) {
-    it(`activation ${kind}`, () => check((a) => activation(a, kind as ActivationKind, kind === 'leaky_relu' ? 0.1 : kind === 'elu' ? 0.7 : 0), [param([3, 5], 1.5)]));
+    it(`activation ${kind}`, () =>
+      check((a) => activation(a, kind as ActivationKind, kind === 'leaky_relu' ? 0.1 : kind === 'elu' ? 0.7 : 0), [param([3, 5], 1.5)]));
     it(`Dense with ${kind}`, () => {
       const layer = new Dense(4, 3, { activation: kind as ActivationKind, biasInitializer: { kind: 'uniform', low: -0.5, high: 0.5 } });
       check((x) => layer.forward(x), [param([5, 4]), layer.weight, layer.bias!]);
@@ -110,11 +111,17 @@ describe.each(backends.map((b) => [b.name, b] as const))('gradcheck on %s', (_na
       expectError(() => gradcheck((a) => sum(a), [new Tensor(new Float32Array(3), [3])]), 'ERR_INVALID_ARG', /requiresGrad/);
       // A deliberately wrong op: forward 2·x, backward claiming 3.
       const x = param([4]);
-      const report = gradcheck((a) => {
-        const out = mulScalar(a, 2);
-        out.backwardFn = () => { a.grad ??= new Float32Array(4); for (let i = 0; i < 4; i++) a.grad[i] += 3 * out.grad![i]; };
-        return sum(out);
-      }, [x]);
+      const report = gradcheck(
+        (a) => {
+          const out = mulScalar(a, 2);
+          out.backwardFn = () => {
+            a.grad ??= new Float32Array(4);
+            for (let i = 0; i < 4; i++) a.grad[i] += 3 * out.grad![i];
+          };
+          return sum(out);
+        },
+        [x],
+      );
       expect(report.ok).toBe(false);
       expect(report.worst).not.toBeNull();
       expect(report.worst!.analytic / report.worst!.numeric).toBeCloseTo(1.5, 3);

@@ -17,8 +17,9 @@ const TOL = { rtol: 1e-5, atol: 1e-7 };
 
 function buildMlp(ref: MlpRef): Sequential {
   const s = ref.sizes;
-  const layers = s.slice(1).map((out, i) =>
-    new Dense(s[i], out, { activation: i < s.length - 2 ? (ref.activation as ActivationKind) : 'linear' }));
+  const layers = s
+    .slice(1)
+    .map((out, i) => new Dense(s[i], out, { activation: i < s.length - 2 ? (ref.activation as ActivationKind) : 'linear' }));
   const model = new Sequential(layers);
   model.setWeights(ref.W.flatMap((w, i) => [Float32Array.from(w), Float32Array.from(ref.b[i])]));
   return model;

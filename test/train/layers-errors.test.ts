@@ -67,7 +67,11 @@ describe.each(backends.map((b) => [b.name, b] as const))('bad input on %s', (_na
     const { be, calls } = counting(backend);
     const logits = randn([3, 4], { requiresGrad: true });
     withBackend(be, () => {
-      expectError(() => crossEntropyLoss(logits, [0, 4, 1]), 'ERR_LABEL', /crossEntropyLoss: labels\[1\] = 4 is not a class index in \[0, 4\)/);
+      expectError(
+        () => crossEntropyLoss(logits, [0, 4, 1]),
+        'ERR_LABEL',
+        /crossEntropyLoss: labels\[1\] = 4 is not a class index in \[0, 4\)/,
+      );
       expectError(() => crossEntropyLoss(logits, Int32Array.from([0, 1, -1])), 'ERR_LABEL', /labels\[2\] = -1/);
       expectError(() => crossEntropyLoss(logits, [0, 1.5, 1]), 'ERR_LABEL', /labels\[1\] = 1.5/);
     });
@@ -92,7 +96,11 @@ describe.each(backends.map((b) => [b.name, b] as const))('bad input on %s', (_na
     withBackend(backend, () => {
       expectError(() => matmul(randn([2, 3]), randn([2, 3])), 'ERR_SHAPE', /cannot multiply \[2, 3\] by \[2, 3\]/);
       expectError(() => add(randn([2, 3]), randn([2])), 'ERR_SHAPE', /cannot combine/);
-      expectError(() => new BatchNorm1d(2, { name: 'bn1' }).forward(randn([1, 2])), 'ERR_SHAPE', /^bn1: training needs more than one value per channel/);
+      expectError(
+        () => new BatchNorm1d(2, { name: 'bn1' }).forward(randn([1, 2])),
+        'ERR_SHAPE',
+        /^bn1: training needs more than one value per channel/,
+      );
       expectError(() => new Tensor(new Float32Array(5), [2, 3]), 'ERR_SHAPE', /holds 6 elements, data has 5/);
       expectError(() => tensor([1, 2]).item(), 'ERR_SHAPE', /not 1/);
     });
@@ -122,7 +130,10 @@ describe('loss names', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ name: 'DeprecationWarning', code: 'NEUROBLAS_LOSS_NAME' });
     expect(warnings[0].message).toMatch(/binary cross-entropy on logits .* use 'bceWithLogits'/);
-    expectError(() => getLoss('hinge'), 'ERR_INVALID_ARG',
-      /^loss must be one of mse, meanSquaredError, bceWithLogits, binaryCrossEntropyWithLogits, crossEntropy/);
+    expectError(
+      () => getLoss('hinge'),
+      'ERR_INVALID_ARG',
+      /^loss must be one of mse, meanSquaredError, bceWithLogits, binaryCrossEntropyWithLogits, crossEntropy/,
+    );
   });
 });

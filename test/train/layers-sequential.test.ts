@@ -56,7 +56,16 @@ function countFloat32Arrays(fn: () => void): number {
 describe.each(backends.map((b) => [b.name, b] as const))('Sequential on %s', (_name, backend) => {
   it('names its parameters state_dict style and lists weights (not biases) for L2', () => {
     const model = mlp();
-    expect(model.namedParameters().map(([n]) => n)).toEqual(['1.weight', '1.bias', '2.weight', '2.bias', '4.weight', '4.bias', '5.weight', '5.bias']);
+    expect(model.namedParameters().map(([n]) => n)).toEqual([
+      '1.weight',
+      '1.bias',
+      '2.weight',
+      '2.bias',
+      '4.weight',
+      '4.bias',
+      '5.weight',
+      '5.bias',
+    ]);
     expect(model.namedWeights().map(([n]) => n)).toContain('2.running_var');
     expect(model.regularizedWeights()).toEqual([model.layers[1], model.layers[4], model.layers[5]].map((l) => (l as Dense).weight));
     expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);

@@ -4,17 +4,16 @@ import { NeuroblasError } from '../../lib/index.js';
 import { accuracy, argmax, confusionMatrix, formatConfusionMatrix, precisionRecall } from '../../lib/train/metrics.js';
 
 function code(f: () => unknown): unknown {
-  try { f(); } catch (e) { return e instanceof NeuroblasError ? e.code : e; }
+  try {
+    f();
+  } catch (e) {
+    return e instanceof NeuroblasError ? e.code : e;
+  }
   return undefined;
 }
 
 // 4 rows × 3 classes; row 2 has a tie (first index wins), row 3 a NaN (counts as the largest).
-const scores = new Float32Array([
-  0.1, 2.0, -1.0,
-  3.0, 1.0, 0.0,
-  0.5, 0.5, 0.2,
-  0.0, NaN, 9.0,
-]);
+const scores = new Float32Array([0.1, 2.0, -1.0, 3.0, 1.0, 0.0, 0.5, 0.5, 0.2, 0.0, NaN, 9.0]);
 
 describe('argmax and accuracy', () => {
   it('argmax takes the first of equal scores and treats NaN as the largest', () => {
@@ -63,11 +62,7 @@ describe('confusion matrix', () => {
   it('counts (true, predicted) pairs, rows = true class', () => {
     const m = confusionMatrix(pred, labels, 3);
     expect(m.classes).toBe(3);
-    expect(Array.from(m.counts)).toEqual([
-      2, 1, 0,
-      1, 1, 0,
-      0, 1, 2,
-    ]);
+    expect(Array.from(m.counts)).toEqual([2, 1, 0, 1, 1, 0, 0, 1, 2]);
     expect(Array.from(confusionMatrix(pred, labels, 3, 3).counts)).toEqual([2, 1, 0, 0, 0, 0, 0, 0, 0]);
   });
 
@@ -89,13 +84,15 @@ describe('confusion matrix', () => {
 
   it('prints the matrix with recall per row and precision per column', () => {
     const text = formatConfusionMatrix(confusionMatrix(pred, labels, 3));
-    expect(text).toBe([
-      'true\\pred      0      1      2 | recall',
-      '0              2      1      0 |  66.7%',
-      '1              1      1      0 |  50.0%',
-      '2              0      1      2 |  66.7%',
-      'precision  66.7%  33.3% 100.0%',
-    ].join('\n'));
+    expect(text).toBe(
+      [
+        'true\\pred      0      1      2 | recall',
+        '0              2      1      0 |  66.7%',
+        '1              1      1      0 |  50.0%',
+        '2              0      1      2 |  66.7%',
+        'precision  66.7%  33.3% 100.0%',
+      ].join('\n'),
+    );
   });
 
   it('prints class names, and a dash for an undefined precision or recall', () => {

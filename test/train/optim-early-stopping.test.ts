@@ -8,19 +8,38 @@ import type { EpochLogs, TrainContext } from '../../lib/train/callbacks.js';
 class FakeModel {
   weights = [new Float32Array(3), new Float32Array(2)];
   sets = 0;
-  getWeights(): Float32Array[] { return this.weights; } // the live arrays: EarlyStopping must copy them
-  setWeights(w: readonly Float32Array[]): void { this.sets++; w.forEach((a, i) => { this.weights[i].set(a); }); }
-  train(epoch: number): void { for (const w of this.weights) w.fill(epoch); }
+  getWeights(): Float32Array[] {
+    return this.weights;
+  } // the live arrays: EarlyStopping must copy them
+  setWeights(w: readonly Float32Array[]): void {
+    this.sets++;
+    w.forEach((a, i) => {
+      this.weights[i].set(a);
+    });
+  }
+  train(epoch: number): void {
+    for (const w of this.weights) w.fill(epoch);
+  }
 }
 
-interface Run { model: FakeModel; stoppedAfter: number; history: EpochLogs[] }
+interface Run {
+  model: FakeModel;
+  stoppedAfter: number;
+  history: EpochLogs[];
+}
 
 /** A fit loop in miniature: train, log, call back, stop when asked. */
 function fit(es: EarlyStopping, values: number[], key: keyof EpochLogs = 'valLoss'): Run {
   const model = new FakeModel();
   let stop = false;
   const optimizer = new SGD([{ data: new Float32Array(1), grad: null }], { lr: 0.1, backend: getBackend('js') });
-  const ctx: TrainContext = { model, optimizer, stop: () => { stop = true; } };
+  const ctx: TrainContext = {
+    model,
+    optimizer,
+    stop: () => {
+      stop = true;
+    },
+  };
   const history: EpochLogs[] = [];
   es.onTrainBegin(ctx);
   let epoch = 0;
@@ -106,14 +125,26 @@ describe('EarlyStopping', () => {
 
   it('says so when the monitored key is not logged (no validation data)', () => {
     const es = new EarlyStopping();
-    const err = (() => { try { fit(es, [1], 'loss'); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        fit(es, [1], 'loss');
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(NeuroblasError);
     expect((err as NeuroblasError).code).toBe('ERR_INVALID_ARG');
     expect((err as Error).message).toMatch(/monitor 'valLoss' is not in the epoch logs.*pass validation data/);
   });
 
   it('checks its options', () => {
-    const code = (f: () => unknown): unknown => { try { f(); } catch (e) { return (e as NeuroblasError).code; } };
+    const code = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return (e as NeuroblasError).code;
+      }
+    };
     expect(code(() => new EarlyStopping({ monitor: 'seconds' }))).toBe('ERR_INVALID_ARG'); // auto cannot tell
     expect(new EarlyStopping({ monitor: 'seconds', mode: 'min' }).mode).toBe('min');
     expect(code(() => new EarlyStopping({ patience: -1 }))).toBe('ERR_INVALID_ARG');

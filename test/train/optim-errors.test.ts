@@ -8,7 +8,11 @@ const params = (): Parameter[] => [{ data: new Float32Array(3), grad: new Float3
 
 function refuses(make: () => unknown, message: string | RegExp): void {
   let error: unknown;
-  try { make(); } catch (e) { error = e; }
+  try {
+    make();
+  } catch (e) {
+    error = e;
+  }
   expect(error, 'expected a NeuroblasError').toBeInstanceOf(NeuroblasError);
   expect((error as NeuroblasError).code).toBe('ERR_INVALID_ARG');
   if (typeof message === 'string') expect((error as Error).message).toBe(message);
@@ -22,7 +26,10 @@ describe('optimizer hyper-parameter checks', () => {
     refuses(() => new SGD(params(), { lr: NaN }), 'SGD: lr must be a finite number, got NaN');
     refuses(() => new SGD(params(), { lr: 0.1, momentum: -1 }), 'SGD: momentum must be >= 0, got -1');
     refuses(() => new SGD(params(), { lr: 0.1, weightDecay: -1e-4 }), 'SGD: weightDecay must be >= 0, got -0.0001');
-    refuses(() => new SGD(params(), { lr: 0.1, nesterov: true }), /Nesterov momentum requires momentum > 0 and dampening = 0, got momentum 0/);
+    refuses(
+      () => new SGD(params(), { lr: 0.1, nesterov: true }),
+      /Nesterov momentum requires momentum > 0 and dampening = 0, got momentum 0/,
+    );
     refuses(() => new SGD(params(), { lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }), /dampening 0\.1/);
     refuses(() => new SGD(params(), { lr: 0.1, nesterov: 1 as unknown as boolean }), 'SGD: nesterov must be a boolean, got 1');
   });
@@ -31,7 +38,10 @@ describe('optimizer hyper-parameter checks', () => {
     refuses(() => new Adam(params(), { betas: [1.2, 0.999], backend }), 'Adam: betas[0] must be in [0, 1), got 1.2');
     refuses(() => new Adam(params(), { betas: [0.9, 1], backend }), 'Adam: betas[1] must be in [0, 1), got 1');
     refuses(() => new Adam(params(), { betas: [-0.1, 0.9], backend }), 'Adam: betas[0] must be in [0, 1), got -0.1');
-    refuses(() => new Adam(params(), { betas: [0.9] as unknown as [number, number], backend }), 'Adam: betas must be an array of two numbers');
+    refuses(
+      () => new Adam(params(), { betas: [0.9] as unknown as [number, number], backend }),
+      'Adam: betas must be an array of two numbers',
+    );
     refuses(() => new Adam(params(), { eps: -1e-8, backend }), 'Adam: eps must be >= 0, got -1e-8');
     refuses(() => new Adam(params(), { lr: -1, backend }), 'Adam: lr must be >= 0, got -1');
     refuses(() => new AdamW(params(), { weightDecay: -0.01, backend }), 'AdamW: weightDecay must be >= 0, got -0.01');
@@ -56,16 +66,48 @@ describe('optimizer hyper-parameter checks', () => {
     refuses(() => new SGD([], { lr: 0.1, backend }), 'SGD: got an empty parameter list');
     refuses(() => new Adam(null as never, { backend }), /Adam: params must be an iterable/);
     refuses(() => new Adam([{ data: [1, 2] as never, grad: null }], { backend }), "Adam: parameter 0 must have a Float32Array 'data'");
-    refuses(() => new Adam([{ data: new Float32Array(2), grad: new Float64Array(2) as never }], { backend }), "Adam: parameter 0's grad must be a Float32Array or null");
+    refuses(
+      () => new Adam([{ data: new Float32Array(2), grad: new Float64Array(2) as never }], { backend }),
+      "Adam: parameter 0's grad must be a Float32Array or null",
+    );
     const p = params()[0];
     refuses(() => new Adam([p, p], { backend }), 'Adam: parameter 1 appears more than once');
   });
 
   it('accepts any iterable, and PyTorch defaults where nothing is given', () => {
-    function* gen(): Generator<Parameter> { yield* params(); }
-    expect(new Adam(gen(), { backend }).hyperParameters).toEqual({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false });
-    expect(new RMSprop(params(), { backend }).hyperParameters).toEqual({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
-    expect(new Adagrad(params(), { backend }).hyperParameters).toEqual({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
-    expect(new SGD(params(), { lr: 0.1, backend }).hyperParameters).toEqual({ lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 });
+    function* gen(): Generator<Parameter> {
+      yield* params();
+    }
+    expect(new Adam(gen(), { backend }).hyperParameters).toEqual({
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      decoupled: false,
+      amsgrad: false,
+    });
+    expect(new RMSprop(params(), { backend }).hyperParameters).toEqual({
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+    });
+    expect(new Adagrad(params(), { backend }).hyperParameters).toEqual({
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+    });
+    expect(new SGD(params(), { lr: 0.1, backend }).hyperParameters).toEqual({
+      lr: 0.1,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      weightDecay: 0,
+    });
   });
 });

@@ -19,10 +19,26 @@ function fromReference(name: string, h: Record<string, unknown>, params: Paramet
   const lr = h.lr as number;
   const weightDecay = (h.weight_decay as number | undefined) ?? 0;
   switch (name) {
-    case 'sgd': case 'sgd_weight_decay': case 'momentum': case 'nesterov':
-      return new SGD(params, { lr, weightDecay, momentum: (h.momentum as number | undefined) ?? 0, nesterov: h.nesterov === true, backend });
-    case 'adam': case 'adam_l2':
-      return new Adam(params, { lr, weightDecay, betas: (h.betas as [number, number] | undefined) ?? [0.9, 0.999], eps: (h.eps as number | undefined) ?? 1e-8, backend });
+    case 'sgd':
+    case 'sgd_weight_decay':
+    case 'momentum':
+    case 'nesterov':
+      return new SGD(params, {
+        lr,
+        weightDecay,
+        momentum: (h.momentum as number | undefined) ?? 0,
+        nesterov: h.nesterov === true,
+        backend,
+      });
+    case 'adam':
+    case 'adam_l2':
+      return new Adam(params, {
+        lr,
+        weightDecay,
+        betas: (h.betas as [number, number] | undefined) ?? [0.9, 0.999],
+        eps: (h.eps as number | undefined) ?? 1e-8,
+        backend,
+      });
     case 'adamw':
       return new AdamW(params, { lr, weightDecay, backend });
     case 'rmsprop':

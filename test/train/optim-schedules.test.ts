@@ -11,7 +11,10 @@ const sgd = (lr: number): SGD => new SGD([{ data: new Float32Array(1), grad: new
 /** The lr after each of `epochs` calls to step(). */
 function trajectory(step: () => void, opt: SGD, epochs: number): number[] {
   const lrs: number[] = [];
-  for (let e = 0; e < epochs; e++) { step(); lrs.push(opt.lr); }
+  for (let e = 0; e < epochs; e++) {
+    step();
+    lrs.push(opt.lr);
+  }
   return lrs;
 }
 
@@ -23,8 +26,10 @@ const TORCH = {
   // ExponentialLR(lr=0.1, gamma=0.9), 6 steps
   exp: [0.09000000000000001, 0.08100000000000002, 0.07290000000000002, 0.06561000000000002, 0.05904900000000002, 0.05314410000000002],
   // CosineAnnealingLR(lr=0.1, T_max=5, eta_min=0.001), 12 steps: down to eta_min at 5, back up to 0.1 at 10
-  cos: [0.0905463412215599, 0.06579634122155989, 0.035203658778440096, 0.010453658778440105, 0.001, 0.010453658778440102,
-    0.03520365877844012, 0.06579634122155993, 0.09054634122155995, 0.10000000000000005, 0.09054634122155998, 0.06579634122155995],
+  cos: [
+    0.0905463412215599, 0.06579634122155989, 0.035203658778440096, 0.010453658778440105, 0.001, 0.010453658778440102, 0.03520365877844012,
+    0.06579634122155993, 0.09054634122155995, 0.10000000000000005, 0.09054634122155998, 0.06579634122155995,
+  ],
   // ReduceLROnPlateau(lr=1, mode='min', factor=0.5, patience=2, cooldown=1, threshold=0.1, min_lr=0.2)
   plateauMin: {
     metrics: [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2],
@@ -33,7 +38,10 @@ const TORCH = {
   // ReduceLROnPlateau(lr=0.1, mode='max', factor=0.1, patience=1, threshold=0.02, threshold_mode='abs')
   plateauMaxAbs: {
     metrics: [0.5, 0.6, 0.605, 0.61, 0.7, 0.69, 0.68, 0.7, 0.71],
-    lrs: [0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002, 0.00010000000000000003],
+    lrs: [
+      0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002,
+      0.00010000000000000003,
+    ],
   },
 };
 
@@ -45,7 +53,7 @@ function context(opt: SGD): TrainContext {
 const logs = (epoch: number, extra: Partial<EpochLogs> = {}): EpochLogs => ({ epoch, loss: 1, lr: 0, seconds: 0, ...extra });
 
 describe('epoch schedules against PyTorch', () => {
-  it('StepLR multiplies by gamma every stepSize epochs (PyTorch\'s numbers exactly)', () => {
+  it("StepLR multiplies by gamma every stepSize epochs (PyTorch's numbers exactly)", () => {
     const opt = sgd(0.1);
     const s = new StepLR(opt, { stepSize: 3, gamma: 0.5 });
     expect(s.baseLr).toBe(0.1);
@@ -53,7 +61,7 @@ describe('epoch schedules against PyTorch', () => {
     expect(s.epoch).toBe(10);
   });
 
-  it('ExponentialLR multiplies by gamma every epoch (PyTorch\'s numbers exactly)', () => {
+  it("ExponentialLR multiplies by gamma every epoch (PyTorch's numbers exactly)", () => {
     const opt = sgd(0.1);
     const s = new ExponentialLR(opt, { gamma: 0.9 });
     expect(trajectory(() => s.step(), opt, 6)).toEqual(TORCH.exp);
@@ -62,7 +70,12 @@ describe('epoch schedules against PyTorch', () => {
   it('CosineAnnealingLR follows the half cosine down to etaMin and back up', () => {
     const opt = sgd(0.1);
     const s = new CosineAnnealingLR(opt, { tMax: 5, etaMin: 0.001 });
-    expectClose(trajectory(() => s.step(), opt, 12), TORCH.cos, { rtol: 1e-12 }, 'cosine lr');
+    expectClose(
+      trajectory(() => s.step(), opt, 12),
+      TORCH.cos,
+      { rtol: 1e-12 },
+      'cosine lr',
+    );
   });
 
   it('the default StepLR gamma is 0.1, CosineAnnealingLR etaMin 0', () => {
@@ -72,7 +85,8 @@ describe('epoch schedules against PyTorch', () => {
     expect(a.lr).toBe(0.1);
     const b = sgd(1);
     const c = new CosineAnnealingLR(b, { tMax: 2 });
-    c.step(); c.step();
+    c.step();
+    c.step();
     expect(b.lr).toBe(0);
   });
 
@@ -83,7 +97,7 @@ describe('epoch schedules against PyTorch', () => {
     expect(opt.lr).toBe(TORCH.step[3]);
   });
 
-  it('StepLR composes with lr changes made in between, as PyTorch\'s chainable form does', () => {
+  it("StepLR composes with lr changes made in between, as PyTorch's chainable form does", () => {
     const opt = sgd(1);
     const s = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
     s.step();
@@ -97,14 +111,20 @@ describe('ReduceLROnPlateau against PyTorch', () => {
   it('mode min, relative threshold, cooldown and minLr', () => {
     const opt = sgd(1);
     const s = new ReduceLROnPlateau(opt, { mode: 'min', factor: 0.5, patience: 2, cooldown: 1, threshold: 0.1, minLr: 0.2 });
-    const lrs = TORCH.plateauMin.metrics.map((m) => { s.step(m); return opt.lr; });
+    const lrs = TORCH.plateauMin.metrics.map((m) => {
+      s.step(m);
+      return opt.lr;
+    });
     expect(lrs).toEqual(TORCH.plateauMin.lrs);
   });
 
   it('mode max, absolute threshold', () => {
     const opt = sgd(0.1);
     const s = new ReduceLROnPlateau(opt, { mode: 'max', factor: 0.1, patience: 1, threshold: 0.02, thresholdMode: 'abs' });
-    const lrs = TORCH.plateauMaxAbs.metrics.map((m) => { s.step(m); return opt.lr; });
+    const lrs = TORCH.plateauMaxAbs.metrics.map((m) => {
+      s.step(m);
+      return opt.lr;
+    });
     expect(lrs).toEqual(TORCH.plateauMaxAbs.lrs);
   });
 
@@ -137,13 +157,19 @@ describe('ReduceLROnPlateau against PyTorch', () => {
     s3.onEpochEnd(logs(1, { valAccuracy: 0.5 }), context(opt3));
     s3.onEpochEnd(logs(2, { valAccuracy: 0.4 }), context(opt3));
     expect(opt3.lr).toBeCloseTo(0.1, 15);
-    expect(() => s3.onEpochEnd(logs(3), context(opt3))).toThrow(/monitor 'valAccuracy' is not in the epoch logs \(they have epoch, loss, lr, seconds\)/);
+    expect(() => s3.onEpochEnd(logs(3), context(opt3))).toThrow(
+      /monitor 'valAccuracy' is not in the epoch logs \(they have epoch, loss, lr, seconds\)/,
+    );
   });
 });
 
 describe('schedule option checks', () => {
   function code(f: () => unknown): string | undefined {
-    try { f(); } catch (e) { return e instanceof NeuroblasError ? e.code : 'not a NeuroblasError'; }
+    try {
+      f();
+    } catch (e) {
+      return e instanceof NeuroblasError ? e.code : 'not a NeuroblasError';
+    }
     return undefined;
   }
   it('refuses bad settings with ERR_INVALID_ARG', () => {

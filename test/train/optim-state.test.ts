@@ -20,7 +20,8 @@ const MAKERS: Record<string, Make> = {
   'Adam (amsgrad)': (p, backend) => new Adam(p, { lr: 0.01, amsgrad: true, weightDecay: 1e-3, backend }),
   AdamW: (p, backend) => new AdamW(p, { lr: 0.01, backend }),
   'RMSprop (centered, momentum)': (p, backend) => new RMSprop(p, { lr: 0.01, centered: true, momentum: 0.5, backend }),
-  'Adagrad (lr decay, initial accumulator)': (p, backend) => new Adagrad(p, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, backend }),
+  'Adagrad (lr decay, initial accumulator)': (p, backend) =>
+    new Adagrad(p, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, backend }),
 };
 
 function makeParams(rng: Rng): Parameter[] {
@@ -34,7 +35,10 @@ function cloneParams(params: Parameter[]): Parameter[] {
 /** Fills the grads from the rng (leaving the middle parameter without one on odd steps when `skips`). */
 function setGrads(params: Parameter[], rng: Rng, k: number, skips: boolean): void {
   params.forEach((p, i) => {
-    if (skips && i === 1 && k % 2 === 1) { p.grad = null; return; }
+    if (skips && i === 1 && k % 2 === 1) {
+      p.grad = null;
+      return;
+    }
     p.grad = rng.floats(p.data.length);
   });
 }
@@ -61,7 +65,10 @@ describe.each(backends)('optimizer state round trip ($name)', (backend) => {
       const rng = new Rng(7);
       const a = makeParams(rng);
       const optA = MAKERS[name](a, backend);
-      for (let k = 0; k < 3; k++) { setGrads(a, rng, k, skips); optA.step(); }
+      for (let k = 0; k < 3; k++) {
+        setGrads(a, rng, k, skips);
+        optA.step();
+      }
       const saved = optA.state();
 
       const b = cloneParams(a);
@@ -74,7 +81,9 @@ describe.each(backends)('optimizer state round trip ($name)', (backend) => {
       const gradRng = new Rng(99);
       for (let k = 3; k < 6; k++) {
         setGrads(a, gradRng, k, skips);
-        b.forEach((p, i) => { p.grad = a[i].grad === null ? null : a[i].grad.slice(); });
+        b.forEach((p, i) => {
+          p.grad = a[i].grad === null ? null : a[i].grad.slice();
+        });
         optA.step();
         optB.step();
         expect(bits(b), `${name} step ${k + 1}${skips ? ' (with skips)' : ''}`).toEqual(bits(a));
@@ -145,19 +154,30 @@ describe('optimizer state contents', () => {
       opt.step();
       const s = opt.state();
       expect(s.type).toBe(type);
-      expect(Object.keys(s.buffers).filter((k) => k.startsWith('0.')).map((k) => k.slice(2)).sort()).toEqual([...names].sort());
+      expect(
+        Object.keys(s.buffers)
+          .filter((k) => k.startsWith('0.'))
+          .map((k) => k.slice(2))
+          .sort(),
+      ).toEqual([...names].sort());
     }
   });
 
   it('AdamW defaults weight decay to 1e-2 and decouples it; Adam defaults it to 0', () => {
-    expect(new AdamW(makeParams(new Rng(4)), { backend: js }).hyperParameters).toMatchObject({ weightDecay: 1e-2, decoupled: true, lr: 1e-3 });
+    expect(new AdamW(makeParams(new Rng(4)), { backend: js }).hyperParameters).toMatchObject({
+      weightDecay: 1e-2,
+      decoupled: true,
+      lr: 1e-3,
+    });
     expect(new Adam(makeParams(new Rng(4)), { backend: js }).hyperParameters).toMatchObject({ weightDecay: 0, decoupled: false });
   });
 
   it('Adagrad starts its sums at initialAccumulatorValue', () => {
     const params = makeParams(new Rng(5));
     const opt = new Adagrad(params, { initialAccumulatorValue: 0.25, backend: js });
-    params.forEach((p) => { p.grad!.fill(0); });
+    params.forEach((p) => {
+      p.grad!.fill(0);
+    });
     opt.step();
     expect(Array.from(opt.state().buffers['0.sum'])).toEqual(new Array(7).fill(0.25));
   });
@@ -165,7 +185,8 @@ describe('optimizer state contents', () => {
   it('a state without paramSteps takes `step` for every parameter that has buffers', () => {
     const params = makeParams(new Rng(6));
     const opt = new Adam(params, { backend: js });
-    opt.step(); opt.step();
+    opt.step();
+    opt.step();
     const { paramSteps: _omitted, ...trimmed } = opt.state();
     const twin = new Adam(cloneParams(params), { backend: js });
     twin.loadState(trimmed);
@@ -216,10 +237,18 @@ describe('loadState refuses a state that does not fit, and then changes nothing'
 
   it('bad hyper-parameters or counts', () => {
     const { opt, state } = trained();
-    expectCode(() => opt.loadState({ ...state, hyper: { ...state.hyper, beta1: 1.5 } }), 'ERR_INVALID_ARG', /betas\[0\] must be in \[0, 1\), got 1\.5/);
+    expectCode(
+      () => opt.loadState({ ...state, hyper: { ...state.hyper, beta1: 1.5 } }),
+      'ERR_INVALID_ARG',
+      /betas\[0\] must be in \[0, 1\), got 1\.5/,
+    );
     const { eps: _eps, ...noEps } = state.hyper;
     expectCode(() => opt.loadState({ ...state, hyper: noEps }), 'ERR_INVALID_ARG', /hyper\.eps is missing/);
-    expectCode(() => opt.loadState({ ...state, hyper: { ...state.hyper, momentum: 0.9 } }), 'ERR_INVALID_ARG', /unknown hyper-parameter "momentum"/);
+    expectCode(
+      () => opt.loadState({ ...state, hyper: { ...state.hyper, momentum: 0.9 } }),
+      'ERR_INVALID_ARG',
+      /unknown hyper-parameter "momentum"/,
+    );
     expectCode(() => opt.loadState({ ...state, step: -1 }), 'ERR_INVALID_ARG', /step/);
     expectCode(() => opt.loadState({ ...state, paramSteps: [1, 2, 1] }), 'ERR_INVALID_ARG', /paramSteps\[1\]/);
     expectCode(() => opt.loadState(null as unknown as OptimizerState), 'ERR_INVALID_ARG');
@@ -243,7 +272,10 @@ describe('steady state', () => {
       get(target, key, receiver) {
         const v = Reflect.get(target, key, receiver);
         if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => { calls.push({ fn: String(key), args }); return (v as (...a: unknown[]) => unknown)(...args); };
+        return (...args: unknown[]) => {
+          calls.push({ fn: String(key), args });
+          return (v as (...a: unknown[]) => unknown)(...args);
+        };
       },
     });
     return { backend, calls };
@@ -273,7 +305,10 @@ describe('steady state', () => {
     params[1].grad = null;
     const opt = new SGD(params, { lr: 0.1, backend });
     opt.zeroGrad();
-    expect(calls.map((c) => [c.fn, c.args[1]])).toEqual([['fill', 0], ['fill', 0]]);
+    expect(calls.map((c) => [c.fn, c.args[1]])).toEqual([
+      ['fill', 0],
+      ['fill', 0],
+    ]);
     expect(Array.from(params[0].grad!)).toEqual(new Array(7).fill(0));
   });
 
@@ -285,8 +320,20 @@ describe('steady state', () => {
     opt.lr = 0.25;
     opt.step();
     expect(p.data[0]).toBe(0.25);
-    expectCode(() => { opt.lr = -1; }, 'ERR_INVALID_ARG', /lr must be >= 0/);
-    expectCode(() => { opt.lr = NaN; }, 'ERR_INVALID_ARG', /lr must be a finite number/);
+    expectCode(
+      () => {
+        opt.lr = -1;
+      },
+      'ERR_INVALID_ARG',
+      /lr must be >= 0/,
+    );
+    expectCode(
+      () => {
+        opt.lr = NaN;
+      },
+      'ERR_INVALID_ARG',
+      /lr must be a finite number/,
+    );
   });
 
   it('a grad whose length differs from its parameter is refused before any update', () => {

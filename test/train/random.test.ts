@@ -13,7 +13,7 @@ function fromState(s: [number, number, number, number]): Random {
 }
 
 describe('Random', () => {
-  it('is xoshiro128**: the reference implementation\'s first ten outputs and final state from state {1, 2, 3, 4}', () => {
+  it("is xoshiro128**: the reference implementation's first ten outputs and final state from state {1, 2, 3, 4}", () => {
     // From the reference C (prng.di.unimi.it/xoshiro128starstar.c), compiled and run with s = {1, 2, 3, 4}.
     const r = fromState([1, 2, 3, 4]);
     const outputs = Array.from({ length: 10 }, () => r.nextUint32());
@@ -24,7 +24,11 @@ describe('Random', () => {
   it('fillUniform gives exactly the values of uniform() called once per element, and leaves the same state', () => {
     for (const seed of [1, 5489, 2 ** 40 + 3]) {
       for (const n of [0, 1, 2, 7, 1001]) {
-        for (const [low, high] of [[0, 1], [-0.25, 0.75], [3, 3]]) {
+        for (const [low, high] of [
+          [0, 1],
+          [-0.25, 0.75],
+          [3, 3],
+        ]) {
           const bulk = new Random(seed);
           const single = new Random(seed);
           const filled = bulk.fillUniform(new Float32Array(n), low, high);

@@ -33,7 +33,7 @@ export function activationForward(kind: ActivationKind, param: number, n: number
       // `x > 0 ? x : 0` (not Math.max) so NaN propagates as NaN and -0 maps to 0, as in PyTorch.
       for (let i = 0; i < n; i++) {
         const x = X[i];
-        Y[i] = Math.max(x , 0);
+        Y[i] = Math.max(x, 0);
       }
       return;
     case 'leaky_relu':
@@ -60,7 +60,13 @@ export function activationForward(kind: ActivationKind, param: number, n: number
 /** dX = dY·f'(X). Sigmoid and tanh use the output Y (exact and cheap); ELU and softplus use X, because
  *  recovering exp(x) from Y = alpha·expm1(x) or log1p(exp(x)) cancels badly near 0. */
 export function activationBackward(
-  kind: ActivationKind, param: number, n: number, X: Float32Array, Y: Float32Array, dY: Float32Array, dX: Float32Array,
+  kind: ActivationKind,
+  param: number,
+  n: number,
+  X: Float32Array,
+  Y: Float32Array,
+  dY: Float32Array,
+  dX: Float32Array,
 ): void {
   switch (kind) {
     case 'linear':
@@ -90,13 +96,15 @@ export function activationBackward(
       return;
     case 'elu':
       for (let i = 0; i < n; i++) {
-        const x = X[i], g = dY[i];
+        const x = X[i],
+          g = dY[i];
         dX[i] = x > 0 ? g : g * param * Math.exp(x);
       }
       return;
     case 'softplus':
       for (let i = 0; i < n; i++) {
-        const x = X[i], g = dY[i];
+        const x = X[i],
+          g = dY[i];
         if (x > SOFTPLUS_THRESHOLD) {
           dX[i] = g;
         } else {

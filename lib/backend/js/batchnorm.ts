@@ -6,8 +6,17 @@
 
 /** Y = (x − mean)·invStd·gamma + beta; when training, computes and writes mean and invStd = 1/sqrt(var + eps) first. */
 export function batchNormForward(
-  M: number, C: number, S: number, X: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number,
-  training: boolean, mean: Float32Array, invStd: Float32Array, Y: Float32Array,
+  M: number,
+  C: number,
+  S: number,
+  X: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  training: boolean,
+  mean: Float32Array,
+  invStd: Float32Array,
+  Y: Float32Array,
 ): void {
   const count = M * S;
   const stride = C * S;
@@ -29,7 +38,10 @@ export function batchNormForward(
     }
     // Normalize with the stored (float32) statistics, not the double ones: training and evaluation then
     // compute Y by the same arithmetic, and the backward pass sees exactly the statistics Y was made with.
-    const mu = mean[c], is = invStd[c], g = gamma[c], b = beta[c];
+    const mu = mean[c],
+      is = invStd[c],
+      g = gamma[c],
+      b = beta[c];
     for (let i = 0, r = first; i < M; i++, r += stride) {
       for (let s = r; s < r + S; s++) Y[s] = (X[s] - mu) * is * g + b;
     }
@@ -41,15 +53,26 @@ export function batchNormForward(
  * dBeta = Σ dy, dGamma = Σ dy·xhat, dx = gamma·invStd/Nc · (Nc·dy − dBeta − xhat·dGamma).
  */
 export function batchNormBackward(
-  M: number, C: number, S: number, X: Float32Array, mean: Float32Array, invStd: Float32Array, gamma: Float32Array,
-  dY: Float32Array, dX: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
+  M: number,
+  C: number,
+  S: number,
+  X: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  gamma: Float32Array,
+  dY: Float32Array,
+  dX: Float32Array,
+  dGamma: Float32Array,
+  dBeta: Float32Array,
 ): void {
   const count = M * S;
   const stride = C * S;
   for (let c = 0; c < C; c++) {
     const first = c * S;
-    const mu = mean[c], is = invStd[c];
-    let sumDy = 0, sumDyXhat = 0;
+    const mu = mean[c],
+      is = invStd[c];
+    let sumDy = 0,
+      sumDyXhat = 0;
     for (let i = 0, r = first; i < M; i++, r += stride) {
       for (let s = r; s < r + S; s++) {
         const dy = dY[s];

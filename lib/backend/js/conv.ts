@@ -12,8 +12,21 @@ export function windowOutput(size: number, k: number, stride: number, pad: numbe
 }
 
 /** im2col of the C×H×W image starting at X[xOff]. Rows c·kh·kw + i·kw + j, columns oh·OW + ow; padding reads as 0. */
-function im2colAt(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: Float32Array, xOff: number, cols: Float32Array): void {
-  const OH = windowOutput(H, kh, stride, pad, dilation), OW = windowOutput(W, kw, stride, pad, dilation);
+function im2colAt(
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  X: Float32Array,
+  xOff: number,
+  cols: Float32Array,
+): void {
+  const OH = windowOutput(H, kh, stride, pad, dilation),
+    OW = windowOutput(W, kw, stride, pad, dilation);
   const P = OH * OW;
   let row = 0;
   for (let c = 0; c < C; c++) {
@@ -40,8 +53,21 @@ function im2colAt(C: number, H: number, W: number, kh: number, kw: number, strid
 }
 
 /** col2im into the C×H×W image starting at X[xOff]: zeroes it, then adds every column entry back to the pixel it came from. */
-function col2imAt(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, cols: Float32Array, X: Float32Array, xOff: number): void {
-  const OH = windowOutput(H, kh, stride, pad, dilation), OW = windowOutput(W, kw, stride, pad, dilation);
+function col2imAt(
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  cols: Float32Array,
+  X: Float32Array,
+  xOff: number,
+): void {
+  const OH = windowOutput(H, kh, stride, pad, dilation),
+    OW = windowOutput(W, kw, stride, pad, dilation);
   const P = OH * OW;
   X.fill(0, xOff, xOff + C * H * W);
   let row = 0;
@@ -67,17 +93,52 @@ function col2imAt(C: number, H: number, W: number, kh: number, kw: number, strid
   }
 }
 
-export function im2col(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, X: Float32Array, cols: Float32Array): void {
+export function im2col(
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  X: Float32Array,
+  cols: Float32Array,
+): void {
   im2colAt(C, H, W, kh, kw, stride, pad, dilation, X, 0, cols);
 }
 
-export function col2im(C: number, H: number, W: number, kh: number, kw: number, stride: number, pad: number, dilation: number, cols: Float32Array, X: Float32Array): void {
+export function col2im(
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  cols: Float32Array,
+  X: Float32Array,
+): void {
   col2imAt(C, H, W, kh, kw, stride, pad, dilation, cols, X, 0);
 }
 
 export function conv2dForward(
-  N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number,
-  X: Float32Array, weight: Float32Array, bias: Float32Array | null, cols: Float32Array, Y: Float32Array,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  O: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  X: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  cols: Float32Array,
+  Y: Float32Array,
 ): void {
   const P = windowOutput(H, kh, stride, pad, dilation) * windowOutput(W, kw, stride, pad, dilation);
   const K = C * kh * kw;
@@ -92,9 +153,24 @@ export function conv2dForward(
 }
 
 export function conv2dBackward(
-  N: number, C: number, H: number, W: number, O: number, kh: number, kw: number, stride: number, pad: number, dilation: number,
-  X: Float32Array, weight: Float32Array, dY: Float32Array, cols: Float32Array, beta: number,
-  dWeight: Float32Array, dBias: Float32Array | null, dX: Float32Array | null,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  O: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  X: Float32Array,
+  weight: Float32Array,
+  dY: Float32Array,
+  cols: Float32Array,
+  beta: number,
+  dWeight: Float32Array,
+  dBias: Float32Array | null,
+  dX: Float32Array | null,
 ): void {
   const P = windowOutput(H, kh, stride, pad, dilation) * windowOutput(W, kw, stride, pad, dilation);
   const K = C * kh * kw;

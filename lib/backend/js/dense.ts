@@ -32,8 +32,16 @@ export function colSum(M: number, N: number, X: Float32Array, beta: number, out:
 
 /** Z = X·W + bias, Y = f(Z); with Z null (linear only) Y = X·W + bias. */
 export function denseForward(
-  M: number, N: number, K: number, X: Float32Array, W: Float32Array, bias: Float32Array | null,
-  kind: ActivationKind, param: number, Z: Float32Array | null, Y: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  X: Float32Array,
+  W: Float32Array,
+  bias: Float32Array | null,
+  kind: ActivationKind,
+  param: number,
+  Z: Float32Array | null,
+  Y: Float32Array,
 ): void {
   const out = Z ?? Y;
   // The bias is added to the product once it is rounded to float32, as PyTorch's addmm does (OpenBLAS adds its
@@ -45,9 +53,21 @@ export function denseForward(
 
 /** The dense layer's backward: dZ = dY·f'(Z); dW = beta·dW + Xᵀ·dZ; dBias = beta·dBias + colsum(dZ); dX = dZ·Wᵀ. */
 export function denseBackward(
-  M: number, N: number, K: number, X: Float32Array, W: Float32Array, kind: ActivationKind, param: number,
-  Z: Float32Array | null, Y: Float32Array, dY: Float32Array, dZ: Float32Array, beta: number,
-  dW: Float32Array, dBias: Float32Array | null, dX: Float32Array | null,
+  M: number,
+  N: number,
+  K: number,
+  X: Float32Array,
+  W: Float32Array,
+  kind: ActivationKind,
+  param: number,
+  Z: Float32Array | null,
+  Y: Float32Array,
+  dY: Float32Array,
+  dZ: Float32Array,
+  beta: number,
+  dW: Float32Array,
+  dBias: Float32Array | null,
+  dX: Float32Array | null,
 ): void {
   // Z is only null for linear, whose backward never reads it; Y stands in to keep the types simple.
   activationBackward(kind, param, M * N, Z ?? Y, Y, dY, dZ);

@@ -18,7 +18,18 @@ import * as softmax from './softmax.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
 
-const families: Record<string, unknown> = { ...activations, ...batchnorm, ...conv, ...dense, ...dropout, ...elementwise, ...losses, ...optim, ...pool, ...softmax };
+const families: Record<string, unknown> = {
+  ...activations,
+  ...batchnorm,
+  ...conv,
+  ...dense,
+  ...dropout,
+  ...elementwise,
+  ...losses,
+  ...optim,
+  ...pool,
+  ...softmax,
+};
 
 const kernels: Record<string, unknown> = {};
 for (const name of KERNEL_NAMES) {

@@ -8,7 +8,12 @@ import { exponentiateRow, rowMaximum } from './softmax.js';
 
 /** Softmax cross-entropy with integer labels: loss_i = logsumexp(z_i) − z_i[label]; dLogits = (p − onehot)/M. */
 export function softmaxCrossEntropy(
-  M: number, N: number, logits: Float32Array, labels: Int32Array, probs: Float32Array, dLogits: Float32Array,
+  M: number,
+  N: number,
+  logits: Float32Array,
+  labels: Int32Array,
+  probs: Float32Array,
+  dLogits: Float32Array,
 ): number {
   if (M === 0) return 0;
   const invM = 1 / M;
@@ -32,7 +37,12 @@ export function softmaxCrossEntropy(
 /** Cross-entropy against a target distribution per row: loss_i = Σ_j t_ij·(lse_i − z_ij); dLogits = (p·Σ_j t_ij − t)/M.
  *  The Σ t factor keeps the gradient exact for targets that do not sum to one (PyTorch's definition). */
 export function softmaxCrossEntropySoft(
-  M: number, N: number, logits: Float32Array, targets: Float32Array, probs: Float32Array, dLogits: Float32Array,
+  M: number,
+  N: number,
+  logits: Float32Array,
+  targets: Float32Array,
+  probs: Float32Array,
+  dLogits: Float32Array,
 ): number {
   if (M === 0) return 0;
   const invM = 1 / M;
@@ -64,8 +74,9 @@ export function sigmoidBce(n: number, logits: Float32Array, targets: Float32Arra
   const invN = 1 / n;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const x = logits[i], t = targets[i];
-    total += (Math.max(x , 0)) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+    const x = logits[i],
+      t = targets[i];
+    total += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
     dLogits[i] = (sigmoid(x) - t) * invN;
   }
   return total / n;

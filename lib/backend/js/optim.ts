@@ -6,7 +6,14 @@
  */
 import type { AdagradOptions, AdamOptions, RmspropOptions, SgdOptions } from '../contract.js';
 
-export function sgdStep(n: number, param: Float32Array, grad: Float32Array, momentumBuf: Float32Array | null, step: number, o: SgdOptions): void {
+export function sgdStep(
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  momentumBuf: Float32Array | null,
+  step: number,
+  o: SgdOptions,
+): void {
   const { lr, momentum, dampening, nesterov, weightDecay } = o;
   if (momentum === 0 || momentumBuf === null) {
     for (let i = 0; i < n; i++) {
@@ -29,7 +36,14 @@ export function sgdStep(n: number, param: Float32Array, grad: Float32Array, mome
 
 /** Adam, or AdamW when `decoupled` (weight decay shrinks the parameter instead of joining the gradient). */
 export function adamStep(
-  n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, step: number, o: AdamOptions,
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | null,
+  step: number,
+  o: AdamOptions,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = o;
   const bc1 = 1 - beta1 ** step;
@@ -37,7 +51,8 @@ export function adamStep(
   const stepSize = lr / bc1;
   const shrink = decoupled ? 1 - lr * weightDecay : 1;
   const l2 = decoupled ? 0 : weightDecay;
-  const oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
+  const oneMinusBeta1 = 1 - beta1,
+    oneMinusBeta2 = 1 - beta2;
   for (let i = 0; i < n; i++) {
     const p = param[i] * shrink;
     const g = grad[i] + l2 * p;
@@ -55,8 +70,13 @@ export function adamStep(
 }
 
 export function rmspropStep(
-  n: number, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array | null,
-  momentumBuf: Float32Array | null, o: RmspropOptions,
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  squareAvg: Float32Array,
+  gradAvg: Float32Array | null,
+  momentumBuf: Float32Array | null,
+  o: RmspropOptions,
 ): void {
   const { lr, alpha, eps, weightDecay, momentum } = o;
   const oneMinusAlpha = 1 - alpha;

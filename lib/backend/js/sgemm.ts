@@ -28,8 +28,16 @@ const packedB = new Scratch();
 const accumulator = new Scratch();
 
 export function sgemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, A: Float32Array, B: Float32Array, beta: number, C: Float32Array,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  B: Float32Array,
+  beta: number,
+  C: Float32Array,
 ): void {
   if (M === 0 || N === 0) return;
   if (K === 0 || alpha === 0) {
@@ -150,26 +158,54 @@ function multiplyPanels(mPanels: number, nPanels: number, kc: number, Ap: Float6
     const bBase = q * kc * NR;
     for (let p = 0; p < mPanels; p++) {
       const t = (p * nPanels + q) * MR * NR;
-      let c00 = acc[t], c01 = acc[t + 1], c02 = acc[t + 2];
-      let c10 = acc[t + 3], c11 = acc[t + 4], c12 = acc[t + 5];
-      let c20 = acc[t + 6], c21 = acc[t + 7], c22 = acc[t + 8];
-      let c30 = acc[t + 9], c31 = acc[t + 10], c32 = acc[t + 11];
+      let c00 = acc[t],
+        c01 = acc[t + 1],
+        c02 = acc[t + 2];
+      let c10 = acc[t + 3],
+        c11 = acc[t + 4],
+        c12 = acc[t + 5];
+      let c20 = acc[t + 6],
+        c21 = acc[t + 7],
+        c22 = acc[t + 8];
+      let c30 = acc[t + 9],
+        c31 = acc[t + 10],
+        c32 = acc[t + 11];
       let a = p * kc * MR;
       let b = bBase;
       const aEnd = a + kc * MR;
       for (; a < aEnd; a += MR, b += NR) {
-        const a0 = Ap[a], a1 = Ap[a + 1], a2 = Ap[a + 2], a3 = Ap[a + 3];
+        const a0 = Ap[a],
+          a1 = Ap[a + 1],
+          a2 = Ap[a + 2],
+          a3 = Ap[a + 3];
         let bj = Bp[b];
-        c00 += a0 * bj; c10 += a1 * bj; c20 += a2 * bj; c30 += a3 * bj;
+        c00 += a0 * bj;
+        c10 += a1 * bj;
+        c20 += a2 * bj;
+        c30 += a3 * bj;
         bj = Bp[b + 1];
-        c01 += a0 * bj; c11 += a1 * bj; c21 += a2 * bj; c31 += a3 * bj;
+        c01 += a0 * bj;
+        c11 += a1 * bj;
+        c21 += a2 * bj;
+        c31 += a3 * bj;
         bj = Bp[b + 2];
-        c02 += a0 * bj; c12 += a1 * bj; c22 += a2 * bj; c32 += a3 * bj;
+        c02 += a0 * bj;
+        c12 += a1 * bj;
+        c22 += a2 * bj;
+        c32 += a3 * bj;
       }
-      acc[t] = c00; acc[t + 1] = c01; acc[t + 2] = c02;
-      acc[t + 3] = c10; acc[t + 4] = c11; acc[t + 5] = c12;
-      acc[t + 6] = c20; acc[t + 7] = c21; acc[t + 8] = c22;
-      acc[t + 9] = c30; acc[t + 10] = c31; acc[t + 11] = c32;
+      acc[t] = c00;
+      acc[t + 1] = c01;
+      acc[t + 2] = c02;
+      acc[t + 3] = c10;
+      acc[t + 4] = c11;
+      acc[t + 5] = c12;
+      acc[t + 6] = c20;
+      acc[t + 7] = c21;
+      acc[t + 8] = c22;
+      acc[t + 9] = c30;
+      acc[t + 10] = c31;
+      acc[t + 11] = c32;
     }
   }
 }
@@ -177,8 +213,16 @@ function multiplyPanels(mPanels: number, nPanels: number, kc: number, Ap: Float6
 /** C block = alpha·acc + beta·C, one float32 rounding per element; beta = 0 never reads C. Walks tile by tile,
  *  writing only the rows and columns that exist (edge tiles were padded with zeros). */
 function writeBlock(
-  ic: number, mc: number, jc: number, nc: number, nPanels: number, N: number,
-  alpha: number, beta: number, acc: Float64Array, C: Float32Array,
+  ic: number,
+  mc: number,
+  jc: number,
+  nc: number,
+  nPanels: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  acc: Float64Array,
+  C: Float32Array,
 ): void {
   for (let p = 0; p * MR < mc; p++) {
     const rows = Math.min(MR, mc - p * MR);

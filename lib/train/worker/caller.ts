@@ -18,7 +18,15 @@ import type { EpochLogs, TrainContext, TrainingCallback } from '../callbacks.js'
 import type { FitOptions, Inputs, Targets } from '../loop.js';
 import type { WorkerPlan } from './plan.js';
 import { acquireWorker, discardWorker, releaseWorker } from './pool.js';
-import { ABORT_FLAG, CONTROL_SLOTS, type Ack, type FinalState, type StartMessage, type WorkerMessage, type WorkerStart } from './protocol.js';
+import {
+  ABORT_FLAG,
+  CONTROL_SLOTS,
+  type Ack,
+  type FinalState,
+  type StartMessage,
+  type WorkerMessage,
+  type WorkerStart,
+} from './protocol.js';
 import { shareInputs, shareState, shareTargets } from './shared.js';
 
 /** Models being trained by a worker: a second concurrent fit of the same model would have two writers. */
@@ -73,7 +81,13 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
   let stopRequested = false;
   /** The first error a callback threw: fit rejects with it, as fitBlocking would. */
   let callbackError: { error: unknown } | null = null;
-  const ctx: TrainContext = { model, optimizer, stop: () => { stopRequested = true; } };
+  const ctx: TrainContext = {
+    model,
+    optimizer,
+    stop: () => {
+      stopRequested = true;
+    },
+  };
 
   const takeBack = (state: FinalState | null | undefined) => {
     if (!state) return;
@@ -146,8 +160,10 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
       const onMessage = (m: WorkerMessage) => {
         queue = queue.then(() => handle(m)).catch((e) => settle(() => reject(e)));
       };
-      const onError = (e: Error) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker failed: ${e.message}`, { cause: e })));
-      const onExit = (code: number) => settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker exited (code ${code}) before training ended`)));
+      const onError = (e: Error) =>
+        settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker failed: ${e.message}`, { cause: e })));
+      const onExit = (code: number) =>
+        settle(() => reject(new NeuroblasError('ERR_BACKEND', `fit: the training worker exited (code ${code}) before training ended`)));
       w.on('message', onMessage).on('error', onError).on('exit', onExit);
       detachListeners = () => w.off('message', onMessage).off('error', onError).off('exit', onExit);
     });

@@ -23,7 +23,13 @@ export { closeTrainingWorkers, idleTrainingWorkers } from './pool.js';
  * The fit run in a worker thread, or null when it should run on the caller's thread: it cannot leave it (an error
  * instead when `required`, saying why), or, unless `required`, its batches are too small to be worth a worker.
  */
-export function fitInWorkerIfUseful(model: Sequential, x: Inputs, y: Targets, options: FitOptions, required: boolean): Promise<EpochLogs[]> | null {
+export function fitInWorkerIfUseful(
+  model: Sequential,
+  x: Inputs,
+  y: Targets,
+  options: FitOptions,
+  required: boolean,
+): Promise<EpochLogs[]> | null {
   const plan = planWorkerFit(model, x, y, options);
   if (typeof plan === 'string') {
     if (required) fail('ERR_INVALID_ARG', `fit: worker: true, but this fit cannot run in a worker: ${plan}`);

@@ -24,7 +24,11 @@ import { canShareInputs, canShareTargets, unshareableState } from './shared.js';
 /** Batch rows × parameters (≈ multiply-adds per forward pass) below which automatic mode stays on the caller's thread. */
 export const MIN_BATCH_WORK_FOR_WORKER = 1 << 18;
 
-const LOSS_NAMES = new Map<LossFn, string>([[mseLoss, 'mse'], [bceWithLogitsLoss, 'bceWithLogits'], [crossEntropyLoss, 'crossEntropy']]);
+const LOSS_NAMES = new Map<LossFn, string>([
+  [mseLoss, 'mse'],
+  [bceWithLogitsLoss, 'bceWithLogits'],
+  [crossEntropyLoss, 'crossEntropy'],
+]);
 
 export interface WorkerPlan {
   options: PlainFitOptions;
@@ -75,9 +79,18 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
   if (!canShareInputs(x) || !canShareTargets(y)) return 'x or y is not a tensor or array';
   if (o.validationData !== undefined) {
     const v = o.validationData;
-    if (!Array.isArray(v) || v.length !== 2 || !canShareInputs(v[0]) || !canShareTargets(v[1])) return 'validationData is not [tensor, targets]';
+    if (!Array.isArray(v) || v.length !== 2 || !canShareInputs(v[0]) || !canShareTargets(v[1]))
+      return 'validationData is not [tensor, targets]';
   }
-  const options: PlainFitOptions = { epochs: o.epochs, initialEpoch: o.initialEpoch, batchSize: o.batchSize, shuffle: o.shuffle, l2: o.l2, validationSplit: o.validationSplit, loss };
+  const options: PlainFitOptions = {
+    epochs: o.epochs,
+    initialEpoch: o.initialEpoch,
+    batchSize: o.batchSize,
+    shuffle: o.shuffle,
+    l2: o.l2,
+    validationSplit: o.validationSplit,
+    loss,
+  };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
   return { options, paramIndex };
 }

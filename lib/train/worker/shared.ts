@@ -44,9 +44,11 @@ export function shareState(model: Layer): Float32Array[] {
 /** In the worker: the rebuilt model takes the caller's shared arrays in place of its freshly initialized ones. */
 export function adoptState(model: Layer, arrays: readonly Float32Array[]): void {
   const state = model.namedState();
-  if (state.length !== arrays.length) fail('ERR_SHAPE', `fit worker: the rebuilt model has ${state.length} weight arrays, the caller's ${arrays.length}`);
+  if (state.length !== arrays.length)
+    fail('ERR_SHAPE', `fit worker: the rebuilt model has ${state.length} weight arrays, the caller's ${arrays.length}`);
   state.forEach(([name, t], i) => {
-    if (t.data.length !== arrays[i].length) fail('ERR_SHAPE', `fit worker: ${name} has ${arrays[i].length} values, the rebuilt model expects ${t.data.length}`);
+    if (t.data.length !== arrays[i].length)
+      fail('ERR_SHAPE', `fit worker: ${name} has ${arrays[i].length} values, the rebuilt model expects ${t.data.length}`);
     t.data = arrays[i];
   });
 }

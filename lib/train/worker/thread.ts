@@ -51,7 +51,11 @@ async function run(start: WorkerStart): Promise<void> {
     const model = Sequential.fromConfig(start.model, 'fit worker');
     adoptState(model, start.weights);
     const params = model.parameters();
-    optimizer = rebuildOptimizer(start.optimizer.state, start.optimizer.paramIndex.map((i) => params[i]), getBackend(start.optimizerBackend));
+    optimizer = rebuildOptimizer(
+      start.optimizer.state,
+      start.optimizer.paramIndex.map((i) => params[i]),
+      getBackend(start.optimizerBackend),
+    );
     // After the model is built: its (discarded) initialization must not advance the caller's stream.
     defaultRandom.setState(start.random);
     if (start.fitRandom) {
@@ -65,7 +69,9 @@ async function run(start: WorkerStart): Promise<void> {
     checkAbort();
     const trainingOptimizer = optimizer;
     const hook = async (name: HookName, ctx: TrainContext, extra: Partial<Extract<WorkerMessage, { type: 'hook' }>> = {}) => {
-      const acked = new Promise<Ack>((resolve) => { answer = resolve; });
+      const acked = new Promise<Ack>((resolve) => {
+        answer = resolve;
+      });
       post({ type: 'hook', hook: name, ...extra });
       const ack = await acked;
       trainingOptimizer.lr = ack.lr;
@@ -103,7 +109,11 @@ async function run(start: WorkerStart): Promise<void> {
     const code = e instanceof NeuroblasError ? e.code : typeof err?.code === 'string' ? err.code : undefined;
     post({
       type: 'failed',
-      error: { code, name: String(err?.name ?? 'Error'), message: e instanceof CallerCallbackFailed ? 'a callback threw' : String(err?.message ?? e) },
+      error: {
+        code,
+        name: String(err?.name ?? 'Error'),
+        message: e instanceof CallerCallbackFailed ? 'a callback threw' : String(err?.message ?? e),
+      },
       state: finalState(),
     });
   }
