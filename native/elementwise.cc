@@ -51,7 +51,7 @@ NB_EXPORT(scale, scaleBinding);
 Napi::Value addScalarBinding(const Napi::CallbackInfo& info) {
   Args a(info, "addScalar", 3);
   const int64_t n = a.size(0, "n");
-  const float value = static_cast<float>(a.number(1, "value"));
+  const float value = static_cast<float>(a.anyNumber(1, "value"));  // NaN and ±Infinity propagate
   float* X = a.f32(2, "X", n);
   for (int64_t i = 0; i < n; i++) X[i] += value;
   return info.Env().Undefined();

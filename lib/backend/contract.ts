@@ -379,8 +379,8 @@ export const KERNELS = {
   axpy: kernel({ args: [size('n'), number('alpha'), f32('X', 'n'), f32('Y', 'n', { same: ['X'] })] }),
   /** X *= alpha */
   scale: kernel({ args: [size('n'), number('alpha'), f32('X', 'n', { output: true })] }),
-  /** X += value */
-  addScalar: kernel({ args: [size('n'), number('value'), f32('X', 'n', { output: true })] }),
+  /** X += value (NaN and ±Infinity included: a gradient that diverged propagates) */
+  addScalar: kernel({ args: [size('n'), anyNumber('value'), f32('X', 'n', { output: true })] }),
   /** X = value (NaN and ±Infinity included) */
   fill: kernel({ args: [size('n'), anyNumber('value'), f32('X', 'n', { output: true })] }),
   /** Y = X */

@@ -20,11 +20,7 @@ function reduce(op: 'sum' | 'mean', a: Tensor, ws?: Workspace): Tensor {
       // d(sum)/da_i = 1: every element receives the same value, g·factor.
       const g = out.grad![0] * factor;
       if (claimGrad(a)) be.fill(n, g, a.grad!);
-      else {
-        const s = allocF32(ws, `${op}.scratch`, n);
-        be.fill(n, g, s);
-        be.axpy(n, 1, s, a.grad!);
-      }
+      else be.addScalar(n, g, a.grad!);
     },
     ws?.f32(`${op}.grad`, 1),
   );

@@ -51,6 +51,9 @@ describe.each(backends)('elementwise helpers ($name)', (b) => {
     b.addScalar(n, -0.3, Z);
     expect(Array.from(Z.subarray(0, n))).toEqual(Array.from(X, (x, i) => (i === 5 ? NaN : Math.fround(x + Math.fround(-0.3)))));
     expect(Z[n]).toBe(7);
+    b.addScalar(2, Infinity, Z);
+    b.addScalar(1, NaN, Z);
+    expect([Z[0], Z[1]]).toEqual([NaN, Infinity]);
   });
 
   it('fill and copy write exactly n elements', () => {
