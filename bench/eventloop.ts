@@ -175,7 +175,8 @@ async function main(): Promise<void> {
   const native = getBackend('native');
   const js = getBackend('js');
   console.log(
-    `MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ping every ${PING_EVERY_MS} ms from another process; ${LATENCY_ROUNDS} rounds per scenario`,
+    `MLP-A 784-512-256-10, batch ${MLP_A.batchSize}; native ${BATCHES} batches, js ${JS_BATCHES}; OpenBLAS threads ${getNumThreads()}; ` +
+      `ping every ${PING_EVERY_MS} ms from another process; ${LATENCY_ROUNDS} rounds per scenario`,
   );
   const nativeData = data(BATCHES);
   const jsData = data(JS_BATCHES);
@@ -254,7 +255,8 @@ async function main(): Promise<void> {
   }
   for (const how of ['fitBlocking', 'worker'] as const) {
     console.log(
-      `  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ${median(walls[how]).toFixed(1)} batches/s (wall clock)`,
+      `  ${how.padEnd(8)} ${median(loops[how]).toFixed(1)} batches/s (training loop), ` +
+        `${median(walls[how]).toFixed(1)} batches/s (wall clock)`,
     );
   }
   const ratio = median(loops.worker) / median(loops.fitBlocking);

@@ -41,7 +41,8 @@ async function trainOn(
       callbacks: {
         onEpochEnd: (l) =>
           console.log(
-            `  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s (train loss ${l.loss.toFixed(4)}, acc ${(100 * l.accuracy!).toFixed(2)} %)`,
+            `  ${backend.name} epoch ${l.epoch}: ${l.seconds.toFixed(3)} s ` +
+              `(train loss ${l.loss.toFixed(4)}, acc ${(100 * l.accuracy!).toFixed(2)} %)`,
           ),
       },
     });

@@ -132,7 +132,8 @@ const rows: [string, string][] = [
     ? ['torch epoch', torch]
     : [
         `torch ${torch.version} epoch (s, median, ${threads} thread(s))`,
-        `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)}; torch test acc ${(100 * torch.accuracy).toFixed(2)} %)`,
+        `${torch.median.toFixed(3)} (native/torch ${(nativeEpoch / torch.median).toFixed(3)}; ` +
+          `torch test acc ${(100 * torch.accuracy).toFixed(2)} %)`,
       ],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));

@@ -72,6 +72,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await adaline({ seed: Number(process.argv[2] ?? 1) });
   const [w, b] = r.model.getWeights();
   console.log(
-    `w = (${w[0].toFixed(3)}, ${w[1].toFixed(3)}), b = ${b[0].toFixed(3)}; accuracy ${(100 * r.accuracy).toFixed(1)} % (${r.errors} errors)`,
+    `w = (${w[0].toFixed(3)}, ${w[1].toFixed(3)}), b = ${b[0].toFixed(3)}; ` +
+      `accuracy ${(100 * r.accuracy).toFixed(1)} % (${r.errors} errors)`,
   );
 }

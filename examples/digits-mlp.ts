@@ -40,7 +40,8 @@ async function run(options: DigitsMlpOptions) {
     callbacks: {
       onEpochEnd: (l) =>
         log(
-          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(1)}% · test loss ${l.valLoss!.toFixed(4)} acc ${(100 * l.valAccuracy!).toFixed(1)}% · ${l.seconds.toFixed(2)} s`,
+          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(1)}% · ` +
+            `test loss ${l.valLoss!.toFixed(4)} acc ${(100 * l.valAccuracy!).toFixed(1)}% · ${l.seconds.toFixed(2)} s`,
         ),
     },
   });

@@ -82,7 +82,8 @@ async function run(options: LenetOptions) {
     callbacks: {
       onEpochEnd: (l) =>
         log(
-          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`,
+          `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${(100 * l.accuracy!).toFixed(2)}% · ` +
+            `test acc ${(100 * l.valAccuracy!).toFixed(2)}% · ${l.seconds.toFixed(2)} s`,
         ),
     },
   });
@@ -95,6 +96,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { testAccuracy, history } = await lenetFashion({ epochs, trainRows });
   const seconds = history.map((l) => l.seconds).sort((a, b) => a - b);
   console.log(
-    `test accuracy after ${epochs} epochs: ${(100 * testAccuracy).toFixed(2)} % (median epoch ${seconds[Math.floor(seconds.length / 2)].toFixed(2)} s)`,
+    `test accuracy after ${epochs} epochs: ${(100 * testAccuracy).toFixed(2)} % ` +
+      `(median epoch ${seconds[Math.floor(seconds.length / 2)].toFixed(2)} s)`,
   );
 }

@@ -54,7 +54,8 @@ async function run(options: PerceptronOptions): Promise<PerceptronResult> {
   const mistakes: number[] = [];
   let converged = false;
   log(
-    `perceptron: ${points} points, margin ${margin}, true line ${data.line.w[0].toFixed(3)}·x0 + ${data.line.w[1].toFixed(3)}·x1 + ${data.line.b.toFixed(3)} = 0`,
+    `perceptron: ${points} points, margin ${margin}, ` +
+      `true line ${data.line.w[0].toFixed(3)}·x0 + ${data.line.w[1].toFixed(3)}·x1 + ${data.line.b.toFixed(3)} = 0`,
   );
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
     rng.shuffle(order);
@@ -88,7 +89,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await perceptron({ seed: Number(process.argv[2] ?? 1) });
   console.log(
     r.converged
-      ? `converged after ${r.epochs} epochs (${r.mistakes.reduce((a, b) => a + b, 0)} updates); errors: ${r.errors}, accuracy ${(100 * r.accuracy).toFixed(1)} %`
+      ? `converged after ${r.epochs} epochs (${r.mistakes.reduce((a, b) => a + b, 0)} updates); ` +
+          `errors: ${r.errors}, accuracy ${(100 * r.accuracy).toFixed(1)} %`
       : `did not converge in ${r.epochs} epochs; errors: ${r.errors}`,
   );
 }

@@ -135,7 +135,8 @@ export function backward(root: GraphNode, seed?: Float32Array): void {
   if (!root.requiresGrad) {
     fail(
       'ERR_INVALID_ARG',
-      `backward: ${root.name || 'this tensor'} does not require grad (no input or parameter with requiresGrad reaches it, or it was computed under noGrad)`,
+      `backward: ${root.name || 'this tensor'} does not require grad ` +
+        `(no input or parameter with requiresGrad reaches it, or it was computed under noGrad)`,
     );
   }
   if (seed === undefined && root.size !== 1) {

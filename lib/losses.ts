@@ -69,7 +69,8 @@ export function crossEntropyLoss(logits: Tensor, target: Target, options: LossOp
     if (values.length !== M * N) {
       fail(
         'ERR_SHAPE',
-        `${where}: target has ${values.length} values; expected ${M} labels or ${M}×${N} probabilities for logits ${formatShape(logits.shape)}`,
+        `${where}: target has ${values.length} values; ` +
+          `expected ${M} labels or ${M}×${N} probabilities for logits ${formatShape(logits.shape)}`,
       );
     }
     return softmaxCrossEntropySoftOp(logits, floatTarget(where, target, logits.size, options), options.workspace);

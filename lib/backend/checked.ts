@@ -118,7 +118,9 @@ export function checkerSource(name: string, spec: KernelSpec): string {
       if (j === i || other.kind !== 'array' || (j < i && other.output === true)) return;
       const present = [out, other].filter((a) => a.kind === 'array' && a.nullable).map((a) => `${a.name} !== null`);
       if (typeof out.output === 'string') present.unshift(out.output);
-      const call = `$.noOverlap(${fn}, ${JSON.stringify(out.name)}, ${out.name}, ${JSON.stringify(other.name)}, ${other.name}, ${out.same.includes(other.name)});`;
+      const call =
+        `$.noOverlap(${fn}, ${JSON.stringify(out.name)}, ${out.name}, ` +
+        `${JSON.stringify(other.name)}, ${other.name}, ${out.same.includes(other.name)});`;
       lines.push(present.length > 0 ? `if (${present.join(' && ')}) ${call}` : call);
     });
   });

@@ -89,7 +89,8 @@ const poolWindow = [size('k', 1), size('stride', 1), size('pad')] as const;
 
 export const KERNELS = {
   // ---- matrices (js/dense.ts, native/gemm.cc)
-  /** C = alpha·op(A)·op(B) + beta·C; C is M×N, A is M×K (stored K×M when transA), B is K×N (N×K when transB). beta = 0 ignores C's contents. */
+  /** C = alpha·op(A)·op(B) + beta·C; C is M×N, A is M×K (stored K×M when transA), B is K×N (N×K when transB).
+   *  beta = 0 ignores C's contents. */
   sgemm: kernel({
     args: [
       boolean('transA'),
@@ -129,7 +130,8 @@ export const KERNELS = {
     },
   }),
   /** The dense layer's whole backward in one crossing: dZ = dY·f'(Z) (dZ may be dY itself), dW = beta·dW + Xᵀ·dZ,
-   *  dBias = beta·dBias + colsum(dZ) (when not null), dX = dZ·Wᵀ (when not null; the first layer needs none). Z may be null when f is linear. */
+   *  dBias = beta·dBias + colsum(dZ) (when not null), dX = dZ·Wᵀ (when not null; the first layer needs none).
+   *  Z may be null when f is linear. */
   denseBackward: kernel({
     args: [
       size('M'),

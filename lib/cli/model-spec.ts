@@ -25,13 +25,15 @@ export function layerWidths(given: number[] | undefined, features: number, class
   if (given[0] !== features)
     fail(
       'ERR_INVALID_ARG',
-      `--layers starts with ${given[0]} inputs, but ${dataName} has ${features} features per row (use --layers ${[features, ...given.slice(1)].join('-')})`,
+      `--layers starts with ${given[0]} inputs, but ${dataName} has ${features} features per row ` +
+        `(use --layers ${[features, ...given.slice(1)].join('-')})`,
     );
   const out = given[given.length - 1];
   if (out < classes)
     fail(
       'ERR_INVALID_ARG',
-      `--layers ends with ${out} outputs, but ${dataName} has ${classes} classes (use --layers ${[...given.slice(0, -1), classes].join('-')})`,
+      `--layers ends with ${out} outputs, but ${dataName} has ${classes} classes ` +
+        `(use --layers ${[...given.slice(0, -1), classes].join('-')})`,
     );
   return given;
 }

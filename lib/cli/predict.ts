@@ -89,7 +89,8 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
   }
   return fail(
     'ERR_SHAPE',
-    `${file}: ${width} columns; the model takes ${m.features} features per row (give ${m.features} columns, or ${m.features + 1} with a label)`,
+    `${file}: ${width} columns; the model takes ${m.features} features per row ` +
+      `(give ${m.features} columns, or ${m.features + 1} with a label)`,
   );
 }
 

@@ -110,7 +110,10 @@ function normalizationFor(flags: TrainFlags, isCsv: boolean): NormalizationKind 
 function epochLine(l: EpochLogs, epochs: number): string {
   const width = String(epochs).length;
   const val = l.valLoss === undefined ? '' : `  ·  val loss ${l.valLoss.toFixed(4)}  acc ${pct(l.valAccuracy)}`;
-  return `epoch ${String(l.epoch).padStart(width)}/${epochs}  loss ${l.loss.toFixed(4)}  acc ${pct(l.accuracy)}${val}  ·  ${l.seconds.toFixed(2)} s`;
+  return (
+    `epoch ${String(l.epoch).padStart(width)}/${epochs}  loss ${l.loss.toFixed(4)}  acc ${pct(l.accuracy)}${val}  ·  ` +
+    `${l.seconds.toFixed(2)} s`
+  );
 }
 
 async function train(flags: TrainFlags): Promise<void> {
@@ -136,10 +139,12 @@ async function train(flags: TrainFlags): Promise<void> {
   const model = buildMlp(widths, flags.activation);
   const optimizer = buildOptimizer(model.parameters(), flags);
   out.say(
-    `neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
+    `neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ` +
+      `${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
   );
   out.say(
-    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`,
+    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ` +
+      `${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`,
   );
 
   const callbacks: TrainingCallback[] = [];
@@ -175,7 +180,8 @@ async function train(flags: TrainFlags): Promise<void> {
   const last = history[history.length - 1];
   const total = (performance.now() - started) / 1000;
   out.say(
-    `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) after ${history.length} epochs, ${total.toFixed(1)} s`,
+    `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) ` +
+      `after ${history.length} epochs, ${total.toFixed(1)} s`,
   );
 
   if (flags.save !== undefined) {

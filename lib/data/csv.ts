@@ -229,11 +229,9 @@ export function readCsvText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroblasError(
-      'ERR_IO',
-      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`}`,
-      { cause: e },
-    );
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`;
+    throw new NeuroblasError('ERR_IO', `${file}: ${reason}`, { cause: e });
   }
 }
 

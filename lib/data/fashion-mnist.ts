@@ -18,7 +18,8 @@ function findFile(dir: string, base: string): string {
   }
   fail(
     'ERR_IO',
-    `fashion-mnist: ${path.join(dir, base)}[.gz] not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
+    `fashion-mnist: ${path.join(dir, base)}[.gz] not found; ` +
+      `install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
   );
 }
 
@@ -50,7 +51,8 @@ export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
   if (!fs.existsSync(dir)) {
     fail(
       'ERR_IO',
-      `fashion-mnist: directory ${dir} not found; install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
+      `fashion-mnist: directory ${dir} not found; ` +
+        `install it with \`apt-get install dataset-fashion-mnist\` or pass the directory that holds the IDX files`,
     );
   }
   return { train: loadIdxPair(dir, 'train', FASHION_CLASSES), test: loadIdxPair(dir, 't10k', FASHION_CLASSES) };

@@ -75,7 +75,8 @@ function checkIdxDir(dir: string, prefixes: string[]): void {
       if (!fs.existsSync(base) && !fs.existsSync(`${base}.gz`)) {
         fail(
           'ERR_IO',
-          `--data ${dir}: no ${prefix}-${kind}[.gz] there (an IDX directory holds train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, plain or .gz)`,
+          `--data ${dir}: no ${prefix}-${kind}[.gz] there ` +
+            `(an IDX directory holds train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, plain or .gz)`,
         );
       }
     }

@@ -45,11 +45,18 @@ function diffLayers(inFile: unknown, inModel: unknown, where: string): string | 
   const modelLayers = Array.isArray(inModel) ? inModel : [];
   const prefix = where === '' ? '' : `${where} → `;
   for (let i = 0; i < Math.max(fileLayers.length, modelLayers.length); i++) {
-    const label = `${prefix}layer ${i}${isObject(modelLayers[i]) && typeof modelLayers[i].name === 'string' ? ` (${modelLayers[i].name})` : ''}`;
+    const nameSuffix = isObject(modelLayers[i]) && typeof modelLayers[i].name === 'string' ? ` (${modelLayers[i].name})` : '';
+    const label = `${prefix}layer ${i}${nameSuffix}`;
     if (i >= fileLayers.length)
-      return `${label}: the file has ${fileLayers.length} layers, the model ${modelLayers.length} (the next is a ${describeLayer(modelLayers[i])})`;
+      return (
+        `${label}: the file has ${fileLayers.length} layers, the model ${modelLayers.length} ` +
+        `(the next is a ${describeLayer(modelLayers[i])})`
+      );
     if (i >= modelLayers.length)
-      return `${prefix}layer ${i}: the file has ${fileLayers.length} layers (the next is a ${describeLayer(fileLayers[i])}), the model ${modelLayers.length}`;
+      return (
+        `${prefix}layer ${i}: the file has ${fileLayers.length} layers ` +
+        `(the next is a ${describeLayer(fileLayers[i])}), the model ${modelLayers.length}`
+      );
     const d = diffValue(fileLayers[i], modelLayers[i], label);
     if (d !== null) return d;
   }

@@ -21,7 +21,10 @@ export interface CallbackState {
   [key: string]: unknown;
 }
 
-/** What saveModel can store and restoreCallbacks can restore: StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping. */
+/**
+ * What saveModel can store and restoreCallbacks can restore:
+ * StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping.
+ */
 export interface StatefulCallback {
   state(): object;
   loadState(state: never): void;
@@ -74,7 +77,8 @@ function splitValue(v: unknown, path: string[], prefix: string, tensors: Record<
   }
   return fail(
     'ERR_INVALID_ARG',
-    `${where}: ${at()} is ${ArrayBuffer.isView(v) ? Object.prototype.toString.call(v).slice(8, -1) : typeof v}; a state holds JSON values and Float32Arrays only`,
+    `${where}: ${at()} is ${ArrayBuffer.isView(v) ? Object.prototype.toString.call(v).slice(8, -1) : typeof v}; ` +
+      `a state holds JSON values and Float32Arrays only`,
   );
 }
 
@@ -88,7 +92,8 @@ export function callbacksToCheckpoint(callbacks: unknown, where: string): { reco
     if (!isStateful(cb))
       fail(
         'ERR_INVALID_ARG',
-        `${what} has no state() and loadState(); only callbacks that keep state can be saved (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping)`,
+        `${what} has no state() and loadState(); only callbacks that keep state can be saved ` +
+          `(StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, EarlyStopping)`,
       );
     const state = cb.state();
     if (!isPlainObject(state) || typeof state.type !== 'string')
@@ -120,7 +125,8 @@ export function callbackStatesFromCheckpoint(records: unknown, tensors: Record<s
       if (t === undefined)
         fail(
           'ERR_IO',
-          `${file}: callback ${i}'s state refers to tensor ${JSON.stringify(name)}, which the file does not have under "${CALLBACK_TENSOR_PREFIX}${i}.": corrupted`,
+          `${file}: callback ${i}'s state refers to tensor ${JSON.stringify(name)}, ` +
+            `which the file does not have under "${CALLBACK_TENSOR_PREFIX}${i}.": corrupted`,
         );
       if (used.has(name as string))
         fail('ERR_IO', `${file}: tensor ${JSON.stringify(name)} is used twice by the callback states: corrupted`);
@@ -155,7 +161,8 @@ export function restoreCallbackStates(states: readonly CallbackState[], callback
         : `holds ${states.length} callback state${states.length === 1 ? '' : 's'} (${saved})`;
     fail(
       'ERR_INVALID_ARG',
-      `${where}: the checkpoint ${holds}, got ${callbacks.length} callback${callbacks.length === 1 ? '' : 's'}${callbacks.length ? ` (${callbacks.map(nameOf).join(', ')})` : ''}`,
+      `${where}: the checkpoint ${holds}, got ${callbacks.length} callback${callbacks.length === 1 ? '' : 's'}` +
+        `${callbacks.length ? ` (${callbacks.map(nameOf).join(', ')})` : ''}`,
     );
   }
   const before = callbacks.map((cb, i) => {

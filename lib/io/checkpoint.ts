@@ -274,7 +274,8 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(
       'ERR_IO',
-      `${path}: a safetensors file, but not a neuroblas checkpoint (metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}")`,
+      `${path}: a safetensors file, but not a neuroblas checkpoint ` +
+        `(metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}")`,
     );
   }
   const version = Number(metadata.format_version);
@@ -283,7 +284,8 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   if (version > CHECKPOINT_FORMAT_VERSION)
     fail(
       'ERR_IO',
-      `${path}: written by a newer neuroblas (${metadata.library_version}, format ${version}); this one (${libraryVersion()}) reads format ${CHECKPOINT_FORMAT_VERSION}`,
+      `${path}: written by a newer neuroblas (${metadata.library_version}, format ${version}); ` +
+        `this one (${libraryVersion()}) reads format ${CHECKPOINT_FORMAT_VERSION}`,
     );
   if (metadata[CHECKSUM_KEY] !== checkpointChecksum(tensors, metadata))
     fail('ERR_IO', `${path}: the content does not match its checksum (${CHECKSUM_KEY}): corrupted`);

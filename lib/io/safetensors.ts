@@ -76,7 +76,8 @@ export function encodeSafetensors(
     if (!(t.data instanceof Float32Array) || t.data.length !== shapeProduct(t.shape)) {
       fail(
         'ERR_SHAPE',
-        `encodeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] but ${t.data instanceof Float32Array ? `${t.data.length} values` : 'no Float32Array data'}`,
+        `encodeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] but ` +
+          `${t.data instanceof Float32Array ? `${t.data.length} values` : 'no Float32Array data'}`,
       );
     }
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
@@ -177,7 +178,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     const expected = shapeProduct(shape as number[]) * 4;
     if (end - begin !== expected)
       bad(
-        `${where} has shape [${(shape as number[]).join(', ')}] (${expected} bytes of F32) but data_offsets [${begin}, ${end}] hold ${end - begin} bytes`,
+        `${where} has shape [${(shape as number[]).join(', ')}] (${expected} bytes of F32) ` +
+          `but data_offsets [${begin}, ${end}] hold ${end - begin} bytes`,
       );
     entries.push({ name, shape: shape as number[], begin, end });
   }

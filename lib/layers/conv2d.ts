@@ -102,6 +102,9 @@ export class Conv2d extends Layer {
   }
 
   override toString(): string {
-    return `${this.name}: Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize.join('×')}, stride ${this.stride}, padding ${this.padding}) ${formatShape(this.weight.shape)}`;
+    return (
+      `${this.name}: Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize.join('×')}, ` +
+      `stride ${this.stride}, padding ${this.padding}) ${formatShape(this.weight.shape)}`
+    );
   }
 }

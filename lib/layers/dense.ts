@@ -66,7 +66,8 @@ export class Dense extends Layer {
     if (inputShape.length !== 1) {
       fail(
         'ERR_SHAPE',
-        `${this.name}: expected input of shape [batch, ${this.inFeatures}], got [batch, ${inputShape.join(', ')}]${inputShape.length > 1 ? ' (add a Flatten layer before it)' : ''}`,
+        `${this.name}: expected input of shape [batch, ${this.inFeatures}], got [batch, ${inputShape.join(', ')}]` +
+          `${inputShape.length > 1 ? ' (add a Flatten layer before it)' : ''}`,
       );
     }
     if (inputShape[0] !== this.inFeatures)

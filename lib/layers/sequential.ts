@@ -82,7 +82,8 @@ export class Sequential extends Layer {
     if (!Array.isArray(weights) || weights.length !== named.length) {
       fail(
         'ERR_SHAPE',
-        `${this.name}: setWeights expects ${named.length} arrays (${named.map(([n]) => n).join(', ')}), got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+        `${this.name}: setWeights expects ${named.length} arrays (${named.map(([n]) => n).join(', ')}), ` +
+          `got ${Array.isArray(weights) ? weights.length : typeof weights}`,
       );
     }
     named.forEach(([name, data], i) => {

@@ -116,7 +116,10 @@ export class EarlyStopping implements TrainingCallback {
     if (continues && firstEpoch !== this.lastEpoch! + 1) {
       fail(
         'ERR_INVALID_ARG',
-        `${OWNER}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the run it watched ended at epoch ${this.lastEpoch}; restore the state saved with that fit's checkpoint (checkpoint.restoreCallbacks, or loadState), or start at initialEpoch ${this.lastEpoch}`,
+        `${OWNER}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), ` +
+          `but the run it watched ended at epoch ${this.lastEpoch}; ` +
+          `restore the state saved with that fit's checkpoint (checkpoint.restoreCallbacks, or loadState), ` +
+          `or start at initialEpoch ${this.lastEpoch}`,
       );
     }
     if (continues) {
@@ -144,7 +147,8 @@ export class EarlyStopping implements TrainingCallback {
         .join(', ');
       fail(
         'ERR_INVALID_ARG',
-        `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have}); pass validation data to fit or change monitor`,
+        `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have}); ` +
+          `pass validation data to fit or change monitor`,
       );
     }
     this.lastEpoch = logs.epoch;

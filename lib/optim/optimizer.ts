@@ -234,7 +234,9 @@ export abstract class Optimizer {
       if (!known)
         fail(
           'ERR_INVALID_ARG',
-          `${fn}: unexpected buffer '${key}' (this ${this.owner} with these settings keeps ${names.length ? names.map((s) => `'<i>.${s}'`).join(', ') : 'no buffers'} for updated parameters 0..${paramSteps.length - 1})`,
+          `${fn}: unexpected buffer '${key}' (this ${this.owner} with these settings keeps ` +
+            `${names.length ? names.map((s) => `'<i>.${s}'`).join(', ') : 'no buffers'} ` +
+            `for updated parameters 0..${paramSteps.length - 1})`,
         );
     }
 

@@ -49,7 +49,9 @@ class ContinuationCheck {
     if (typeof firstEpoch === 'number' && firstEpoch > 1 && firstEpoch !== counted + 1) {
       fail(
         'ERR_INVALID_ARG',
-        `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), but the schedule has counted ${counted} epochs; restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`,
+        `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), ` +
+          `but the schedule has counted ${counted} epochs; ` +
+          `restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`,
       );
     }
   }

@@ -32,7 +32,8 @@ export function checkSameConfig(fn: string, saved: unknown, own: Readonly<Record
     if (saved[key] !== value) {
       fail(
         'ERR_INVALID_ARG',
-        `${fn}: the state was saved with ${key} ${show(saved[key])}, this one has ${key} ${show(value)}; construct it with the saved settings`,
+        `${fn}: the state was saved with ${key} ${show(saved[key])}, this one has ${key} ${show(value)}; ` +
+          `construct it with the saved settings`,
       );
     }
   }

@@ -65,10 +65,12 @@ function panel(box: Box, title: string, yLabel: string, series: Series[], xTicks
   const py = (y: number) => box.y + box.h - ((y - lo) / (hi - lo)) * box.h;
   const out: string[] = [];
   out.push(
-    `<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y - 12)}" text-anchor="middle" font-size="15" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`,
+    `<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y - 12)}" text-anchor="middle" font-size="15" font-weight="bold" ` +
+      `${FONT}>${escapeXml(title)}</text>`,
   );
   out.push(
-    `<rect x="${fmt(box.x)}" y="${fmt(box.y)}" width="${fmt(box.w)}" height="${fmt(box.h)}" fill="#ffffff" stroke="#444444" stroke-width="1"/>`,
+    `<rect x="${fmt(box.x)}" y="${fmt(box.y)}" width="${fmt(box.w)}" height="${fmt(box.h)}" ` +
+      `fill="#ffffff" stroke="#444444" stroke-width="1"/>`,
   );
   for (const v of yTicks.values) {
     if (v < lo - 1e-9 || v > hi + 1e-9) continue;
@@ -90,7 +92,8 @@ function panel(box: Box, title: string, yLabel: string, series: Series[], xTicks
   out.push(`<text x="${fmt(box.x + box.w / 2)}" y="${fmt(box.y + box.h + 40)}" text-anchor="middle" font-size="13" ${FONT}>epoch</text>`);
   const cy = fmt(box.y + box.h / 2);
   out.push(
-    `<text x="${fmt(box.x - 50)}" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 ${fmt(box.x - 50)} ${cy})" ${FONT}>${escapeXml(yLabel)}</text>`,
+    `<text x="${fmt(box.x - 50)}" y="${cy}" text-anchor="middle" font-size="13" ` +
+      `transform="rotate(-90 ${fmt(box.x - 50)} ${cy})" ${FONT}>${escapeXml(yLabel)}</text>`,
   );
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${fmt(px(x))},${fmt(py(Math.min(Math.max(y, lo), hi)))}`);

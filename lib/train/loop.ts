@@ -132,7 +132,8 @@ function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boole
   const hint = lossGiven ? '' : '; class labels need exactly one value per row';
   fail(
     'ERR_SHAPE',
-    `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), but the model outputs ${d.outWidth} per row${hint}`,
+    `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), ` +
+      `but the model outputs ${d.outWidth} per row${hint}`,
   );
 }
 

@@ -230,35 +230,39 @@ describe.each(backends)('convolution and pooling ($name)', (be) => {
     },
   );
 
-  it('conv2dForward multiplies the windows laid out as im2col (row c·kh·kw + i·kw + j, column oh·OW + ow), and its dX is their adjoint (col2im)', () => {
-    const rng = new Rng(17);
-    const [C, H, W, kh, kw, stride, pad, dilation] = [2, 5, 6, 3, 2, 2, 1, 2];
-    const OH = out(H, kh, stride, pad, dilation),
-      OW = out(W, kw, stride, pad, dilation),
-      P = OH * OW;
-    // With one output channel per window element and an identity weight, Y is the window matrix itself.
-    const K = C * kh * kw;
-    const identity = F(K * K);
-    for (let k = 0; k < K; k++) identity[k * K + k] = 1;
-    const x = rng.floats(C * H * W),
-      cols = F(K * P).fill(NaN),
-      scratch = F(K * P);
-    be.conv2dForward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, null, scratch, cols);
-    for (let c = 0; c < C; c++)
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++)
-          for (let oh = 0; oh < OH; oh++)
-            for (let ow = 0; ow < OW; ow++) {
-              const ih = oh * stride - pad + i * dilation,
-                iw = ow * stride - pad + j * dilation;
-              const want = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[(c * H + ih) * W + iw] : 0;
-              expect(cols[((c * kh + i) * kw + j) * P + oh * OW + ow]).toBe(want);
-            }
-    const z = rng.floats(cols.length),
-      back = F(x.length).fill(NaN);
-    be.conv2dBackward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, z, scratch, 0, F(K * K), null, back);
-    expect(dot(back, x)).toBeCloseTo(dot(z, cols), 4);
-  });
+  it(
+    'conv2dForward multiplies the windows laid out as im2col (row c·kh·kw + i·kw + j, column oh·OW + ow), ' +
+      'and its dX is their adjoint (col2im)',
+    () => {
+      const rng = new Rng(17);
+      const [C, H, W, kh, kw, stride, pad, dilation] = [2, 5, 6, 3, 2, 2, 1, 2];
+      const OH = out(H, kh, stride, pad, dilation),
+        OW = out(W, kw, stride, pad, dilation),
+        P = OH * OW;
+      // With one output channel per window element and an identity weight, Y is the window matrix itself.
+      const K = C * kh * kw;
+      const identity = F(K * K);
+      for (let k = 0; k < K; k++) identity[k * K + k] = 1;
+      const x = rng.floats(C * H * W),
+        cols = F(K * P).fill(NaN),
+        scratch = F(K * P);
+      be.conv2dForward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, null, scratch, cols);
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++)
+            for (let oh = 0; oh < OH; oh++)
+              for (let ow = 0; ow < OW; ow++) {
+                const ih = oh * stride - pad + i * dilation,
+                  iw = ow * stride - pad + j * dilation;
+                const want = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[(c * H + ih) * W + iw] : 0;
+                expect(cols[((c * kh + i) * kw + j) * P + oh * OW + ow]).toBe(want);
+              }
+      const z = rng.floats(cols.length),
+        back = F(x.length).fill(NaN);
+      be.conv2dBackward(1, C, H, W, K, kh, kw, stride, pad, dilation, x, identity, z, scratch, 0, F(K * K), null, back);
+      expect(dot(back, x)).toBeCloseTo(dot(z, cols), 4);
+    },
+  );
 
   it.each([
     ['max', 2, 2, 0],

@@ -59,20 +59,23 @@ describe('missing files and bad data exit 1', () => {
     expectOneLineError(model, 1, /none\.safetensors: cannot read the checkpoint \(ENOENT\)/);
   });
 
-  it('bad CSV data points at file:line:column; --layers that do not fit the data name the flag; --save into a missing directory', async () => {
-    const bad = path.join(dir, 'bad.csv');
-    fs.writeFileSync(bad, 'a,b,y\n1,2,0\n3,oops,1\n');
-    const good = path.join(dir, 'good.csv');
-    fs.writeFileSync(good, `a,b,y\n${Array.from({ length: 20 }, (_, i) => `${i},${i % 3},${i % 2}`).join('\n')}\n`);
-    const [csv, layers, save] = await each(
-      ['train', '--data', bad],
-      ['train', '--data', good, '--layers', '784-10-2'],
-      ['train', '--data', good, '--save', path.join(dir, 'no/such/dir/m.safetensors')],
-    );
-    expectOneLineError(csv, 1, /bad\.csv:3:3: "oops" in column 2 \(b\) is not a number/);
-    expectOneLineError(layers, 1, /--layers starts with 784 inputs, but .*good\.csv has 2 features per row \(use --layers 2-10-2\)/);
-    expectOneLineError(save, 1, /--save .*m\.safetensors: directory .*no\/such\/dir does not exist/);
-  });
+  it(
+    'bad CSV data points at file:line:column; --layers that do not fit the data name the flag; ' + '--save into a missing directory',
+    async () => {
+      const bad = path.join(dir, 'bad.csv');
+      fs.writeFileSync(bad, 'a,b,y\n1,2,0\n3,oops,1\n');
+      const good = path.join(dir, 'good.csv');
+      fs.writeFileSync(good, `a,b,y\n${Array.from({ length: 20 }, (_, i) => `${i},${i % 3},${i % 2}`).join('\n')}\n`);
+      const [csv, layers, save] = await each(
+        ['train', '--data', bad],
+        ['train', '--data', good, '--layers', '784-10-2'],
+        ['train', '--data', good, '--save', path.join(dir, 'no/such/dir/m.safetensors')],
+      );
+      expectOneLineError(csv, 1, /bad\.csv:3:3: "oops" in column 2 \(b\) is not a number/);
+      expectOneLineError(layers, 1, /--layers starts with 784 inputs, but .*good\.csv has 2 features per row \(use --layers 2-10-2\)/);
+      expectOneLineError(save, 1, /--save .*m\.safetensors: directory .*no\/such\/dir does not exist/);
+    },
+  );
 });
 
 describe('--backend goes through the library, and a backend that cannot run is an error', () => {

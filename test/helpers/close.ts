@@ -35,7 +35,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       b = expected[worst];
     const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
     expect.fail(
-      `${what}: worst element [${worst}] is ${a}, expected ${b} (relative error ${rel.toExponential(2)}, rtol ${tol.rtol}, atol ${atolOf(worst).toExponential(2)})`,
+      `${what}: worst element [${worst}] is ${a}, expected ${b} ` +
+        `(relative error ${rel.toExponential(2)}, rtol ${tol.rtol}, atol ${atolOf(worst).toExponential(2)})`,
     );
   }
 }

@@ -148,13 +148,19 @@ describe('the loader when the addon cannot load (NEUROBLAS_ADDON_PATH to a missi
     expect(out.info.backend).toBe('js');
     expect(out.info.openblas).toBeNull();
     expect(out.info.nativeError).toMatch(
-      /^native backend unavailable: NEUROBLAS_ADDON_PATH=.*no-such-addon\.node does not exist\. To build for this machine: apt-get install libopenblas-dev g\+\+ make python3 && npm run build:addon$/,
+      new RegExp(
+        String.raw`^native backend unavailable: NEUROBLAS_ADDON_PATH=.*no-such-addon\.node does not exist\. ` +
+          String.raw`To build for this machine: apt-get install libopenblas-dev g\+\+ make python3 && npm run build:addon$`,
+      ),
     );
     expect(out.info.reason).toBe(out.info.nativeError);
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines, stderr).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^neuroblas: native backend unavailable: NEUROBLAS_ADDON_PATH=.* does not exist; using the js backend\. To build for this machine: .*npm run build:addon$/,
+      new RegExp(
+        String.raw`^neuroblas: native backend unavailable: NEUROBLAS_ADDON_PATH=.* does not exist; using the js backend\. ` +
+          'To build for this machine: .*npm run build:addon$',
+      ),
     );
   });
 

@@ -90,7 +90,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('PyTorch loads a checkp
       const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
       expect(report.rows).toBe(TEST_IMAGES);
       expect(report.max_abs_diff).toBeLessThanOrEqual(TOLERANCE);
-      const line = `interop (${name}): PyTorch vs neuroblas logits on ${TEST_IMAGES} digits, max abs difference ${report.max_abs_diff.toExponential(2)} (tolerance ${TOLERANCE})`;
+      const line =
+        `interop (${name}): PyTorch vs neuroblas logits on ${TEST_IMAGES} digits, ` +
+        `max abs difference ${report.max_abs_diff.toExponential(2)} (tolerance ${TOLERANCE})`;
       console.log(line);
       await context.annotate(line);
     });

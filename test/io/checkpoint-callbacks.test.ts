@@ -160,7 +160,10 @@ describe('restoring callback states', () => {
     refusedUnchanged(
       callbacks,
       () => checkpoint.restoreCallbacks(callbacks),
-      /restoreCallbacks: callback 1 \(EarlyStopping\): EarlyStopping\.loadState: the state was saved with patience 5, this one has patience 4/,
+      new RegExp(
+        String.raw`restoreCallbacks: callback 1 \(EarlyStopping\): EarlyStopping\.loadState: ` +
+          'the state was saved with patience 5, this one has patience 4',
+      ),
     );
     expect(callbacks[0].epoch).toBe(0);
   });

@@ -15,7 +15,8 @@ function threadsInFreshProcess(env: Record<string, string>): number {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => k !== 'NEUROBLAS_NUM_THREADS' && k !== 'OPENBLAS_NUM_THREADS'),
   );
-  const script = `const a = require(${JSON.stringify(addonFile)}); a.setErrorClass(Error); process.stdout.write(String(a.getNumThreads()));`;
+  const addon = JSON.stringify(addonFile);
+  const script = `const a = require(${addon}); a.setErrorClass(Error); process.stdout.write(String(a.getNumThreads()));`;
   return Number(execFileSync(process.execPath, ['-e', script], { env: { ...clean, ...env } }).toString());
 }
 

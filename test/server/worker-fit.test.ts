@@ -183,69 +183,72 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit in a worker on %s'
     });
   });
 
-  it("errors inside training reject with the library's error (NaN loss, bad labels, a throwing callback); nothing keeps running", async () => {
-    await onBackend(backend, async () => {
-      const before = openHandles();
-      // Regression on unscaled inputs with a huge learning rate: the loss overflows after a few batches.
-      manualSeed(2);
-      const regression = new Sequential([new Dense(FEATURES, 1)]);
-      const big = new Tensor(
-        Float32Array.from(x.data, (v) => 300 * v),
-        x.shape,
-      );
-      let err = await rejection(
-        fit(regression, big, Float32Array.from(y), {
-          optimizer: new SGD(regression.parameters(), { lr: 10 }),
-          loss: 'mse',
-          epochs: 50,
-          batchSize: 10,
+  it(
+    "errors inside training reject with the library's error (NaN loss, bad labels, a throwing callback); " + 'nothing keeps running',
+    async () => {
+      await onBackend(backend, async () => {
+        const before = openHandles();
+        // Regression on unscaled inputs with a huge learning rate: the loss overflows after a few batches.
+        manualSeed(2);
+        const regression = new Sequential([new Dense(FEATURES, 1)]);
+        const big = new Tensor(
+          Float32Array.from(x.data, (v) => 300 * v),
+          x.shape,
+        );
+        let err = await rejection(
+          fit(regression, big, Float32Array.from(y), {
+            optimizer: new SGD(regression.parameters(), { lr: 10 }),
+            loss: 'mse',
+            epochs: 50,
+            batchSize: 10,
+            worker: true,
+          }),
+        );
+        expect(err.code).toBe('ERR_BAD_DATA');
+        expect(err.message).toMatch(/loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
+
+        const model = makeModel(9);
+        const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+        const weights = model.getWeights();
+        const badLabels = y.slice();
+        badLabels[77] = 9;
+        err = await rejection(fit(model, x, badLabels, { optimizer, worker: true }));
+        expect(err.code).toBe('ERR_LABEL');
+        expect(err.message).toMatch(/labels\[77\] = 9/);
+        expect(model.getWeights()).toEqual(weights);
+        expect(optimizer.stepCount).toBe(0);
+
+        const boom = new Error('callback bug');
+        const fromEpoch = await fit(model, x, y, {
+          optimizer,
+          epochs: 5,
           worker: true,
-        }),
-      );
-      expect(err.code).toBe('ERR_BAD_DATA');
-      expect(err.message).toMatch(/loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
-
-      const model = makeModel(9);
-      const optimizer = new SGD(model.parameters(), { lr: 0.1 });
-      const weights = model.getWeights();
-      const badLabels = y.slice();
-      badLabels[77] = 9;
-      err = await rejection(fit(model, x, badLabels, { optimizer, worker: true }));
-      expect(err.code).toBe('ERR_LABEL');
-      expect(err.message).toMatch(/labels\[77\] = 9/);
-      expect(model.getWeights()).toEqual(weights);
-      expect(optimizer.stepCount).toBe(0);
-
-      const boom = new Error('callback bug');
-      const fromEpoch = await fit(model, x, y, {
-        optimizer,
-        epochs: 5,
-        worker: true,
-        callbacks: {
-          onEpochEnd: () => {
-            throw boom;
+          callbacks: {
+            onEpochEnd: () => {
+              throw boom;
+            },
           },
-        },
-      }).catch((e) => e);
-      expect(fromEpoch).toBe(boom);
-      const stepsAfterEpoch = optimizer.stepCount;
-      expect(stepsAfterEpoch).toBe(19); // one epoch of 600/32 batches, then the throw stopped it
-      const fromBatch = await fit(model, x, y, {
-        optimizer,
-        epochs: 5,
-        worker: true,
-        callbacks: {
-          onBatchEnd: (l) => {
-            if (l.batch === 2) throw boom;
+        }).catch((e) => e);
+        expect(fromEpoch).toBe(boom);
+        const stepsAfterEpoch = optimizer.stepCount;
+        expect(stepsAfterEpoch).toBe(19); // one epoch of 600/32 batches, then the throw stopped it
+        const fromBatch = await fit(model, x, y, {
+          optimizer,
+          epochs: 5,
+          worker: true,
+          callbacks: {
+            onBatchEnd: (l) => {
+              if (l.batch === 2) throw boom;
+            },
           },
-        },
-      }).catch((e) => e);
-      expect(fromBatch).toBe(boom);
-      expect(optimizer.stepCount).toBeGreaterThan(stepsAfterEpoch);
-      for (const w of model.getWeights()) expect(w.every(Number.isFinite)).toBe(true);
-      expect(openHandles()).toEqual(before);
-    });
-  });
+        }).catch((e) => e);
+        expect(fromBatch).toBe(boom);
+        expect(optimizer.stepCount).toBeGreaterThan(stepsAfterEpoch);
+        for (const w of model.getWeights()) expect(w.every(Number.isFinite)).toBe(true);
+        expect(openHandles()).toEqual(before);
+      });
+    },
+  );
 
   it('refuses worker: true for what cannot leave the thread, and a second fit of a model already training', async () => {
     await onBackend(backend, async () => {

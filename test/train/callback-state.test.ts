@@ -238,7 +238,10 @@ describe('EarlyStopping: state() and loadState()', () => {
     expectError(
       () => es.onEpochBegin(7, ctx),
       'ERR_INVALID_ARG',
-      /^EarlyStopping: this fit starts at epoch 7 \(initialEpoch 6\), but the run it watched ended at epoch 2; restore the state saved with that fit's checkpoint/,
+      new RegExp(
+        String.raw`^EarlyStopping: this fit starts at epoch 7 \(initialEpoch 6\), but the run it watched ended at epoch 2; ` +
+          "restore the state saved with that fit's checkpoint",
+      ),
     );
 
     const late = new EarlyStopping({ patience: 3 });
@@ -298,7 +301,8 @@ describe("schedules at a fit's first epoch", () => {
         () => s.onEpochBegin(4, ctx),
         'ERR_INVALID_ARG',
         new RegExp(
-          `^${s.constructor.name}: this fit starts at epoch 4 \\(initialEpoch 3\\), but the schedule has counted 0 epochs; restore the state it was saved with`,
+          `^${s.constructor.name}: this fit starts at epoch 4 \\(initialEpoch 3\\), ` +
+            `but the schedule has counted 0 epochs; restore the state it was saved with`,
         ),
       );
       s.loadState({ ...s.state(), epoch: 3 } as never);

@@ -460,27 +460,30 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
 describe.runIf(backendNames.includes('js'))('fit on js: exact reproducibility', () => {
   const js = backends[backendNames.indexOf('js')];
 
-  it('a hand-written loop (zeroGrad, forward, loss.backward(), optimizer.step()) gives the same weights as fit with shuffle false', async () => {
-    await onBackend(js, async () => {
-      const opts = { lr: 0.1, momentum: 0.9, backend: js };
-      const a = makeModel(5);
-      await fit(a, x, y, { optimizer: new SGD(a.parameters(), opts), epochs: 3, batchSize: 16, shuffle: false });
+  it(
+    'a hand-written loop (zeroGrad, forward, loss.backward(), optimizer.step()) ' + 'gives the same weights as fit with shuffle false',
+    async () => {
+      await onBackend(js, async () => {
+        const opts = { lr: 0.1, momentum: 0.9, backend: js };
+        const a = makeModel(5);
+        await fit(a, x, y, { optimizer: new SGD(a.parameters(), opts), epochs: 3, batchSize: 16, shuffle: false });
 
-      const b = makeModel(5);
-      const optimizer = new SGD(b.parameters(), opts);
-      for (let epoch = 0; epoch < 3; epoch++) {
-        for (let start = 0; start < 100; start += 16) {
-          // 7 batches, the last of 4 rows
-          const end = Math.min(start + 16, 100);
-          b.zeroGrad();
-          const out = b.forward(rowsOf(x, start, end));
-          crossEntropyLoss(out, y.subarray(start, end)).backward();
-          optimizer.step();
+        const b = makeModel(5);
+        const optimizer = new SGD(b.parameters(), opts);
+        for (let epoch = 0; epoch < 3; epoch++) {
+          for (let start = 0; start < 100; start += 16) {
+            // 7 batches, the last of 4 rows
+            const end = Math.min(start + 16, 100);
+            b.zeroGrad();
+            const out = b.forward(rowsOf(x, start, end));
+            crossEntropyLoss(out, y.subarray(start, end)).backward();
+            optimizer.step();
+          }
         }
-      }
-      expect(b.getWeights()).toEqual(a.getWeights());
-    });
-  });
+        expect(b.getWeights()).toEqual(a.getWeights());
+      });
+    },
+  );
 
   it('the same seed gives bit-identical weights twice (initialization and shuffles)', async () => {
     await onBackend(js, async () => {

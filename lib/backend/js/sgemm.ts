@@ -112,7 +112,10 @@ function packATransposed(A: Float32Array, M: number, ic: number, mc: number, pc:
   }
 }
 
-/** op(B) rows [pc, pc+kc) × columns [jc, jc+nc) from B stored K×N, as NR-column panels: Bp[q·kc·NR + k·NR + c]. Missing columns are zero. */
+/**
+ * op(B) rows [pc, pc+kc) × columns [jc, jc+nc) from B stored K×N, as NR-column panels: Bp[q·kc·NR + k·NR + c].
+ * Missing columns are zero.
+ */
 function packB(B: Float32Array, N: number, pc: number, kc: number, jc: number, nc: number, Bp: Float64Array): void {
   for (let q = 0; q * NR < nc; q++) {
     const cols = Math.min(NR, nc - q * NR);

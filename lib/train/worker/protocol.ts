@@ -1,9 +1,10 @@
 /**
  * What the caller's thread and the training worker say to each other (caller.ts ↔ thread.ts).
  *
- * The worker runs the loop without yielding (fitBlocking's), which never returns to its event loop between batches, so it cannot receive messages
- * while it trains. Hence two channels: the abort request is a flag in shared memory the worker reads after every
- * batch; everything else waits for a hook (epoch end, …) where the worker awaits an acknowledgment.
+ * The worker runs the loop without yielding (fitBlocking's), which never returns to its event loop between batches,
+ * so it cannot receive messages while it trains. Hence two channels: the abort request is a flag in shared memory
+ * the worker reads after every batch; everything else waits for a hook (epoch end, …) where the worker awaits an
+ * acknowledgment.
  */
 import type { BackendName } from '../../backend/load.js';
 import type { LayerConfig } from '../../layers/layer.js';
