@@ -7,6 +7,7 @@
  * a layer index. And back: the states with their arrays, then restoreCallbackStates() into callbacks the caller
  * made, all or nothing.
  */
+import { isFloat32Array } from '../check.js';
 import { NeuroblasError, fail } from '../errors.js';
 import type { F32Tensor } from './safetensors.js';
 import { isPlainObject } from '../plain-data.js';
@@ -32,10 +33,6 @@ export interface StatefulCallback {
 
 const TENSOR = '$tensor';
 
-function isF32(v: unknown): v is Float32Array {
-  return Object.prototype.toString.call(v) === '[object Float32Array]';
-}
-
 function isStateful(cb: unknown): cb is StatefulCallback {
   return (
     typeof cb === 'object' &&
@@ -54,7 +51,7 @@ function nameOf(cb: unknown): string {
 /** The JSON half of one value of a state, with its Float32Arrays moved into `tensors` under `prefix` + path. */
 function splitValue(v: unknown, path: string[], prefix: string, tensors: Record<string, F32Tensor>, where: string): unknown {
   const at = () => (path.length ? path.join('.') : 'the state');
-  if (isF32(v)) {
+  if (isFloat32Array(v)) {
     const name = `${prefix}${path.join('.')}`;
     tensors[name] = { dtype: 'F32', shape: [v.length], data: v };
     return { [TENSOR]: name };

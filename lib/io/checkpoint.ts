@@ -23,6 +23,7 @@
  */
 import fs from 'node:fs';
 import type { Backend } from '../backend/contract.js';
+import { checkKnownKeys, nonNegativeInteger } from '../check.js';
 import { NeuroblasError, fail } from '../errors.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerConfig } from '../layers/layer.js';
@@ -116,11 +117,8 @@ function denseWeightNames(model: Sequential, prefix = ''): string[] {
 
 function checkSaveOptions(o: SaveOptions): void {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'saveModel: options must be an object');
-  const known = ['optimizer', 'epoch', 'metrics', 'history', 'random', 'callbacks', 'beforeRename'];
-  for (const key of Object.keys(o))
-    if (!known.includes(key)) fail('ERR_INVALID_ARG', `saveModel: unknown option "${key}" (known: ${known.join(', ')})`);
-  if (o.epoch !== undefined && !(Number.isInteger(o.epoch) && o.epoch >= 0))
-    fail('ERR_INVALID_ARG', `saveModel: epoch must be a non-negative integer, got ${String(o.epoch)}`);
+  checkKnownKeys('saveModel', o, ['optimizer', 'epoch', 'metrics', 'history', 'random', 'callbacks', 'beforeRename']);
+  if (o.epoch !== undefined) nonNegativeInteger('saveModel', 'epoch', o.epoch);
   if (o.metrics !== undefined) {
     if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics))
       fail('ERR_INVALID_ARG', 'saveModel: metrics must be an object of numbers');

@@ -5,11 +5,12 @@
  * Ties go to the lowest class index, and a NaN score counts as the largest (as torch.argmax does), so a
  * model that produces NaN is not credited with its first class.
  */
+import { nonNegativeInteger, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 
 function checkDims(fn: string, rows: number, classes: number, scores: ArrayLike<number>, labelsLength: number | null): void {
-  if (!Number.isInteger(rows) || rows < 0) fail('ERR_INVALID_ARG', `${fn}: rows must be a non-negative integer, got ${rows}`);
-  if (!Number.isInteger(classes) || classes < 1) fail('ERR_INVALID_ARG', `${fn}: classes must be a positive integer, got ${classes}`);
+  nonNegativeInteger(fn, 'rows', rows);
+  positiveInteger(fn, 'classes', classes);
   if (scores.length < rows * classes)
     fail('ERR_SHAPE', `${fn}: scores must hold at least rows·classes = ${rows * classes} values, got ${scores.length}`);
   if (labelsLength !== null && labelsLength < rows)
@@ -57,8 +58,8 @@ export interface ConfusionMatrix {
 /** The confusion matrix of the first `n` predictions (all of them by default). */
 export function confusionMatrix(pred: Int32Array, labels: Int32Array, classes: number, n = labels.length): ConfusionMatrix {
   const fn = 'confusionMatrix';
-  if (!Number.isInteger(classes) || classes < 1) fail('ERR_INVALID_ARG', `${fn}: classes must be a positive integer, got ${classes}`);
-  if (!Number.isInteger(n) || n < 0) fail('ERR_INVALID_ARG', `${fn}: n must be a non-negative integer, got ${n}`);
+  positiveInteger(fn, 'classes', classes);
+  nonNegativeInteger(fn, 'n', n);
   if (pred.length < n || labels.length < n)
     fail('ERR_SHAPE', `${fn}: pred and labels must hold at least ${n} values, got ${pred.length} and ${labels.length}`);
   const counts = new Int32Array(classes * classes);
