@@ -1,5 +1,5 @@
 /**
- * Epoch bench: LeNet-5 on Fashion-MNIST (examples/lenet.ts's recipe: Adam lr 1e-3, batch 128) through `fitSync`,
+ * Epoch bench: LeNet-5 on Fashion-MNIST (examples/lenet.ts's recipe: Adam lr 1e-3, batch 128) through `fitBlocking`,
  * native vs js vs PyTorch, and the test accuracy after the native run.
  *
  *   npx tsx bench/lenet-epoch.ts [--epochs N] [--threads T] [--js-rows R] [--no-js] [--no-torch] [--dir DIR]
@@ -11,7 +11,7 @@
  *   rows (30 batches of 128, 1/15.6 of an epoch) and the time is scaled by 60000/R. --js-rows 60000 runs a whole one.
  * - torch: bench/peers/lenet_torch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe and data.
  */
-import { Adam, Tensor, backendInfo, evaluate, fitSync, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
+import { Adam, Tensor, backendInfo, evaluate, fitBlocking, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
 import { headRows } from '../examples/fashion-mlp.js';
 import { LENET, lenet } from '../examples/lenet.js';
 import { flag, median } from './args.js';
@@ -34,7 +34,7 @@ async function trainOn(
     manualSeed(1);
     const model = lenet();
     const optimizer = new Adam(model.parameters(), { lr: LENET.lr, backend });
-    const history = await fitSync(model, images(data), data.y, {
+    const history = await fitBlocking(model, images(data), data.y, {
       optimizer,
       epochs: n,
       batchSize: LENET.batchSize,

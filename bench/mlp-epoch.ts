@@ -1,6 +1,6 @@
 /**
  * Epoch bench: MLP-A on Fashion-MNIST (784-512-256-10 ReLU, He uniform init, SGD lr 0.05 momentum 0.9, batch 128,
- * softmax cross-entropy; examples/fashion-mlp.ts's recipe) through `fitSync`, against the GEMMs alone.
+ * softmax cross-entropy; examples/fashion-mlp.ts's recipe) through `fitBlocking`, against the GEMMs alone.
  *
  *   npx tsx bench/mlp-epoch.ts [--epochs N] [--threads T] [--js-rows R] [--no-js] [--no-torch] [--dir DIR]
  *
@@ -14,7 +14,7 @@
  *   dX = dY·Wᵀ for the 2 upper layers (8 calls per step). Median over N repetitions.
  * - torch: bench/peers/mlp_epoch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe, when torch imports.
  */
-import { SGD, Tensor, backendInfo, evaluate, fitSync, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
+import { SGD, Tensor, backendInfo, evaluate, fitBlocking, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
 import { flag, median } from './args.js';
 import { fashionEpochBench } from './fashion-setup.js';
@@ -31,7 +31,7 @@ async function trainOn(backend: Backend, data: Dataset, n: number): Promise<{ se
     const model = mlpA();
     const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
     const x = new Tensor(data.x, [data.rows, data.features]);
-    const history = await fitSync(model, x, data.y, {
+    const history = await fitBlocking(model, x, data.y, {
       optimizer,
       epochs: n,
       batchSize: MLP_A.batchSize,

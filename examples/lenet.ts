@@ -72,9 +72,9 @@ async function run(options: LenetOptions) {
   const b = currentBackend();
   const n = b.getNumThreads();
   log(`backend: ${b.name} (${n} thread${n === 1 ? '' : 's'}); ${train.rows} train / ${test.rows} test images`);
-  // fitSync: a script with nothing else to keep responsive, so the training loop stays on this thread (the
+  // fitBlocking: a script with nothing else to keep responsive, so the training loop stays on this thread (the
   // epoch times are then the kernels' and the loop's alone, comparable with PyTorch's).
-  const history: EpochLogs[] = await model.fitSync(x, train.y, {
+  const history: EpochLogs[] = await model.fitBlocking(x, train.y, {
     optimizer,
     epochs,
     batchSize: LENET.batchSize,

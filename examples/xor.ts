@@ -45,7 +45,7 @@ async function run(options: XorOptions): Promise<XorResult> {
   const optimizer = new SGD(model.parameters(), { lr, backend });
   const x = new Tensor(XOR_X.slice(), [4, 2]);
   const targets = Float32Array.from(XOR_Y, (c) => 2 * c - 1);
-  const history = await model.fitSync(x, targets, {
+  const history = await model.fitBlocking(x, targets, {
     optimizer,
     epochs,
     batchSize: 4,
