@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 #include "vec-math.h"
 

@@ -12,8 +12,8 @@
 namespace {
 
 using nb::Export;
-using nb::Failure;
 using nb::fail;
+using nb::Failure;
 
 class NeuroblasAddon : public Napi::Addon<NeuroblasAddon> {
  public:
@@ -77,8 +77,10 @@ void throwPlainError(Napi::Env env, const char* code, const std::string& message
 
 void throwFailure(Napi::Env env, const Failure& failure) {
   NeuroblasAddon* addon = instanceOf(env);
-  if (addon != nullptr) addon->throwFailure(env, failure);
-  else throwPlainError(env, failure.code, failure.message);
+  if (addon != nullptr)
+    addon->throwFailure(env, failure);
+  else
+    throwPlainError(env, failure.code, failure.message);
 }
 
 }  // namespace nb

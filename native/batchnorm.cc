@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 
 namespace nb {
 
@@ -42,8 +42,8 @@ void batchNormForward(int64_t M, int64_t C, int64_t S, const float* X, const flo
   }
 }
 
-void batchNormBackward(int64_t M, int64_t C, int64_t S, const float* X, const float* mean, const float* invStd, const float* gamma, const float* dY,
-                       float* dX, float* dGamma, float* dBeta) {
+void batchNormBackward(int64_t M, int64_t C, int64_t S, const float* X, const float* mean, const float* invStd, const float* gamma,
+                       const float* dY, float* dX, float* dGamma, float* dBeta) {
   const int64_t rowStride = C * S;
   const int64_t nc = M * S;
   for (int64_t c = 0; c < C; c++) {
@@ -93,7 +93,8 @@ Napi::Value batchNormForwardBinding(const Napi::CallbackInfo& info) {
   if (eps < 0) fail("ERR_INVALID_ARG", std::string(fn) + ": eps must be >= 0");
   const int64_t perChannel = product(fn, "M·S", M, S);
   if (training && perChannel < 2 && C > 0) {
-    fail("ERR_SHAPE", std::string(fn) + ": training statistics need more than one value per channel, got M·S = " + std::to_string(perChannel));
+    fail("ERR_SHAPE",
+         std::string(fn) + ": training statistics need more than one value per channel, got M·S = " + std::to_string(perChannel));
   }
   batchNormForward(M, C, S, X, gamma, beta, eps, training, mean, invStd, Y);
   return info.Env().Undefined();

@@ -1,14 +1,12 @@
 #include "check.h"
 
-#include "kernels.h"
-
 #include <cmath>
+
+#include "kernels.h"
 
 namespace nb {
 
-void fail(const char* code, std::string message) {
-  throw Failure{code, std::move(message)};
-}
+void fail(const char* code, std::string message) { throw Failure{code, std::move(message)}; }
 
 int64_t product(const char* fn, const char* what, int64_t a, int64_t b) {
   int64_t p;
@@ -30,17 +28,28 @@ alignas(64) unsigned char emptyArraySentinel[64];
 
 const char* typedArrayName(napi_typedarray_type t) {
   switch (t) {
-    case napi_int8_array: return "Int8Array";
-    case napi_uint8_array: return "Uint8Array";
-    case napi_uint8_clamped_array: return "Uint8ClampedArray";
-    case napi_int16_array: return "Int16Array";
-    case napi_uint16_array: return "Uint16Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_uint32_array: return "Uint32Array";
-    case napi_float32_array: return "Float32Array";
-    case napi_float64_array: return "Float64Array";
-    case napi_bigint64_array: return "BigInt64Array";
-    case napi_biguint64_array: return "BigUint64Array";
+    case napi_int8_array:
+      return "Int8Array";
+    case napi_uint8_array:
+      return "Uint8Array";
+    case napi_uint8_clamped_array:
+      return "Uint8ClampedArray";
+    case napi_int16_array:
+      return "Int16Array";
+    case napi_uint16_array:
+      return "Uint16Array";
+    case napi_int32_array:
+      return "Int32Array";
+    case napi_uint32_array:
+      return "Uint32Array";
+    case napi_float32_array:
+      return "Float32Array";
+    case napi_float64_array:
+      return "Float64Array";
+    case napi_bigint64_array:
+      return "BigInt64Array";
+    case napi_biguint64_array:
+      return "BigUint64Array";
   }
   return "typed array";
 }
@@ -55,8 +64,10 @@ std::string describe(napi_env env, napi_value v) {
   napi_valuetype type;
   if (napi_typeof(env, v, &type) != napi_ok) return "unknown";
   switch (type) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
     case napi_boolean: {
       bool b = false;
       napi_get_value_bool(env, v, &b);
@@ -69,12 +80,18 @@ std::string describe(napi_env env, napi_value v) {
       snprintf(buf, sizeof buf, "%.17g", d);
       return buf;
     }
-    case napi_string: return "string";
-    case napi_symbol: return "symbol";
-    case napi_object: return "object";
-    case napi_function: return "function";
-    case napi_external: return "external";
-    case napi_bigint: return "bigint";
+    case napi_string:
+      return "string";
+    case napi_symbol:
+      return "symbol";
+    case napi_object:
+      return "object";
+    case napi_function:
+      return "function";
+    case napi_external:
+      return "external";
+    case napi_bigint:
+      return "bigint";
   }
   return "unknown";
 }
@@ -99,7 +116,8 @@ double Args::anyNumber(size_t i, const char* name) const { return rawNumber(i, n
 
 double Args::number(size_t i, const char* name) const {
   double d = rawNumber(i, name);
-  if (!std::isfinite(d)) fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be a finite number, got " + describe(env_, info_[i]));
+  if (!std::isfinite(d))
+    fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be a finite number, got " + describe(env_, info_[i]));
   return d;
 }
 
@@ -110,7 +128,8 @@ int64_t Args::size(size_t i, const char* name) const {
     fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be a non-negative integer, got " + describe(env_, info_[i]));
   }
   if (d > static_cast<double>(kMaxDim)) {
-    fail("ERR_OVERFLOW", std::string(fn_) + ": " + name + " must be at most " + std::to_string(kMaxDim) + ", got " + describe(env_, info_[i]));
+    fail("ERR_OVERFLOW",
+         std::string(fn_) + ": " + name + " must be at most " + std::to_string(kMaxDim) + ", got " + describe(env_, info_[i]));
   }
   return static_cast<int64_t>(d);
 }
@@ -134,7 +153,8 @@ bool Args::boolean(size_t i, const char* name) const {
 int Args::activation(size_t i, const char* name) const {
   double d = rawNumber(i, name);
   if (!(d >= 0 && d < kActivationCount) || d != std::floor(d)) {
-    fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be an activation code in [0, " + std::to_string(int(kActivationCount)) + "), got " + describe(env_, info_[i]));
+    fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be an activation code in [0, " + std::to_string(int(kActivationCount)) +
+                                "), got " + describe(env_, info_[i]));
   }
   return static_cast<int>(d);
 }
@@ -150,10 +170,12 @@ void* Args::array(size_t i, const char* name, napi_typedarray_type type, const c
       napi_valuetype t;
       if (napi_typeof(env_, v, &t) == napi_ok && t == napi_null) return nullptr;
     }
-    fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be a " + typeName + (nullable ? " or null" : "") + ", got " + describe(env_, v));
+    fail("ERR_INVALID_ARG",
+         std::string(fn_) + ": " + name + " must be a " + typeName + (nullable ? " or null" : "") + ", got " + describe(env_, v));
   }
   if (actual != type) {
-    fail("ERR_INVALID_ARG", std::string(fn_) + ": " + name + " must be a " + typeName + (nullable ? " or null" : "") + ", got " + describe(env_, v));
+    fail("ERR_INVALID_ARG",
+         std::string(fn_) + ": " + name + " must be a " + typeName + (nullable ? " or null" : "") + ", got " + describe(env_, v));
   }
   // A detached buffer reports length 0, so asking only when the length is short keeps the common path to one
   // N-API call per array while still naming the real cause when it is one.
@@ -164,7 +186,8 @@ void* Args::array(size_t i, const char* name, napi_typedarray_type type, const c
     }
   }
   if (static_cast<uint64_t>(length) < static_cast<uint64_t>(need)) {
-    fail("ERR_SHAPE", std::string(fn_) + ": " + name + " must hold at least " + std::to_string(need) + " elements for these dimensions, got " + std::to_string(length));
+    fail("ERR_SHAPE", std::string(fn_) + ": " + name + " must hold at least " + std::to_string(need) +
+                          " elements for these dimensions, got " + std::to_string(length));
   }
   // An empty array may have a null data pointer, which would read as "argument was null" to the nullable
   // accessors; hand out a non-null address instead. Nothing reads or writes through it: need is then 0.

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 
 namespace nb {
@@ -99,7 +99,8 @@ Window readWindow(const Args& a, const char* fn, size_t cAt, size_t kAt) {
   g.stride = a.size(kAt + 2, "stride");
   g.pad = a.size(kAt + 3, "pad");
   g.dilation = a.size(kAt + 4, "dilation");
-  if (g.kh < 1 || g.kw < 1 || g.stride < 1 || g.dilation < 1) fail("ERR_INVALID_ARG", std::string(fn) + ": kh, kw, stride and dilation must be >= 1");
+  if (g.kh < 1 || g.kw < 1 || g.stride < 1 || g.dilation < 1)
+    fail("ERR_INVALID_ARG", std::string(fn) + ": kh, kw, stride and dilation must be >= 1");
   g.OH = windowOutput(fn, "H", g.H, g.kh, g.stride, g.pad, g.dilation);
   g.OW = windowOutput(fn, "W", g.W, g.kw, g.stride, g.pad, g.dilation);
   // K and P are sgemm dimensions.
@@ -114,7 +115,9 @@ int64_t windowOutput(const char* fn, const char* axis, int64_t size, int64_t k, 
   // Every term is <= 2^31 − 1, so span (< 2^62) and size + 2·pad (< 2^33) fit in 64 bits.
   const int64_t span = dilation * (k - 1) + 1;
   const int64_t padded = size + 2 * pad;
-  if (span > padded) fail("ERR_SHAPE", std::string(fn) + ": the window does not fit " + axis + " = " + std::to_string(size) + " with padding " + std::to_string(pad));
+  if (span > padded)
+    fail("ERR_SHAPE",
+         std::string(fn) + ": the window does not fit " + axis + " = " + std::to_string(size) + " with padding " + std::to_string(pad));
   const int64_t out = (padded - span) / stride + 1;
   if (out > kMaxDim) fail("ERR_OVERFLOW", std::string(fn) + ": the output size along " + axis + " is beyond 2^31 − 1");
   return out;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 
 namespace nb {
 

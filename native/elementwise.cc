@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 
 namespace nb {
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 
 namespace nb {
@@ -40,8 +40,8 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   }
   const int lda = static_cast<int>(transA ? M : K);
   const int ldb = static_cast<int>(transB ? K : N);
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
-              static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+              static_cast<int>(N), static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
 }
 
 void colSum(int64_t M, int64_t N, const float* X, double beta, float* out) {
@@ -113,7 +113,8 @@ Napi::Value denseForwardBinding(const Napi::CallbackInfo& info) {
   const float param = static_cast<float>(a.number(7, "param"));
   float* Z = a.f32OrNull(8, "Z", mn);
   float* Y = a.f32(9, "Y", mn);
-  if (Z == nullptr && kind != kLinear) fail("ERR_INVALID_ARG", std::string(fn) + ": Z (the pre-activation output) is required for this activation");
+  if (Z == nullptr && kind != kLinear)
+    fail("ERR_INVALID_ARG", std::string(fn) + ": Z (the pre-activation output) is required for this activation");
 
   // Without Z (linear only) the product goes straight into Y; otherwise into Z, and one pass per row then adds
   // the bias and applies f while the row is still in L1.
@@ -148,7 +149,8 @@ Napi::Value denseBackwardBinding(const Napi::CallbackInfo& info) {
   float* dW = a.f32(12, "dW", kn);
   float* dBias = a.f32OrNull(13, "dBias", N);
   float* dX = a.f32OrNull(14, "dX", mk);
-  if (Z == nullptr && kind != kLinear) fail("ERR_INVALID_ARG", std::string(fn) + ": Z (the pre-activation output) is required for this activation");
+  if (Z == nullptr && kind != kLinear)
+    fail("ERR_INVALID_ARG", std::string(fn) + ": Z (the pre-activation output) is required for this activation");
 
   if (kind == kLinear) {
     if (dZ != dY && mn > 0) std::memmove(dZ, dY, static_cast<size_t>(mn) * sizeof(float));

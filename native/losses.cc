@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 
 namespace nb {
@@ -116,7 +116,8 @@ Napi::Value softmaxCrossEntropyBinding(const Napi::CallbackInfo& info) {
   // All labels first: a label out of range would index outside its row.
   for (int64_t i = 0; i < M; i++) {
     if (labels[i] < 0 || labels[i] >= N) {
-      fail("ERR_LABEL", std::string(fn) + ": labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " + std::to_string(N) + ")");
+      fail("ERR_LABEL", std::string(fn) + ": labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " +
+                            std::to_string(N) + ")");
     }
   }
   return Napi::Number::New(info.Env(), softmaxCrossEntropy(M, N, logits, labels, probs, dLogits));

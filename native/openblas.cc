@@ -1,6 +1,8 @@
 // Process-wide OpenBLAS setup and the thread and configuration exports. OpenBLAS is linked statically, so
 // this copy belongs to the addon alone; its state is per process, shared by every environment (main thread
 // and workers) that loads the addon, hence std::call_once and no per-environment copy.
+#include "openblas.h"
+
 #include <cblas.h>
 #include <cpuid.h>
 
@@ -12,7 +14,6 @@
 
 #include "check.h"
 #include "export.h"
-#include "openblas.h"
 
 // OpenBLAS's internal core-selection entry points (driver/others/dynamic.c, DYNAMIC_ARCH builds only). Weak,
 // so a build against a single-target OpenBLAS still links; they are then null and we leave the core alone.
@@ -34,9 +35,7 @@ std::string lower(const char* s) {
   return out;
 }
 
-bool isAvx512Core(const std::string& core) {
-  return core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
-}
+bool isAvx512Core(const std::string& core) { return core == "skylakex" || core == "cooperlake" || core == "sapphirerapids"; }
 
 // The CPU has the AVX-512 subsets OpenBLAS's SkylakeX kernels use, and the OS saves the ZMM state on a context
 // switch. libgcc's __builtin_cpu_supports already checks XCR0 (its cpuinfo.o runs xgetbv), but the OS part is

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 
 namespace nb {
 
@@ -27,8 +27,8 @@ void sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t ste
   }
 }
 
-void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1, double beta2,
-              float eps, double wd, bool decoupled) {
+void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1,
+              double beta2, float eps, double wd, bool decoupled) {
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(step));
   const float stepSize = static_cast<float>(lr / bc1);
@@ -54,8 +54,8 @@ void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, fl
   }
 }
 
-void rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha, float eps, float wd,
-                 float momentum) {
+void rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha, float eps,
+                 float wd, float momentum) {
   const float oneMinusAlpha = 1.0f - alpha;
   for (int64_t i = 0; i < n; i++) {
     const float g = grad[i] + wd * param[i];
@@ -145,8 +145,8 @@ Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
   const bool centered = a.boolean(11, "centered");
   if (centered && gradAvg == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": gradAvg is required when centered is true");
   if (momentum > 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
-  rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr), static_cast<float>(alpha),
-              static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
+  rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr),
+              static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
   return info.Env().Undefined();
 }
 NB_EXPORT(rmspropStep, rmspropStepBinding);

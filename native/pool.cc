@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 #include "vec-math.h"
 
@@ -138,7 +138,8 @@ Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   const int64_t plane = p.H * p.W, per = p.OH * p.OW;
   for (int64_t i = 0; i < p.out(); i++) {
     if (argmax[i] < 0 || argmax[i] >= plane) {
-      fail("ERR_INVALID_ARG", std::string(fn) + ": argmax[" + std::to_string(i) + "] = " + std::to_string(argmax[i]) + " is outside its H·W = " + std::to_string(plane) + " plane");
+      fail("ERR_INVALID_ARG", std::string(fn) + ": argmax[" + std::to_string(i) + "] = " + std::to_string(argmax[i]) +
+                                  " is outside its H·W = " + std::to_string(plane) + " plane");
     }
   }
   std::fill(dX, dX + p.in(), 0.0f);

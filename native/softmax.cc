@@ -2,8 +2,8 @@
 // whatever its magnitude; sums are accumulated in double.
 #include <cmath>
 
-#include "export.h"
 #include "check.h"
+#include "export.h"
 #include "kernels.h"
 #include "vec-math.h"
 
