@@ -27,7 +27,7 @@ export function describeLabels(l: LabelInference): string {
 
 /** Refuses a label column that cannot be what the user meant (ERR_LABEL naming the file, the column and the way out). */
 export function checkLabels(file: string, l: LabelInference, o: { allowManyClasses?: boolean } = {}): void {
-  const choose = 'choose the label column with --label-column NAME|INDEX';
+  const choose = 'Choose the label column with --label-column NAME|INDEX';
   if (l.kind === 'numbers') {
     const at = l.example ? `:${l.example.line}:${l.example.column}` : '';
     fail(
