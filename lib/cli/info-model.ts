@@ -150,7 +150,8 @@ export function printModelInfo(out: Output, info: ModelInfo): void {
     out.human(`classes: ${info.classes}${info.classNames ? `: ${info.classNames.join(', ')}` : ' (indices, no names)'}`);
   const optimizer = info.optimizer ? `, ${info.optimizer.type} lr ${info.optimizer.lr}` : ', no optimizer state';
   out.human(
-    `trained: ${info.epoch} epoch${info.epoch === 1 ? '' : 's'} (history of ${info.historyLength})${optimizer}${lastEpochText(info.lastEpoch)}`,
+    `trained: ${info.epoch} epoch${info.epoch === 1 ? '' : 's'} (history of ${info.historyLength})` +
+      `${optimizer}${lastEpochText(info.lastEpoch)}`,
   );
   const shown = info.lastEpoch ? ['loss', 'accuracy', 'valLoss', 'valAccuracy'] : [];
   const plain = Object.entries(info.metrics).filter(([k]) => !shown.includes(k));

@@ -62,7 +62,11 @@ describe('neuroblas train: the labels it inferred, in one line on stderr', () =>
     expectOneLineError(
       r,
       1,
-      /floats\.csv:3:\d+: the label column 'width' holds non-integer numbers \(0\.13\), not classes: is the label in another column\? Choose the label column with --label-column NAME\|INDEX \(the CLI trains classifiers; regression is not supported yet\)/,
+      new RegExp(
+        String.raw`floats\.csv:3:\d+: the label column 'width' holds non-integer numbers \(0\.13\), not classes: ` +
+          String.raw`is the label in another column\? Choose the label column with --label-column NAME\|INDEX ` +
+          String.raw`\(the CLI trains classifiers; regression is not supported yet\)`,
+      ),
     );
   });
 
