@@ -55,6 +55,7 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
     seed: flags.seed,
     labelColumn: flags.labelColumn,
     classNames: m.classNames,
+    classes: m.classNames ? undefined : m.classes,
   });
   const d = data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);

@@ -1,11 +1,12 @@
 /**
  * `neuroblas info`: what a bug report needs — the version, which backend runs and why, the OpenBLAS build and
- * kernel set with its thread count, and the CPU.
+ * kernel set with its thread count, and the CPU. `neuroblas info <model>`: what a checkpoint holds (info-model.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { Option, type Command } from 'commander';
 import { libraryVersion } from '../io/version.js';
+import { printModelInfo, readModelInfo } from './info-model.js';
 import { Output } from './output.js';
 import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
 import { parsePositiveInt } from './options.js';
@@ -17,11 +18,12 @@ interface InfoFlags extends RuntimeFlags {
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .description('version, backend and why, OpenBLAS configuration and threads, CPU')
+    .description('version, backend and why, OpenBLAS configuration and threads, CPU; with a model file, what it holds')
+    .argument('[model]', 'a checkpoint (.safetensors): architecture, parameters, training metadata, classes')
     .option('--threads <n>', 'OpenBLAS threads to report with', parsePositiveInt, 1)
     .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
     .option('--json', 'one JSON object on stdout')
-    .action((flags: InfoFlags) => infoCommand(flags));
+    .action((model: string | undefined, flags: InfoFlags) => infoCommand(model, flags));
 }
 
 /** The SIMD flags that decide OpenBLAS's kernels, from /proc/cpuinfo (empty where it does not exist). */
@@ -38,9 +40,13 @@ function simdFlags(): string[] {
   }
 }
 
-function infoCommand(flags: InfoFlags): void {
+function infoCommand(model: string | undefined, flags: InfoFlags): void {
   const out = new Output(flags.json === true);
   const info = applyRuntime(flags);
+  if (model !== undefined) {
+    printModelInfo(out, readModelInfo(model));
+    return;
+  }
   const cpus = os.cpus();
   const cpu = { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, arch: process.arch, simd: simdFlags() };
   out.record({ version: libraryVersion(), node: process.version, ...info, cpu });

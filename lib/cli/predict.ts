@@ -85,7 +85,7 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
     const t = parseCsvTable(text, file, { labelColumn: labelColumn ?? -1 });
     if (t.features !== m.features)
       fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
-    return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames).y };
+    return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames, m.classes).y };
   }
   return fail(
     'ERR_SHAPE',

@@ -29,6 +29,7 @@ import {
   OPTIMIZERS,
   type OptimizerName,
 } from './model-spec.js';
+import { labelsLine } from './label-inference.js';
 import { saveTrainedModel } from './model-file.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
@@ -52,6 +53,7 @@ interface TrainFlags extends RuntimeFlags {
   validationSplit?: number;
   normalize: NormalizationKind | 'none' | 'auto';
   labelColumn?: string | number;
+  allowManyClasses?: boolean;
   limit?: number;
   save?: string;
   plot?: string;
@@ -89,6 +91,7 @@ export function registerTrain(program: Command): void {
         .default('auto'),
     )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
+    .option('--allow-many-classes', 'CSV: train even with more classes than a tenth of the rows')
     .option('--limit <n>', 'use at most n rows of each split (a seeded random sample; for quick runs)', parsePositiveInt)
     .option('--seed <n>', 'seed for initialization, shuffling and sampling', parseSeed, DEFAULT_SEED)
     .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
@@ -122,6 +125,7 @@ async function train(flags: TrainFlags): Promise<void> {
   checkWritable('--plot', flags.plot);
   const runtime = applyRuntime(flags);
   const data = resolveTrainingData(flags.data, { limit: flags.limit, seed: flags.seed, labelColumn: flags.labelColumn });
+  const labels = labelsLine(data, { allowManyClasses: flags.allowManyClasses });
 
   let trainSet: Dataset = data.train;
   let valSet: Dataset = data.test;
@@ -138,6 +142,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const widths = layerWidths(flags.layers, trainSet.features, trainSet.classes, data.name);
   const model = buildMlp(widths, flags.activation);
   const optimizer = buildOptimizer(model.parameters(), flags);
+  if (labels !== null) process.stderr.write(labels);
   out.say(
     `neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ` +
       `${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,

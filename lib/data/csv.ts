@@ -3,9 +3,12 @@
  * commas (surrounding spaces and double quotes are dropped), blank lines skipped. Every error names
  * `file:line:column` (1-based, as editors count) so the user can jump to the bad field.
  *
- * Labels become class indices: when every label is a non-negative integer it *is* the class index (so a test
- * file that lacks a class still maps the same way as the training file); otherwise the distinct labels, sorted,
- * are the class names and their positions the indices. Pass `classNames` to map onto a model's classes instead.
+ * Labels become class indices by one rule, and `labelsToClasses` says which way it went (`LabelInference`, for
+ * the one line the CLI prints): integers that are exactly 0..k−1 are the class indices; any other set of integers
+ * (100/200/300, −1/0/1, 1..k, 0/1/3) are class *names*, in numeric order (one integer written two ways, "1" and
+ * "1.0", is one class); other labels are names too, numbers in numeric order, text in sorted order. Pass
+ * `classNames` (or `classes`, for a model trained on indices) to map onto a model's classes instead, so a test file
+ * that lacks a class maps the same way as the training file did.
  */
 import fs from 'node:fs';
 import { NeuroblasError, fail } from '../errors.js';
@@ -19,8 +22,13 @@ export interface CsvOptions {
    * column that is not a number is a header (pass `true` when the names are themselves numbers).
    */
   header?: boolean;
-  /** Map labels onto these classes (a trained model's), by exact name or, when they are integers, by index. */
+  /**
+   * Map labels onto these classes (a trained model's): by name (an integer by its value), or by index when the names
+   * are not integers themselves.
+   */
   classNames?: readonly string[];
+  /** A model's class count, when it has no class names: every label must then be a class index below it. */
+  classes?: number;
 }
 
 /** The parsed table before labels are mapped: feature values row-major, the label fields as text. */
@@ -90,7 +98,7 @@ function resolveLabelIndex(file: string, spec: string | number | undefined, head
 export function parseCsvTable(
   text: string,
   file = 'CSV data',
-  options: Omit<CsvOptions, 'labelColumn' | 'classNames'> & { labelColumn?: string | number | null } = {},
+  options: Omit<CsvOptions, 'labelColumn' | 'classNames' | 'classes'> & { labelColumn?: string | number | null } = {},
 ): CsvTable {
   const lines = text.split(/\r?\n/);
   let first = lines.findIndex((l) => l.trim() !== '');
@@ -168,53 +176,126 @@ export function parseCsvTable(
   };
 }
 
-const INTEGER = /^\+?\d+$/;
-/** Integer labels above this are surely not class indices (a 1e6-wide output layer is no classifier). */
-const MAX_INTEGER_CLASSES = 100_000;
+/**
+ * How the labels became classes: 'indices' (integers exactly 0..k−1), 'integers' (other integers, names in numeric
+ * order), 'numbers' (numbers not all integers, names in numeric order), 'names' (text, sorted), 'model' (mapped
+ * onto a model's classes).
+ */
+export interface LabelInference {
+  kind: 'indices' | 'integers' | 'numbers' | 'names' | 'model';
+  /** The label column as the user would name it: "'species'" from the header, else its 1-based number. */
+  column: string;
+  classes: number;
+  rows: number;
+  /** Class names in index order (all but 'indices'). */
+  classNames?: string[];
+  /** 'numbers': the first label that is not an integer, and where it is. */
+  example?: { text: string; line: number; column: number };
+}
 
 function labelError(t: CsvTable, row: number, problem: string): never {
   throw new NeuroblasError('ERR_LABEL', `${t.file}:${t.labelLines[row]}:${t.labelColumns[row]}: ${problem}`);
 }
 
-/** Maps the label fields of a table to class indices (see the module comment for the rules). */
-export function labelsToClasses(t: CsvTable, classNames?: readonly string[]): { y: Int32Array; classes: number; classNames?: string[] } {
+/** The label as an integer, or null when it is not a number with an integer value ("3", "+3", "3.0", "3e0"). */
+function integerValue(s: string): number | null {
+  if (!isNumber(s)) return null;
+  const v = Number(s);
+  return Number.isInteger(v) ? v : null;
+}
+
+function labelColumnName(t: CsvTable): string {
+  const i = t.labelIndex ?? 0;
+  return t.header ? `'${t.header[i]}'` : String(i + 1);
+}
+
+function toModelClasses(t: CsvTable, classNames: readonly string[] | undefined, classes: number | undefined) {
   const y = new Int32Array(t.rows);
-  if (classNames !== undefined) {
-    const index = new Map(classNames.map((n, i) => [n, i]));
+  if (classNames === undefined) {
+    const n = classes!;
     for (let r = 0; r < t.rows; r++) {
-      const s = t.labels[r];
-      const named = index.get(s);
-      if (named !== undefined) y[r] = named;
-      else if (INTEGER.test(s) && Number(s) < classNames.length) y[r] = Number(s);
-      else labelError(t, r, `label "${s}" is not one of the model's ${classNames.length} classes (${classNames.join(', ')})`);
-    }
-    return { y, classes: classNames.length, classNames: [...classNames] };
-  }
-  if (t.labels.every((s) => INTEGER.test(s))) {
-    let classes = 0;
-    for (let r = 0; r < t.rows; r++) {
-      const v = Number(t.labels[r]);
-      if (v >= MAX_INTEGER_CLASSES)
-        labelError(t, r, `integer label ${v} is too large to be a class index (at most ${MAX_INTEGER_CLASSES - 1})`);
+      const v = integerValue(t.labels[r]);
+      if (v === null || v < 0 || v >= n)
+        labelError(
+          t,
+          r,
+          `label "${t.labels[r]}" is not a class index of the model (0..${n - 1}): it was trained on class indices, without names`,
+        );
       y[r] = v;
-      if (v + 1 > classes) classes = v + 1;
     }
-    return { y, classes };
+    return y;
+  }
+  const index = new Map(classNames.map((n, i) => [n, i]));
+  // Integer names ("100", "-1") match by value; a position would be a different class, so only text names take one.
+  const integerNames = classNames.every((n) => integerValue(n) !== null);
+  const byValue = new Map(integerNames ? classNames.map((n, i) => [integerValue(n)!, i]) : []);
+  for (let r = 0; r < t.rows; r++) {
+    const s = t.labels[r];
+    const v = integerValue(s);
+    const named = index.get(s) ?? (v === null ? undefined : byValue.get(v));
+    if (named !== undefined) y[r] = named;
+    else if (!integerNames && v !== null && v >= 0 && v < classNames.length) y[r] = v;
+    else labelError(t, r, `label "${s}" is not one of the model's ${classNames.length} classes (${classNames.join(', ')})`);
+  }
+  return y;
+}
+
+/** Maps the label fields of a table to class indices (see the module comment for the rule) and says how. */
+export function labelsToClasses(
+  t: CsvTable,
+  classNames?: readonly string[],
+  classes?: number,
+): { y: Int32Array; classes: number; classNames?: string[]; inference: LabelInference } {
+  const column = labelColumnName(t);
+  if (classNames !== undefined || classes !== undefined) {
+    const y = toModelClasses(t, classNames, classes);
+    const n = classNames?.length ?? classes!;
+    const names = classNames ? [...classNames] : undefined;
+    return { y, classes: n, classNames: names, inference: { kind: 'model', column, classes: n, rows: t.rows, classNames: names } };
+  }
+  const y = new Int32Array(t.rows);
+  const values = t.labels.map(integerValue);
+  if (values.every((v) => v !== null)) {
+    const distinct = [...new Set(values as number[])].sort((a, b) => a - b);
+    if (distinct.every((v, i) => v === i)) {
+      for (let r = 0; r < t.rows; r++) y[r] = values[r]!;
+      return { y, classes: distinct.length, inference: { kind: 'indices', column, classes: distinct.length, rows: t.rows } };
+    }
+    const index = new Map(distinct.map((v, i) => [v, i]));
+    for (let r = 0; r < t.rows; r++) y[r] = index.get(values[r]!)!;
+    const names = distinct.map(String);
+    return {
+      y,
+      classes: names.length,
+      classNames: names,
+      inference: { kind: 'integers', column, classes: names.length, rows: t.rows, classNames: names },
+    };
   }
   const distinct = [...new Set(t.labels)];
   const numeric = distinct.every(isNumber);
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   const index = new Map(distinct.map((n, i) => [n, i]));
   for (let r = 0; r < t.rows; r++) y[r] = index.get(t.labels[r])!;
-  return { y, classes: distinct.length, classNames: distinct };
+  const inference: LabelInference = { kind: numeric ? 'numbers' : 'names', column, classes: distinct.length, rows: t.rows };
+  inference.classNames = distinct;
+  if (numeric) {
+    const r = values.indexOf(null);
+    inference.example = { text: t.labels[r], line: t.labelLines[r], column: t.labelColumns[r] };
+  }
+  return { y, classes: distinct.length, classNames: distinct, inference };
+}
+
+/** A labelled dataset from CSV text, and how its labels became classes. */
+export function parseCsvLabelled(text: string, file = 'CSV data', options: CsvOptions = {}): { data: Dataset; labels: LabelInference } {
+  const t = parseCsvTable(text, file, options);
+  const { y, classes, classNames, inference } = labelsToClasses(t, options.classNames, options.classes);
+  const data: Dataset = { x: t.x, y, rows: t.rows, features: t.features, classes, sampleShape: [t.features] };
+  if (classNames) data.classNames = classNames;
+  return { data, labels: inference };
 }
 
 export function parseCsv(text: string, file = 'CSV data', options: CsvOptions = {}): Dataset {
-  const t = parseCsvTable(text, file, options);
-  const { y, classes, classNames } = labelsToClasses(t, options.classNames);
-  const ds: Dataset = { x: t.x, y, rows: t.rows, features: t.features, classes, sampleShape: [t.features] };
-  if (classNames) ds.classNames = classNames;
-  return ds;
+  return parseCsvLabelled(text, file, options).data;
 }
 
 /** Fields on the first non-blank line (0 for an empty text): tells a file of features from one with labels. */
@@ -238,4 +319,9 @@ export function readCsvText(file: string): string {
 /** A labelled dataset from a CSV file. */
 export function readCsv(file: string, options: CsvOptions = {}): Dataset {
   return parseCsv(readCsvText(file), file, options);
+}
+
+/** A labelled dataset from a CSV file, and how its labels became classes. */
+export function readCsvLabelled(file: string, options: CsvOptions = {}): { data: Dataset; labels: LabelInference } {
+  return parseCsvLabelled(readCsvText(file), file, options);
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
-import { readCsv } from './csv.js';
+import { readCsvLabelled, type LabelInference } from './csv.js';
 import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
 import { loadDigits } from './digits.js';
 import { FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnist, loadIdxPair } from './fashion-mnist.js';
@@ -28,6 +28,8 @@ export interface ResolveOptions {
   header?: boolean;
   /** Map CSV labels onto these classes (a trained model's). */
   classNames?: readonly string[];
+  /** A trained model's class count, when it has no class names: CSV labels must be class indices below it. */
+  classes?: number;
 }
 
 export interface ResolvedData extends Split {
@@ -36,6 +38,8 @@ export interface ResolvedData extends Split {
   kind: 'builtin' | 'idx' | 'csv';
   /** Where the test split comes from, in words (for the user). */
   testSource: string;
+  /** CSV: how its labels became classes, over every row of the file (before the hold-out and --limit). */
+  labels?: LabelInference;
 }
 
 /** The rows `indices` of `d`, in that order, as a new dataset. */
@@ -113,13 +117,19 @@ function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData
       testSource: `${path.join(spec, 't10k-*')}`,
     };
   }
-  const all = readCsv(spec, { labelColumn: o.labelColumn, header: o.header, classNames: o.classNames });
-  if (!needTrain) return { train: all, test: all, name: spec, kind: 'csv', testSource: `every row of ${spec}` };
+  const { data: all, labels } = readCsvLabelled(spec, {
+    labelColumn: o.labelColumn,
+    header: o.header,
+    classNames: o.classNames,
+    classes: o.classes,
+  });
+  if (!needTrain) return { train: all, test: all, name: spec, kind: 'csv', testSource: `every row of ${spec}`, labels };
   return {
     ...holdOut(all, CSV_TEST_FRACTION, new Random(o.seed ?? 1)),
     name: spec,
     kind: 'csv',
     testSource: `a random ${CSV_TEST_FRACTION * 100} % of ${spec}'s rows (seeded)`,
+    labels,
   };
 }
 
@@ -140,7 +150,7 @@ export function resolveTrainingData(spec: string, options: ResolveOptions = {}):
 export function resolveEvaluationData(
   spec: string,
   options: ResolveOptions = {},
-): Pick<ResolvedData, 'name' | 'kind' | 'testSource' | 'test'> {
+): Pick<ResolvedData, 'name' | 'kind' | 'testSource' | 'test' | 'labels'> {
   const d = limitSplits('resolveEvaluationData', load(spec, options, false), options);
-  return { name: d.name, kind: d.kind, testSource: d.testSource, test: d.test };
+  return { name: d.name, kind: d.kind, testSource: d.testSource, test: d.test, labels: d.labels };
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { csvColumnCount, parseCsv, parseCsvTable, readCsv } from '../../lib/data/csv.js';
+import { csvColumnCount, labelsToClasses, parseCsv, parseCsvTable, readCsv } from '../../lib/data/csv.js';
 import { expectError } from '../helpers/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-csv-'));
@@ -14,12 +14,12 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('parseCsv', () => {
   it('reads numbers row-major with the label in the last column by default; no header detected', () => {
-    const d = parseCsv('1,2,0\n3.5,-4e1,2\n', 'a.csv');
-    expect(d.rows).toBe(2);
+    const d = parseCsv('1,2,0\n3.5,-4e1,2\n5,6,1\n', 'a.csv');
+    expect(d.rows).toBe(3);
     expect(d.features).toBe(2);
-    expect(Array.from(d.x)).toEqual([1, 2, 3.5, -40]);
-    expect(Array.from(d.y)).toEqual([0, 2]);
-    expect(d.classes).toBe(3); // integer labels are class indices: 0..2
+    expect(Array.from(d.x)).toEqual([1, 2, 3.5, -40, 5, 6]);
+    expect(Array.from(d.y)).toEqual([0, 2, 1]);
+    expect(d.classes).toBe(3); // integer labels that are exactly 0..2 are class indices
     expect(d.classNames).toBeUndefined();
   });
 
@@ -122,5 +122,64 @@ describe('parseCsvTable without labels, and readCsv', () => {
     expect(Array.from(d.x)).toEqual([0.5, 1]);
     expectError(() => readCsv(path.join(dir, 'missing.csv')), 'ERR_IO', /missing\.csv: no such file/);
     expectError(() => readCsv(dir), 'ERR_IO', /is a directory, expected a CSV file/);
+  });
+});
+
+describe('how labels become classes (issue 12, item 7): one rule, stated', () => {
+  const table = (labels: string[], header = 'f,species') =>
+    parseCsvTable(`${header}\n${labels.map((l, i) => `${i},${l}`).join('\n')}\n`, 'l.csv');
+
+  it('integers that are exactly 0..k−1 are class indices', () => {
+    const { y, classes, classNames, inference } = labelsToClasses(table(['2', '0', '1', '1']));
+    expect([Array.from(y), classes, classNames]).toEqual([[2, 0, 1, 1], 3, undefined]);
+    expect(inference).toMatchObject({ kind: 'indices', column: "'species'", classes: 3, rows: 4 });
+  });
+
+  it('other integer sets (100/200/300, −1/0/1, 1..k, gaps) are class names in numeric order, not 301 classes', () => {
+    const hundreds = labelsToClasses(table(['300', '100', '200', '100']));
+    expect([Array.from(hundreds.y), hundreds.classes, hundreds.classNames]).toEqual([[2, 0, 1, 0], 3, ['100', '200', '300']]);
+    expect(hundreds.inference.kind).toBe('integers');
+    const signs = labelsToClasses(table(['1', '-1', '0', '+1']));
+    expect([Array.from(signs.y), signs.classNames]).toEqual([
+      [2, 0, 1, 2],
+      ['-1', '0', '1'],
+    ]);
+    const oneBased = labelsToClasses(table(['1', '2', '3']));
+    expect([Array.from(oneBased.y), oneBased.classNames]).toEqual([
+      [0, 1, 2],
+      ['1', '2', '3'],
+    ]);
+    const gap = labelsToClasses(table(['0', '1', '3']));
+    expect([Array.from(gap.y), gap.classes, gap.classNames]).toEqual([[0, 1, 2], 3, ['0', '1', '3']]);
+    // The same integer written two ways is one class.
+    const written = labelsToClasses(table(['1.0', '1', '2', '2e0']));
+    expect([Array.from(written.y), written.classNames]).toEqual([
+      [0, 0, 1, 1],
+      ['1', '2'],
+    ]);
+  });
+
+  it('non-integer numbers and text say so, with where the first non-integer is', () => {
+    const floats = labelsToClasses(table(['5', '0.2', '1.5']));
+    expect(floats.inference).toMatchObject({ kind: 'numbers', classes: 3, example: { text: '0.2', line: 3 } });
+    expect(labelsToClasses(table(['cat', 'dog'])).inference).toMatchObject({ kind: 'names', classNames: ['cat', 'dog'] });
+    expect(labelsToClasses(parseCsvTable('1,0\n2,1\n', 'n.csv')).inference.column).toBe('2');
+  });
+
+  it("a model's classes: integer class names match by value, never by position; a model without names takes indices only", () => {
+    const names = ['100', '200', '300'];
+    expect(Array.from(labelsToClasses(table(['300', '100.0']), names).y)).toEqual([2, 0]);
+    expectError(() => labelsToClasses(table(['2']), names), 'ERR_LABEL', /l\.csv:2:3: label "2" is not one of the model's 3 classes/);
+    // Text names still accept an index.
+    expect(Array.from(labelsToClasses(table(['1', 'a']), ['a', 'b']).y)).toEqual([1, 0]);
+    // A model trained on indices 0..2: a file holding only 0 and 2 maps as indices, not as names.
+    const indices = labelsToClasses(table(['2', '0']), undefined, 3);
+    expect([Array.from(indices.y), indices.classes]).toEqual([[2, 0], 3]);
+    expectError(
+      () => labelsToClasses(table(['0', '3']), undefined, 3),
+      'ERR_LABEL',
+      /l\.csv:3:3: label "3" is not a class index of the model \(0\.\.2\)/,
+    );
+    expectError(() => labelsToClasses(table(['cat']), undefined, 3), 'ERR_LABEL', /label "cat" is not a class index/);
   });
 });

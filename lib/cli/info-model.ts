@@ -1,0 +1,160 @@
+/**
+ * `neuroblas info <model.safetensors>`: what a checkpoint holds, without training or scoring anything — the
+ * architecture summary, the parameter count, the training metadata (epoch, metrics, history, optimizer), the
+ * classes, the input range and the backend it was trained on when the file records them, and the neuroblas version
+ * that saved it. Everything is read through loadModel (which checks the file and its checksum first).
+ */
+import { loadModel } from '../io/checkpoint.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import { Sequential } from '../layers/sequential.js';
+import type { EpochLogs } from '../train/callbacks.js';
+import { type Output, pct } from './output.js';
+
+/** The CLI's stopgap for class names in checkpoints (lib/cli/model-file.ts): metrics "class <i>: <name>" → i. */
+const CLASS_KEY = /^class (\d+): (.*)$/s;
+
+export interface ModelInfo {
+  file: string;
+  libraryVersion: string;
+  summary: string;
+  /** Per-sample input shape, when the first layer tells it (a Dense layer); null otherwise. */
+  inputShape: number[] | null;
+  outputShape: number[] | null;
+  /** The first layer's input channels, when it is a Conv2d (its height and width are not in the file). */
+  inputChannels: number | null;
+  layers: { name: string; type: string; outputShape: number[] | null; parameters: number }[];
+  parameters: number;
+  trainableParameters: number;
+  nonTrainableParameters: number;
+  epoch: number;
+  metrics: Record<string, number>;
+  historyLength: number;
+  lastEpoch: EpochLogs | null;
+  optimizer: { type: string; lr: number } | null;
+  classes: number | null;
+  classNames: string[] | null;
+  inputRange: unknown;
+  backend: string | null;
+}
+
+function firstLayer(model: Sequential): Layer | undefined {
+  const first = model.layers[0];
+  return first instanceof Sequential ? firstLayer(first) : first;
+}
+
+function layerParameters(layer: Layer): number {
+  return layer.parameters().reduce((n, p) => n + p.size, 0) + layer.namedBuffers().reduce((n, [, b]) => n + b.length, 0);
+}
+
+/** Class names from the checkpoint: its own `classes` field when it has one, else the CLI's metrics entries. */
+function classNamesOf(ckpt: object, metrics: Record<string, number>): string[] | null {
+  const own = (ckpt as { classes?: unknown }).classes;
+  if (Array.isArray(own) && own.every((n) => typeof n === 'string')) return [...own];
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(metrics)) {
+    const m = CLASS_KEY.exec(key);
+    if (m && Number(m[1]) === value) names[value] = m[2];
+  }
+  return names.length > 0 && names.every((n) => n !== undefined) ? names : null;
+}
+
+export function readModelInfo(file: string): ModelInfo {
+  const ckpt = loadModel(file, { restoreRandom: false });
+  const { model } = ckpt;
+  const first = firstLayer(model);
+  const recorded = (ckpt as { inputShape?: unknown }).inputShape;
+  const inputShape =
+    Array.isArray(recorded) && recorded.every((n) => Number.isInteger(n))
+      ? [...recorded]
+      : first instanceof Dense
+        ? [first.inFeatures]
+        : null;
+  const layers: ModelInfo['layers'] = [];
+  let shape: number[] | null = inputShape;
+  for (const layer of model.layers) {
+    shape = shape === null ? null : layer.outputShape(shape);
+    layers.push({ name: layer.name, type: layer.type, outputShape: shape, parameters: layerParameters(layer) });
+  }
+  const trainable = model.parameterCount();
+  const total = layers.reduce((n, l) => n + l.parameters, 0);
+  const metrics = Object.fromEntries(Object.entries(ckpt.metrics).filter(([key]) => !CLASS_KEY.test(key)));
+  const classNames = classNamesOf(ckpt, ckpt.metrics);
+  const backend = (ckpt as { backend?: unknown }).backend;
+  return {
+    file,
+    libraryVersion: ckpt.libraryVersion,
+    summary: inputShape ? model.summary(inputShape) : '',
+    inputShape,
+    outputShape: shape,
+    inputChannels: first instanceof Conv2d ? first.inChannels : null,
+    layers,
+    parameters: total,
+    trainableParameters: trainable,
+    nonTrainableParameters: total - trainable,
+    epoch: ckpt.epoch,
+    metrics,
+    historyLength: ckpt.history.length,
+    lastEpoch: ckpt.history.at(-1) ?? null,
+    optimizer: ckpt.optimizer ? { type: ckpt.optimizer.type, lr: ckpt.optimizer.lr } : null,
+    classes: classNames?.length ?? (shape ? shape[shape.length - 1] : null),
+    classNames,
+    inputRange: (ckpt as { inputRange?: unknown }).inputRange ?? null,
+    backend: typeof backend === 'string' ? backend : null,
+  };
+}
+
+/** An input range in words, whatever form the checkpoint gives it in ({min, max} of numbers or of arrays). */
+function formatRange(range: unknown): string {
+  if (typeof range === 'object' && range !== null && 'min' in range && 'max' in range) {
+    const { min, max } = range as { min: unknown; max: unknown };
+    if (typeof min === 'number' && typeof max === 'number') return `[${min}, ${max}]`;
+    if (Array.isArray(min) && Array.isArray(max) && min.length > 0) {
+      const lo = Math.min(...(min as number[]));
+      const hi = Math.max(...(max as number[]));
+      return `[${lo}, ${hi}] over ${min.length} features (per-feature ranges in --json)`;
+    }
+  }
+  return JSON.stringify(range);
+}
+
+function lastEpochText(l: EpochLogs | null): string {
+  if (l === null) return '';
+  const parts = [`loss ${l.loss.toFixed(4)}`];
+  if (l.accuracy !== undefined) parts.push(`accuracy ${pct(l.accuracy)}`);
+  if (l.valLoss !== undefined) parts.push(`val loss ${l.valLoss.toFixed(4)}`);
+  if (l.valAccuracy !== undefined) parts.push(`val accuracy ${pct(l.valAccuracy)}`);
+  return `; last epoch: ${parts.join(', ')}`;
+}
+
+export function printModelInfo(out: Output, info: ModelInfo): void {
+  out.record({ ...info });
+  out.human(`${info.file}: neuroblas checkpoint saved by neuroblas ${info.libraryVersion}`);
+  if (info.summary !== '') out.human(info.summary);
+  else {
+    const width = Math.max(...info.layers.map((l) => `${l.name} (${l.type})`.length));
+    for (const l of info.layers) out.human(`${`${l.name} (${l.type})`.padEnd(width)}  ${l.parameters}`);
+  }
+  out.human(`parameters: ${info.parameters} (${info.trainableParameters} trainable, ${info.nonTrainableParameters} non-trainable)`);
+  const input =
+    info.inputShape?.length === 1
+      ? `${info.inputShape[0]} features per row`
+      : info.inputShape
+        ? `shape (${info.inputShape.join(', ')}) per sample`
+        : info.inputChannels !== null
+          ? `${info.inputChannels} channel${info.inputChannels === 1 ? '' : 's'}, height and width not recorded in the file`
+          : 'shape not recorded in the file';
+  out.human(`input: ${input}${info.inputRange === null ? '' : `; range ${formatRange(info.inputRange)}`}`);
+  if (info.classes !== null)
+    out.human(`classes: ${info.classes}${info.classNames ? `: ${info.classNames.join(', ')}` : ' (indices, no names)'}`);
+  const optimizer = info.optimizer ? `, ${info.optimizer.type} lr ${info.optimizer.lr}` : ', no optimizer state';
+  out.human(
+    `trained: ${info.epoch} epoch${info.epoch === 1 ? '' : 's'} (history of ${info.historyLength})` +
+      `${optimizer}${lastEpochText(info.lastEpoch)}`,
+  );
+  const shown = info.lastEpoch ? ['loss', 'accuracy', 'valLoss', 'valAccuracy'] : [];
+  const plain = Object.entries(info.metrics).filter(([k]) => !shown.includes(k));
+  if (plain.length > 0) out.human(`metrics: ${plain.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.human(`backend: ${info.backend ?? 'not recorded in the file'}`);
+}
