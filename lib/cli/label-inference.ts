@@ -3,7 +3,8 @@
  * ("3 classes from column 'species': setosa→0, versicolor→1, virginica→2"), and a refusal when the inference is
  * implausible, so a wrong label column never trains nonsense without a word:
  * - a label column of non-integer numbers is a feature (or a regression target), not classes;
- * - more classes than a tenth of the rows is an id, a count or a measurement column, unless --allow-many-classes.
+ * - more classes than a tenth of the rows (and more than two: two classes are never implausible, however few the
+ *   rows) is an id, a count or a measurement column, unless --allow-many-classes.
  */
 import type { LabelInference } from '../data/csv.js';
 import { fail } from '../errors.js';
@@ -36,7 +37,7 @@ export function checkLabels(file: string, l: LabelInference, o: { allowManyClass
         `is the label in another column? ${choose} (the CLI trains classifiers; regression is not supported yet)`,
     );
   }
-  if (l.kind !== 'model' && l.classes > MAX_CLASSES_PER_ROW * l.rows && o.allowManyClasses !== true) {
+  if (l.kind !== 'model' && l.classes > 2 && l.classes > MAX_CLASSES_PER_ROW * l.rows && o.allowManyClasses !== true) {
     fail(
       'ERR_LABEL',
       `${file}: ${l.classes} classes from column ${l.column} in ${l.rows} rows, more than a tenth of the rows: ` +
