@@ -80,7 +80,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--model <spec>',
-      `${MODEL_PRESETS.join(' | ')} | a model spec JSON file (Sequential.toConfig()'s JSON, or its array of layer configs) ` +
+      `${MODEL_PRESETS.join(' | ')} | a model spec JSON file: Sequential.toConfig()'s JSON, or its array of layer configs ` +
         `(default: ${DEFAULT_MODEL})`,
     )
     .option(
