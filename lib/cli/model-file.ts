@@ -33,6 +33,8 @@ export interface SaveTrainedOptions {
   optimizer: Optimizer;
   /** The whole run's history (its length is the epoch saved). */
   history: EpochLogs[];
+  /** The epoch whose weights the model holds, for the file's metrics (default: the last; early stopping's best). */
+  weightsOf?: EpochLogs;
   classNames?: string[];
   /** The schedule's and early stopping's, whose state is saved (in this order) before the run's. */
   callbacks?: readonly StatefulCallback[];
@@ -60,7 +62,7 @@ export function foldTarget(model: Sequential, flag: string): Dense & { bias: Non
  * weights, unchanged (they are put back bit for bit, and the run's state keeps a copy for --resume).
  */
 export function saveTrainedModel(file: string, model: Sequential, o: SaveTrainedOptions): void {
-  const last = o.history[o.history.length - 1];
+  const last = o.weightsOf ?? o.history[o.history.length - 1];
   const metrics: Record<string, number> = {};
   for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) {
     const v = last?.[key];

@@ -249,8 +249,16 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const previous = resume?.checkpoint.history ?? [];
   const logs: EpochLogs[] = [];
   let savedEpoch: number | null = null;
-  const saveRun = (history: EpochLogs[]) =>
-    saveTrainedModel(save!, model, { optimizer, history, classNames: trainSet.classNames, callbacks: stateful, run, normalization });
+  const saveRun = (history: EpochLogs[], weightsOf?: EpochLogs) =>
+    saveTrainedModel(save!, model, {
+      optimizer,
+      history,
+      weightsOf,
+      classNames: trainSet.classNames,
+      callbacks: stateful,
+      run,
+      normalization,
+    });
 
   const callbacks: TrainingCallback[] = [];
   const bar = flags.progress && process.stderr.isTTY ? progressBar({ epochs, rows: trainSet.rows, batchSize: f.batchSize }) : null;
@@ -303,17 +311,20 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     watch.dispose();
   }
   const whole = [...previous, ...history];
-  const last = whole[whole.length - 1];
   const total = (performance.now() - started) / 1000;
-  const stopped = history.length < epochs - initialEpoch ? ` (early stopping; the weights of epoch ${bestEpoch(stateful)} kept)` : '';
-  out.say(
-    `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) ` +
-      `after ${whole.length} epochs${stopped}, ${total.toFixed(1)} s`,
-  );
+  // Early stopping has put the best epoch's weights back: what the model now gives is that epoch's.
+  const es = stateful.find((cb): cb is EarlyStopping => cb instanceof EarlyStopping);
+  const kept = (es?.bestEpoch != null ? whole.find((h) => h.epoch === es.bestEpoch) : undefined) ?? whole[whole.length - 1];
+  const which =
+    es === undefined
+      ? `after ${whole.length} epochs`
+      : `with the weights of epoch ${kept.epoch}, the best of ${whole.length}` +
+        `${history.length < epochs - initialEpoch ? ' (early stopping)' : ''}`;
+  out.say(`neuroblas: validation accuracy ${pct(kept.valAccuracy)} (loss ${kept.valLoss?.toFixed(4)}) ${which}, ${total.toFixed(1)} s`);
 
   if (save !== undefined) {
     // Again after training: early stopping may have put the best epoch's weights back.
-    saveRun(whole);
+    saveRun(whole, kept);
     out.say(`neuroblas: saved the model to ${save}`);
   }
   if (flags.plot !== undefined) {
@@ -321,9 +332,4 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     writeTextFile('--plot', flags.plot, renderCurvesSvg(whole, { title }));
     out.say(`neuroblas: wrote the curves to ${flags.plot}`);
   }
-}
-
-function bestEpoch(callbacks: readonly StatefulCallback[]): string {
-  const es = callbacks.find((cb): cb is EarlyStopping => cb instanceof EarlyStopping);
-  return es?.bestEpoch === null || es === undefined ? '?' : String(es.bestEpoch);
 }

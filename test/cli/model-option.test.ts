@@ -106,7 +106,13 @@ describe.each(backends.map((b) => [b.name] as const))('--model on %s', (backend)
     expect(epochs.length).toBeLessThan(30);
     const best = epochs.reduce((b, e) => (e.valLoss < b.valLoss ? e : b));
     expect(epochs.length).toBe(best.epoch + 1); // patience 1: stops at the first epoch without improvement
-    expect(r.stderr).toMatch(new RegExp(`early stopping; the weights of epoch ${best.epoch} kept`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `validation accuracy .* \\(loss ${best.valLoss.toFixed(4)}\\) ` +
+          `with the weights of epoch ${best.epoch}, the best of ${epochs.length} \\(early stopping\\)`,
+      ),
+    );
+    expect(loadModel(file, { restoreRandom: false }).metrics.valLoss).toBe(best.valLoss);
     const evaluated = JSON.parse(
       (await runInProcess(['evaluate', file, '--data', 'digits', '--limit', '200', '--json', '--backend', backend])).stdout,
     );
