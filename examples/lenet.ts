@@ -6,22 +6,15 @@
  *
  *   npx tsx examples/lenet.ts [epochs] [trainRows]
  *
+ * The same from the command line (flat rows; the model's first layer views them as images):
+ *
+ *   neuroblas train --data fashion-mnist --model lenet --optimizer adam --lr 1e-3 --batch-size 128 --epochs 5
+ *
  * The data: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or options.dir.
  */
-import {
-  Adam,
-  Conv2d,
-  Dense,
-  Flatten,
-  MaxPool2d,
-  ReLU,
-  Sequential,
-  Tensor,
-  currentBackend,
-  loadFashionMnist,
-  manualSeed,
-} from '../lib/index.js';
+import { Adam, Sequential, Tensor, currentBackend, loadFashionMnist, manualSeed } from '../lib/index.js';
 import type { EpochLogs, Random } from '../lib/index.js';
+import { lenetLayers } from '../lib/cli/model-presets.js';
 import { headRows, type FashionMlpOptions } from './fashion-mlp.js';
 import { onBackend } from './on-backend.js';
 
@@ -30,27 +23,12 @@ export type LenetOptions = FashionMlpOptions;
 
 export const LENET = { lr: 1e-3, batchSize: 128, epochs: 5 } as const;
 
-/** PyTorch's nn.Linear initialization: weight and bias uniform in ±1/√in. */
-function torchDense(inFeatures: number, outFeatures: number, activation: 'relu' | 'linear', rng?: Random): Dense {
-  const bound = 1 / Math.sqrt(inFeatures);
-  const uniform = { kind: 'uniform', low: -bound, high: bound } as const;
-  return new Dense(inFeatures, outFeatures, { activation, kernelInitializer: uniform, biasInitializer: uniform, rng });
-}
-
-/** The LeNet-5 model for [batch, 1, 28, 28] images and 10 classes (also what the CLI's `--model lenet` builds). */
+/**
+ * The LeNet-5 model for [batch, 1, 28, 28] images and 10 classes. The CLI's `neuroblas train --model lenet` builds
+ * these same layers (one definition: lib/cli/model-presets.ts) behind an Unflatten([1, 28, 28]), for its flat rows.
+ */
 export function lenet(rng?: Random): Sequential {
-  return new Sequential([
-    new Conv2d(1, 6, 5, { padding: 2, rng }),
-    new ReLU(),
-    new MaxPool2d(2),
-    new Conv2d(6, 16, 5, { rng }),
-    new ReLU(),
-    new MaxPool2d(2),
-    new Flatten(),
-    torchDense(400, 120, 'relu', rng),
-    torchDense(120, 84, 'relu', rng),
-    torchDense(84, 10, 'linear', rng),
-  ]);
+  return new Sequential(lenetLayers(rng));
 }
 
 export function lenetFashion(options: LenetOptions = {}) {

@@ -10,6 +10,7 @@ import { libraryVersion } from '../io/version.js';
 import { useBackend } from '../ops/current-backend.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerInfo } from './info.js';
+import { CliExit } from './interrupt.js';
 import { registerPredict } from './predict.js';
 import { registerTrain } from './train.js';
 
@@ -52,6 +53,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {
+    if (e instanceof CliExit) return e.exitCode;
     if (e instanceof CommanderError) {
       // Help and --version end through here too, with exit code 0; commander has already printed the message.
       return e.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -14,7 +14,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
 }
 
-export function progressBar(o: ProgressOptions): TrainingCallback {
+/** The bar's callback, and `stop` for a training that ends without onTrainEnd (interrupted). */
+export function progressBar(o: ProgressOptions): TrainingCallback & { stop(): void } {
   const stream = o.stream ?? process.stderr;
   const bar = new cliProgress.SingleBar(
     {
@@ -58,6 +59,9 @@ export function progressBar(o: ProgressOptions): TrainingCallback {
       bar.stop();
     },
     onTrainEnd() {
+      bar.stop();
+    },
+    stop() {
       bar.stop();
     },
   };

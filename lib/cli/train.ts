@@ -1,6 +1,8 @@
 /**
- * `neuroblas train`: reads the data, builds the MLP and optimizer from the flags, trains with a progress bar
- * (on a terminal) and one line or one JSON object per epoch, then saves the model and writes the plot.
+ * `neuroblas train`: reads the data, builds the model (--model: an MLP, LeNet-5 or a spec file; model-presets.ts)
+ * and optimizer from the flags, or takes them from a checkpoint to continue (--resume; resume.ts), trains with a
+ * progress bar (on a terminal) and one line or one JSON object per epoch, then saves the model and writes the plot.
+ * With --save, a checkpoint is written at every epoch's end, so Ctrl-C (interrupt.ts) loses at most one epoch.
  *
  * Validation is the data's held-out test split, or with --validation-split a seeded random share of the
  * training rows (random, since the built-in training splits are ordered by class). Normalization statistics
@@ -8,29 +10,34 @@
  * takes raw rows like the ones it was trained from.
  */
 import { type Command, Option } from 'commander';
+import type { StatefulCallback } from '../io/callback-io.js';
+import { EarlyStopping } from '../optim/early-stopping.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Sequential } from '../layers/sequential.js';
 import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
-import { applyNormalization, fitNormalization, foldNormalization, type NormalizationKind } from '../data/normalize.js';
+import { applyNormalization, fitNormalization, type NormalizationKind } from '../data/normalize.js';
 import { holdOut, resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
-import { fail } from '../errors.js';
-import { Dense } from '../layers/dense.js';
+import { NeuroblasError } from '../errors.js';
 import { renderCurvesSvg } from '../plot/svg-curves.js';
-import { Random } from '../random.js';
+import { defaultRandom, Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
+import { CliExit, EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
+import { buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, OPTIMIZERS, type OptimizerName } from './model-spec.js';
+import { buildModel, DEFAULT_MODEL, MODEL_PRESETS } from './model-presets.js';
+import { foldTarget, saveTrainedModel } from './model-file.js';
+import { checkSameData, openResume, RUN_FLAGS, TrainRun, type ResumePoint, type RunFlag, type RunSettings } from './resume.js';
 import {
-  buildMlp,
-  buildOptimizer,
-  DEFAULT_HIDDEN,
-  DEFAULT_LR,
-  HIDDEN_ACTIVATIONS,
-  layerWidths,
-  OPTIMIZERS,
-  type OptimizerName,
-} from './model-spec.js';
+  buildEarlyStopping,
+  buildSchedule,
+  LR_SCHEDULE_SYNTAX,
+  parseLrSchedule,
+  parsePatience,
+  type LrSchedule,
+} from './schedule-option.js';
 import { labelsLine } from './label-inference.js';
-import { saveTrainedModel } from './model-file.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
@@ -41,7 +48,8 @@ export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_BATCH_SIZE = 32;
 
 interface TrainFlags extends RuntimeFlags {
-  data: string;
+  data?: string;
+  model?: string;
   layers?: number[];
   activation: ActivationKind;
   optimizer: OptimizerName;
@@ -55,6 +63,9 @@ interface TrainFlags extends RuntimeFlags {
   labelColumn?: string | number;
   allowManyClasses?: boolean;
   limit?: number;
+  lrSchedule?: LrSchedule;
+  earlyStopping?: number;
+  resume?: string;
   save?: string;
   plot?: string;
   json?: boolean;
@@ -64,14 +75,24 @@ interface TrainFlags extends RuntimeFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train an MLP classifier and report each epoch')
-    .requiredOption('--data <source>', `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column)`)
+    .description('train a classifier (an MLP, LeNet-5 or a model spec file) and report each epoch')
+    .option(
+      '--data <source>',
+      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column); required unless --resume`,
+    )
+    .option(
+      '--model <spec>',
+      `${MODEL_PRESETS.join(' | ')} | a model spec JSON file: Sequential.toConfig()'s JSON, or its array of layer configs ` +
+        `(default: ${DEFAULT_MODEL})`,
+    )
     .option(
       '--layers <widths>',
-      `layer widths, input to output, e.g. 784-128-10 (default: features-${DEFAULT_HIDDEN}-classes)`,
+      `--model mlp: layer widths, input to output, e.g. 784-128-10 (default: features-${DEFAULT_HIDDEN}-classes)`,
       parseLayers,
     )
-    .addOption(new Option('--activation <name>', 'activation of the hidden layers').choices(HIDDEN_ACTIVATIONS).default('relu'))
+    .addOption(
+      new Option('--activation <name>', '--model mlp: activation of the hidden layers').choices(HIDDEN_ACTIVATIONS).default('relu'),
+    )
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('sgd'))
     .option(
       '--lr <rate>',
@@ -82,7 +103,13 @@ export function registerTrain(program: Command): void {
     )
     .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0)', parseNonNegative)
     .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative)
-    .option('--epochs <n>', 'epochs', parsePositiveInt, DEFAULT_EPOCHS)
+    .option('--lr-schedule <schedule>', `learning-rate schedule: ${LR_SCHEDULE_SYNTAX}`, parseLrSchedule)
+    .option(
+      '--early-stopping <patience>',
+      "stop after <patience> epochs without a lower validation loss, and keep the best epoch's weights",
+      parsePatience,
+    )
+    .option('--epochs <n>', 'epochs (with --resume: the total, counting the epochs already trained)', parsePositiveInt, DEFAULT_EPOCHS)
     .option('--batch-size <n>', 'rows per batch', parsePositiveInt, DEFAULT_BATCH_SIZE)
     .option('--validation-split <fraction>', 'validate on this random share of the training rows instead of the test split', parseFraction)
     .addOption(
@@ -96,12 +123,16 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for initialization, shuffling and sampling', parseSeed, DEFAULT_SEED)
     .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
     .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
-    .option('--save <file>', 'save the trained model (safetensors)')
+    .option(
+      '--save <file>',
+      'save the model (safetensors) at the end of every epoch and of training (with --resume: default the checkpoint)',
+    )
+    .option('--resume <checkpoint>', "continue the run a --save checkpoint holds, exactly (with that run's flags)")
     .option('--plot <file>', 'write the loss and accuracy curves as SVG')
     .option('--json', 'one JSON object per epoch on stdout (the default when stdout is not a terminal)')
     .option('--no-progress', 'no progress bar')
-    .action(async (flags: TrainFlags) => {
-      await train(flags);
+    .action(async (flags: TrainFlags, command: Command) => {
+      await train(flags, command);
     });
 }
 
@@ -119,47 +150,130 @@ function epochLine(l: EpochLogs, epochs: number): string {
   );
 }
 
-async function train(flags: TrainFlags): Promise<void> {
+/** The run's flags as the run uses them: those of the checkpoint when resuming (openResume checked the ones given). */
+function runFlags(flags: TrainFlags, resume: ResumePoint | null): TrainFlags {
+  if (resume === null) return flags;
+  const effective: Record<string, unknown> = { ...flags };
+  for (const key of Object.keys(RUN_FLAGS) as RunFlag[]) effective[key] = resume.settings[key];
+  return effective as unknown as TrainFlags;
+}
+
+/** What the interrupted run's last line says, and the exit it ends with. */
+function interrupted(save: string | undefined, savedEpoch: number | null, lastEpoch: number): never {
+  let line: string;
+  if (save === undefined)
+    line = `neuroblas: interrupted after epoch ${lastEpoch}; nothing was saved (--save <file> keeps a checkpoint of every epoch)`;
+  else if (savedEpoch === null) line = `neuroblas: interrupted in epoch ${lastEpoch + 1}, before its end; nothing was saved`;
+  else line = `neuroblas: interrupted; the model after epoch ${savedEpoch} is in ${save} (resume with --resume ${save})`;
+  process.stderr.write(`${line}\n`);
+  throw new CliExit(EXIT_INTERRUPTED);
+}
+
+async function train(flags: TrainFlags, command: Command): Promise<void> {
+  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+  if (flags.data === undefined && flags.resume === undefined)
+    command.error("error: required option '--data <source>' not specified (or --resume <checkpoint>)");
   const out = new Output(flags.json === true || !process.stdout.isTTY);
-  checkWritable('--save', flags.save);
+  // Resuming, the checkpoint is where the run goes on saving, unless --save says otherwise.
+  const save = flags.save ?? flags.resume;
+  checkWritable('--save', save);
   checkWritable('--plot', flags.plot);
   const runtime = applyRuntime(flags);
-  const data = resolveTrainingData(flags.data, { limit: flags.limit, seed: flags.seed, labelColumn: flags.labelColumn });
+  const resume = flags.resume === undefined ? null : openResume(flags.resume, flags as Partial<Record<RunFlag, unknown>>, given);
+  const f = runFlags(flags, resume);
+  const initialEpoch = resume?.checkpoint.epoch ?? 0;
+  const epochs = resume !== null && !given('epochs') ? resume.settings.epochs : flags.epochs;
+  if (epochs <= initialEpoch)
+    throw new NeuroblasError(
+      'ERR_INVALID_ARG',
+      `--resume ${flags.resume}: the run has trained ${initialEpoch} epochs already; give --epochs above ${initialEpoch} to train on`,
+    );
+  const data = resolveTrainingData(f.data!, { limit: f.limit, seed: f.seed, labelColumn: f.labelColumn });
   const labels = labelsLine(data, { allowManyClasses: flags.allowManyClasses });
 
   let trainSet: Dataset = data.train;
   let valSet: Dataset = data.test;
   let valSource = data.testSource;
-  if (flags.validationSplit !== undefined) {
-    ({ train: trainSet, test: valSet } = holdOut(data.train, flags.validationSplit, new Random(flags.seed! + 2)));
-    valSource = `a random ${flags.validationSplit * 100} % of the training rows (--validation-split)`;
+  if (f.validationSplit !== undefined) {
+    ({ train: trainSet, test: valSet } = holdOut(data.train, f.validationSplit, new Random(f.seed! + 2)));
+    valSource = `a random ${f.validationSplit * 100} % of the training rows (--validation-split)`;
   }
-  const normKind = normalizationFor(flags, data.kind === 'csv');
+  const normKind = normalizationFor(f, data.kind === 'csv');
   const normalization = normKind ? fitNormalization(normKind, trainSet.x, trainSet.features) : null;
   const trainX = normalization ? applyNormalization(normalization, trainSet.x) : trainSet.x;
   const valX = normalization ? applyNormalization(normalization, valSet.x) : valSet.x;
 
-  const widths = layerWidths(flags.layers, trainSet.features, trainSet.classes, data.name);
-  const model = buildMlp(widths, flags.activation);
-  const optimizer = buildOptimizer(model.parameters(), flags);
+  let model: Sequential;
+  let optimizer: Optimizer;
+  let description: string;
+  let widths: number[] | undefined;
+  if (resume !== null) {
+    checkSameData(resume, trainSet.rows, trainSet.features, trainSet.classes, data.name);
+    model = resume.checkpoint.model;
+    optimizer = resume.checkpoint.optimizer!;
+    description = String(resume.settings.description);
+    widths = resume.settings.layers as number[] | undefined;
+    // The file's first layer has the normalization folded in; training goes on with the weights it had.
+    if (resume.firstLayer !== null && normalization !== null) {
+      const first = foldTarget(model, `--resume ${resume.file}`);
+      first.weight.data.set(resume.firstLayer.weight);
+      first.bias.data.set(resume.firstLayer.bias);
+    }
+  } else {
+    ({ model, description, widths } = buildModel(f, given, {
+      features: trainSet.features,
+      classes: trainSet.classes,
+      name: data.name,
+    }));
+    optimizer = buildOptimizer(model.parameters(), f);
+  }
   if (labels !== null) process.stderr.write(labels);
+  if (normalization !== null && save !== undefined) foldTarget(model, `--normalize ${normKind}`);
+
+  const stateful: (StatefulCallback & TrainingCallback)[] = [];
+  if (f.lrSchedule !== undefined) stateful.push(buildSchedule(f.lrSchedule, optimizer));
+  if (f.earlyStopping !== undefined) stateful.push(buildEarlyStopping(f.earlyStopping));
+  const settings: RunSettings = { epochs, rows: trainSet.rows, features: trainSet.features, classes: trainSet.classes, description };
+  for (const key of Object.keys(RUN_FLAGS) as RunFlag[]) if (f[key] !== undefined) settings[key] = f[key];
+  settings.model = f.model ?? DEFAULT_MODEL;
+  if (widths !== undefined) settings.layers = widths;
+  settings.lr = resume !== null ? resume.settings.lr : optimizer.lr;
+  const run = new TrainRun(settings);
+  resume?.checkpoint.restoreCallbacks([...stateful, run]);
+
   out.say(
-    `neuroblas: ${widths.join('-')} ${flags.activation} MLP on ${data.name}: ` +
+    `neuroblas: ${description} on ${data.name}: ` +
       `${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
   );
   out.say(
-    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ` +
-      `${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`,
+    `neuroblas: ${f.optimizer} lr ${optimizer.lr}, batch ${f.batchSize}, ${epochs} epochs, seed ${f.seed}; ` +
+      `${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}` +
+      `${resume !== null ? `; resuming ${resume.file} after epoch ${initialEpoch}` : ''}`,
   );
 
+  const previous = resume?.checkpoint.history ?? [];
+  const logs: EpochLogs[] = [];
+  let savedEpoch: number | null = null;
+  const saveRun = (history: EpochLogs[], weightsOf?: EpochLogs) =>
+    saveTrainedModel(save!, model, {
+      optimizer,
+      history,
+      weightsOf,
+      classNames: trainSet.classNames,
+      callbacks: stateful,
+      run,
+      normalization,
+    });
+
   const callbacks: TrainingCallback[] = [];
-  if (flags.progress && process.stderr.isTTY)
-    callbacks.push(progressBar({ epochs: flags.epochs, rows: trainSet.rows, batchSize: flags.batchSize }));
-  callbacks.push({
+  const bar = flags.progress && process.stderr.isTTY ? progressBar({ epochs, rows: trainSet.rows, batchSize: f.batchSize }) : null;
+  if (bar) callbacks.push(bar);
+  callbacks.push(...stateful, {
     onEpochEnd(l) {
+      logs.push(l);
       out.record({
         epoch: l.epoch,
-        epochs: flags.epochs,
+        epochs,
         loss: l.loss,
         accuracy: l.accuracy ?? null,
         valLoss: l.valLoss ?? null,
@@ -169,39 +283,58 @@ async function train(flags: TrainFlags): Promise<void> {
         lr: l.lr,
         backend: runtime.backend,
       });
-      out.human(epochLine(l, flags.epochs));
+      out.human(epochLine(l, epochs));
+      // After the schedule's and early stopping's own onEpochEnd, so their state counts this epoch.
+      if (save !== undefined) {
+        saveRun([...previous, ...logs]);
+        savedEpoch = l.epoch;
+      }
     },
   });
 
   const started = performance.now();
-  const history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
-    optimizer,
-    epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    l2: flags.l2,
-    validationData: [new Tensor(valX, [valSet.rows, valSet.features]), valSet.y],
-    callbacks,
-  });
-  const last = history[history.length - 1];
+  // The generator as the run left it (fit shuffles and draws dropout masks from it): set last, just before training.
+  if (resume !== null) defaultRandom.setState(resume.checkpoint.randomState);
+  const watch = watchInterrupt();
+  let history: EpochLogs[];
+  try {
+    history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
+      optimizer,
+      epochs: epochs - initialEpoch,
+      initialEpoch,
+      batchSize: f.batchSize,
+      l2: f.l2,
+      validationData: [new Tensor(valX, [valSet.rows, valSet.features]), valSet.y],
+      callbacks,
+      signal: watch.signal,
+    });
+  } catch (e) {
+    if (!watch.signal.aborted) throw e;
+    bar?.stop();
+    return interrupted(save, savedEpoch, initialEpoch + logs.length);
+  } finally {
+    watch.dispose();
+  }
+  const whole = [...previous, ...history];
   const total = (performance.now() - started) / 1000;
-  out.say(
-    `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) ` +
-      `after ${history.length} epochs, ${total.toFixed(1)} s`,
-  );
+  // Early stopping has put the best epoch's weights back: what the model now gives is that epoch's.
+  const es = stateful.find((cb): cb is EarlyStopping => cb instanceof EarlyStopping);
+  const kept = (es?.bestEpoch != null ? whole.find((h) => h.epoch === es.bestEpoch) : undefined) ?? whole[whole.length - 1];
+  const which =
+    es === undefined
+      ? `after ${whole.length} epochs`
+      : `with the weights of epoch ${kept.epoch}, the best of ${whole.length}` +
+        `${history.length < epochs - initialEpoch ? ' (early stopping)' : ''}`;
+  out.say(`neuroblas: validation accuracy ${pct(kept.valAccuracy)} (loss ${kept.valLoss?.toFixed(4)}) ${which}, ${total.toFixed(1)} s`);
 
-  if (flags.save !== undefined) {
-    if (normalization) {
-      const first = model.layers[0];
-      if (!(first instanceof Dense) || first.bias === null)
-        fail('ERR_INVALID_ARG', '--normalize: cannot fold the statistics into a first layer without a bias');
-      foldNormalization(normalization, first.weight.data, first.bias.data);
-    }
-    saveTrainedModel(flags.save, model, { optimizer, history, classNames: trainSet.classNames });
-    out.say(`neuroblas: saved the model to ${flags.save}`);
+  if (save !== undefined) {
+    // Again after training: early stopping may have put the best epoch's weights back.
+    saveRun(whole, kept);
+    out.say(`neuroblas: saved the model to ${save}`);
   }
   if (flags.plot !== undefined) {
-    const title = `${data.name}: ${widths.join('-')} ${flags.activation}, ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}`;
-    writeTextFile('--plot', flags.plot, renderCurvesSvg(history, { title }));
+    const title = `${data.name}: ${description}, ${f.optimizer} lr ${settings.lr}, batch ${f.batchSize}`;
+    writeTextFile('--plot', flags.plot, renderCurvesSvg(whole, { title }));
     out.say(`neuroblas: wrote the curves to ${flags.plot}`);
   }
 }

@@ -18,6 +18,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { AvgPool2d, MaxPool2d } from './pool.js';
+import { Unflatten } from './unflatten.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -182,6 +183,11 @@ for (const [type, Cls] of [
 registerBuiltInLayer('Flatten', (c) => {
   checkConfigKeys(c, []);
   return new Flatten({ name: layerName(c) });
+});
+
+registerBuiltInLayer('Unflatten', (c) => {
+  checkConfigKeys(c, ['shape']);
+  return new Unflatten(c.shape as number[], { name: layerName(c) });
 });
 
 registerBuiltInLayer('Conv2d', (c) => {
