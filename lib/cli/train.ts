@@ -12,6 +12,7 @@ import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, foldNormalization, type NormalizationKind } from '../data/normalize.js';
 import { holdOut, resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { plural } from '../check.js';
 import { fail } from '../errors.js';
 import { Dense } from '../layers/dense.js';
 import { renderCurvesSvg } from '../plot/svg-curves.js';
@@ -30,7 +31,7 @@ import {
   type OptimizerName,
 } from './model-spec.js';
 import { saveTrainedModel } from './model-file.js';
-import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
+import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
 import { applyRuntime, BACKEND_CHOICES, checkWritable, writeTextFile, type RuntimeFlags } from './runtime.js';
@@ -94,7 +95,7 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
     .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
     .option('--save <file>', 'save the trained model (safetensors)')
-    .option('--plot <file>', 'write the loss and accuracy curves as SVG')
+    .option('--plot <file>', 'write the loss and accuracy curves as SVG (a name ending in .svg)', parseSvgFile)
     .option('--json', 'one JSON object per epoch on stdout (the default when stdout is not a terminal)')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: TrainFlags) => {
@@ -143,7 +144,7 @@ async function train(flags: TrainFlags): Promise<void> {
       `${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
   );
   out.say(
-    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}; ` +
+    `neuroblas: ${flags.optimizer} lr ${optimizer.lr}, batch ${flags.batchSize}, ${plural(flags.epochs, 'epoch')}, seed ${flags.seed}; ` +
       `${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`,
   );
 
@@ -181,7 +182,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const total = (performance.now() - started) / 1000;
   out.say(
     `neuroblas: validation accuracy ${pct(last.valAccuracy)} (loss ${last.valLoss?.toFixed(4)}) ` +
-      `after ${history.length} epochs, ${total.toFixed(1)} s`,
+      `after ${plural(history.length, 'epoch')}, ${total.toFixed(1)} s`,
   );
 
   if (flags.save !== undefined) {

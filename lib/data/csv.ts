@@ -8,7 +8,7 @@
  * are the class names and their positions the indices. Pass `classNames` to map onto a model's classes instead.
  */
 import fs from 'node:fs';
-import { NeuroblasError, fail } from '../errors.js';
+import { NeuroblasError, describeFsError, fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
 export interface CsvOptions {
@@ -229,8 +229,7 @@ export function readCsvText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`;
+    const reason = code === 'EISDIR' ? 'is a directory, expected a CSV file' : describeFsError(e);
     throw new NeuroblasError('ERR_IO', `${file}: ${reason}`, { cause: e });
   }
 }

@@ -26,11 +26,10 @@ function isBackend(v: unknown): v is Backend {
 function resolve(owner: string, backend: unknown, orNull: boolean): Backend | null {
   if (backend === 'js' || backend === 'native') return getBackend(backend);
   if (isBackend(backend) || (orNull && backend === null)) return backend;
-  return fail(
-    'ERR_INVALID_ARG',
-    `${owner}: backend must be 'js', 'native'${orNull ? ', a backend object (getBackend(name)) or null' : ' or a backend object (getBackend(name))'}, ` +
-      `got ${show(backend)}`,
-  );
+  const takes = orNull
+    ? "'js', 'native', a backend object (getBackend(name)) or null"
+    : "'js', 'native' or a backend object (getBackend(name))";
+  return fail('ERR_INVALID_ARG', `${owner}: backend must be ${takes}, got ${show(backend)}`);
 }
 
 /** Sets (or with null, clears) the backend the graph uses, by name or object; returns the previous override. */
