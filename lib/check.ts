@@ -18,6 +18,11 @@ export function show(v: unknown): string {
   return typeof v;
 }
 
+/** A count with its noun, singular for 1: `plural(1, 'epoch')` is "1 epoch", `plural(3, 'row')` "3 rows". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
 /** Refuses option keys the owner does not know: a typo such as `weight_decay` would otherwise be ignored silently. */
 export function checkKnownKeys(owner: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {

@@ -25,6 +25,31 @@ export class NeuroblasError extends Error {
   }
 }
 
+/** What an fs error means for the file a message names, in words: "no such file", "permission denied", "is a directory", … */
+export function describeFsError(e: unknown, verb: 'read' | 'write' = 'read'): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return verb === 'read' ? 'no such file' : 'no such directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return `cannot ${verb} (${code ?? (e instanceof Error ? e.message : String(e))})`;
+  }
+}
+
 /** Throws a NeuroblasError; keeps call sites to one line. */
 export function fail(code: ErrorCode, message: string): never {
   throw new NeuroblasError(code, message);

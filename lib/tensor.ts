@@ -8,7 +8,7 @@
 import { fail } from './errors.js';
 import { backward as runBackward } from './graph.js';
 import { defaultRandom, type Random } from './random.js';
-import { isFloat32Array } from './check.js';
+import { isFloat32Array, plural, show } from './check.js';
 
 export { isFloat32Array, isInt32Array } from './check.js';
 
@@ -56,7 +56,13 @@ export class Tensor {
 
   constructor(data: Float32Array, shape: Shape, options: TensorOptions = {}) {
     checkShape('Tensor', shape);
-    if (!isFloat32Array(data)) fail('ERR_INVALID_ARG', `Tensor: data must be a Float32Array, got ${typeof data}`);
+    if (!isFloat32Array(data)) {
+      fail(
+        'ERR_INVALID_ARG',
+        `Tensor: data must be a Float32Array, got ${show(data)}: convert it with Float32Array.from(data), ` +
+          'or use tensor(values, shape), which copies any numbers',
+      );
+    }
     const n = shapeSize(shape);
     if (n !== data.length)
       fail(
@@ -118,11 +124,85 @@ export class Tensor {
   }
 }
 
-/** A tensor from numbers (copied to float32). The shape defaults to [values.length]. */
-export function tensor(values: ArrayLike<number> | Float32Array, shape?: Shape, options?: TensorOptions): Tensor {
-  const data = Float32Array.from(values as ArrayLike<number>);
-  return new Tensor(data, shape ?? [data.length], options);
+/** A plain array or a typed array (not a DataView): a level of nesting in `tensor()`'s values. */
+function isList(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }
+
+/** `[1][0]`: where an element sits in nested values, as messages show it. */
+function position(path: readonly number[]): string {
+  return path.map((i) => `[${i}]`).join('');
+}
+
+/**
+ * Nested values flattened row-major, with the shape read from the first entry at each depth; every other entry
+ * must have the same length (rectangular) and every leaf must be a number, or the error names its position.
+ */
+function flatten(values: ArrayLike<unknown>): { data: Float32Array; shape: number[] } {
+  const shape: number[] = [];
+  for (let v: unknown = values; isList(v); v = v[0]) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+  }
+  const data = new Float32Array(shapeSize(shape));
+  let at = 0;
+  const path: number[] = [];
+  const firstAt = (depth: number) => position(path.slice(0, depth).map(() => 0));
+  const walk = (v: ArrayLike<unknown>, depth: number): void => {
+    const leaves = depth === shape.length - 1;
+    if (leaves && v instanceof Float32Array) {
+      data.set(v, at);
+      at += v.length;
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i];
+      path[depth] = i;
+      if (leaves) {
+        if (typeof e !== 'number') {
+          fail('ERR_INVALID_ARG', `tensor: element ${position(path.slice(0, depth + 1))} is ${show(e)}, not a number`);
+        }
+        data[at++] = e;
+        continue;
+      }
+      const where = position(path.slice(0, depth + 1));
+      if (!isList(e))
+        fail(
+          'ERR_INVALID_ARG',
+          `tensor: element ${where} is ${show(e)}, expected an array of ${shape[depth + 1]} like ${firstAt(depth + 1)}`,
+        );
+      if (e.length !== shape[depth + 1]) {
+        fail(
+          'ERR_INVALID_ARG',
+          `tensor: element ${where} has ${plural(e.length, 'entry', 'entries')} where ${firstAt(depth + 1)} has ${shape[depth + 1]} ` +
+            '(nested arrays must be rectangular)',
+        );
+      }
+      walk(e, depth + 1);
+    }
+    path.length = depth;
+  };
+  walk(values, 0);
+  return { data, shape };
+}
+
+/**
+ * A tensor from numbers (copied to float32): a flat array or typed array, or nested arrays, whose shape is inferred
+ * (`tensor([[1, 2], [3, 4]])` is 2×2); a number alone gives a scalar. `shape`, when given, reshapes the values (same
+ * count). A value that is not a number (a string, null, a hole, …) or rows of different lengths are an
+ * ERR_INVALID_ARG naming the position, never a NaN.
+ */
+export function tensor(values: ArrayLike<number> | NestedNumbers | number, shape?: Shape, options?: TensorOptions): Tensor {
+  if (typeof values === 'number') return new Tensor(Float32Array.of(values), shape ?? [], options);
+  if (!isList(values)) {
+    fail('ERR_INVALID_ARG', `tensor: values must be a number, an array or typed array of numbers, or nested arrays, got ${show(values)}`);
+  }
+  const flat = flatten(values);
+  return new Tensor(flat.data, shape ?? flat.shape, options);
+}
+
+/** Nested arrays of numbers, as `tensor()` takes them. */
+export type NestedNumbers = readonly (number | ArrayLike<number> | NestedNumbers)[];
 
 export function scalar(value: number, options?: TensorOptions): Tensor {
   return new Tensor(Float32Array.of(value), [], options);

@@ -7,8 +7,27 @@
 # point exported. Prints the sizes and the floor.
 #
 # Not named `prebuild`: npm runs a script of that name before every `npm run build`.
+#
+# `--check` (npm pack's prepack script) builds nothing: it fails, saying what to run, when the prebuild is missing or
+# older than a native source, so a tarball never ships without it (every install would then compile from source).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--check" ]; then
+  file=prebuilds/linux-x64/neuroblas.glibc.node
+  if [ ! -f "$file" ]; then
+    echo "prepack: $file is missing, and a tarball without it compiles from source at every install." \
+      "Run \`npm run build:prebuild\` (a few minutes), then pack again." >&2
+    exit 1
+  fi
+  newer=$(find native binding.gyp -type f -newer "$file" | sort | head -n 1)
+  if [ -n "$newer" ]; then
+    echo "prepack: $file is older than $newer. Run \`npm run build:prebuild\` to rebuild it, then pack again." >&2
+    exit 1
+  fi
+  echo "prepack: $file goes in the tarball"
+  exit 0
+fi
 
 # node-gyp needs Node's headers; use the system's when npm has no nodedir (a download fails offline).
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then

@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { BUILTIN_DATASETS, resolveEvaluationData } from '../data/resolve.js';
+import { plural } from '../check.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { evaluate } from '../train/fit.js';
@@ -80,7 +81,7 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
     seconds,
     backend: runtime.backend,
   });
-  out.human(`${modelFile} on ${data.name} (${d.rows} rows: ${data.testSource})`);
+  out.human(`${modelFile} on ${data.name} (${plural(d.rows, 'row')}: ${data.testSource})`);
   out.human(`accuracy ${pct(r.accuracy)}  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)} s, ${runtime.backend} backend)`);
   out.human('');
   out.human(formatConfusionMatrix(confusion, names && names.length === confusion.classes ? names : undefined));

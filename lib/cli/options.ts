@@ -51,6 +51,15 @@ export function parseLayers(text: string): number[] {
   return parts.map(Number);
 }
 
+/** A file name for an SVG (--plot): one ending in .svg, so the file opens as what it is. */
+export function parseSvgFile(text: string): string {
+  if (!/\.svg$/i.test(text)) {
+    const suggestion = `${text.replace(/\.[^./\\]*$/, '')}.svg`;
+    throw new InvalidArgumentError(`The curves are an SVG image: give a file name ending in .svg, e.g. ${suggestion}.`);
+  }
+  return text;
+}
+
 /** A CSV label column: a 0-based index (negative from the end) or a header name. */
 export function parseColumn(text: string): string | number {
   return /^-?\d+$/.test(text.trim()) ? Number(text) : text;

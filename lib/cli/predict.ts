@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { csvColumnCount, labelsToClasses, parseCsvTable, readCsvText } from '../data/csv.js';
 import { readIdx } from '../data/idx.js';
-import { NeuroblasError, fail } from '../errors.js';
+import { plural } from '../check.js';
+import { NeuroblasError, describeFsError, fail } from '../errors.js';
 import { softmax } from '../ops/activation.js';
 import { noGrad } from '../graph.js';
 import { Tensor } from '../tensor.js';
@@ -48,8 +49,7 @@ function isIdx(file: string): boolean {
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroblasError('ERR_IO', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`, { cause: e });
+    throw new NeuroblasError('ERR_IO', `${file}: ${describeFsError(e)}`, { cause: e });
   }
   try {
     const head = Buffer.alloc(2);
@@ -105,7 +105,8 @@ function predictCommand(modelFile: string, files: string[], flags: PredictFlags)
     const classes = m.classes;
     const pred = argmax(probs, data.rows, classes);
     out.human(
-      `${file}: ${data.rows} rows; probabilities of classes 0..${classes - 1}${m.classNames ? ` (${m.classNames.join(', ')})` : ''}`,
+      `${file}: ${plural(data.rows, 'row')}; probabilities of classes 0..${classes - 1}` +
+        `${m.classNames ? ` (${m.classNames.join(', ')})` : ''}`,
     );
     for (let r = 0; r < data.rows; r++) {
       const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Backend } from '../backend/contract.js';
 import { backendInfo, getBackend, nativeAvailable, type BackendName } from '../backend/load.js';
 import type { OpenblasInfo } from '../backend/native.js';
-import { fail, NeuroblasError } from '../errors.js';
+import { describeFsError, fail, NeuroblasError } from '../errors.js';
 import { currentBackend, useBackend } from '../ops/current-backend.js';
 import { manualSeed } from '../random.js';
 
@@ -78,6 +78,7 @@ export function writeTextFile(flag: string, file: string, text: string): void {
   try {
     fs.writeFileSync(file, text);
   } catch (e) {
-    fail('ERR_IO', `${flag} ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const why = describeFsError(e, 'write');
+    fail('ERR_IO', `${flag} ${file}: ${why.startsWith('cannot') ? why : `cannot write: ${why}`}`);
   }
 }

@@ -18,6 +18,7 @@ import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, type NormalizationKind } from '../data/normalize.js';
 import { holdOut, resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { plural } from '../check.js';
 import { NeuroblasError } from '../errors.js';
 import { renderCurvesSvg } from '../plot/svg-curves.js';
 import { defaultRandom, Random } from '../random.js';
@@ -38,7 +39,7 @@ import {
   type LrSchedule,
 } from './schedule-option.js';
 import { labelsLine } from './label-inference.js';
-import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed } from './options.js';
+import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
 import { applyRuntime, BACKEND_CHOICES, checkWritable, writeTextFile, type RuntimeFlags } from './runtime.js';
@@ -128,7 +129,7 @@ export function registerTrain(program: Command): void {
       'save the model (safetensors) at the end of every epoch and of training (with --resume: default the checkpoint)',
     )
     .option('--resume <checkpoint>', "continue the run a --save checkpoint holds, exactly (with that run's flags)")
-    .option('--plot <file>', 'write the loss and accuracy curves as SVG')
+    .option('--plot <file>', 'write the loss and accuracy curves as SVG (a name ending in .svg)', parseSvgFile)
     .option('--json', 'one JSON object per epoch on stdout (the default when stdout is not a terminal)')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: TrainFlags, command: Command) => {
@@ -196,7 +197,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   let valSource = data.testSource;
   if (f.validationSplit !== undefined) {
     ({ train: trainSet, test: valSet } = holdOut(data.train, f.validationSplit, new Random(f.seed! + 2)));
-    valSource = `a random ${f.validationSplit * 100} % of the training rows (--validation-split)`;
+    valSource = `a random ${f.validationSplit * 100} % of the training rows, stratified by class (--validation-split)`;
   }
   const normKind = normalizationFor(f, data.kind === 'csv');
   const normalization = normKind ? fitNormalization(normKind, trainSet.x, trainSet.features) : null;
@@ -243,10 +244,10 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
 
   out.say(
     `neuroblas: ${description} on ${data.name}: ` +
-      `${trainSet.rows} training rows${normKind ? ` (${normKind})` : ''}, validation on ${valSet.rows} rows (${valSource})`,
+      `${plural(trainSet.rows, 'training row')}${normKind ? ` (${normKind})` : ''}, validation on ${plural(valSet.rows, 'row')} (${valSource})`,
   );
   out.say(
-    `neuroblas: ${f.optimizer} lr ${optimizer.lr}, batch ${f.batchSize}, ${epochs} epochs, seed ${f.seed}; ` +
+    `neuroblas: ${f.optimizer} lr ${optimizer.lr}, batch ${f.batchSize}, ${plural(epochs, 'epoch')}, seed ${f.seed}; ` +
       `${runtime.backend} backend, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}` +
       `${resume !== null ? `; resuming ${resume.file} after epoch ${initialEpoch}` : ''}`,
   );
@@ -322,7 +323,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const kept = (es?.bestEpoch != null ? whole.find((h) => h.epoch === es.bestEpoch) : undefined) ?? whole[whole.length - 1];
   const which =
     es === undefined
-      ? `after ${whole.length} epochs`
+      ? `after ${plural(whole.length, 'epoch')}`
       : `with the weights of epoch ${kept.epoch}, the best of ${whole.length}` +
         `${history.length < epochs - initialEpoch ? ' (early stopping)' : ''}`;
   out.say(`neuroblas: validation accuracy ${pct(kept.valAccuracy)} (loss ${kept.valLoss?.toFixed(4)}) ${which}, ${total.toFixed(1)} s`);

@@ -6,7 +6,7 @@
  * The shuffle draws from the generator exactly as `fit` does (identity order, then `rng.shuffle`), so the same
  * seed gives the same batches here and in the training loop.
  */
-import { nonNegativeInteger, positiveInteger } from '../check.js';
+import { nonNegativeInteger, plural, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { defaultRandom, type Random } from '../random.js';
 import type { Dataset } from './dataset.js';
@@ -68,7 +68,7 @@ export class BatchLoader {
     positiveInteger('batches', 'features', features);
     if (data.x.length !== rows * features)
       fail('ERR_SHAPE', `batches: x has ${data.x.length} values, expected rows·features = ${rows}·${features}`);
-    if (data.y.length !== rows) fail('ERR_SHAPE', `batches: y has ${data.y.length} labels for ${rows} rows`);
+    if (data.y.length !== rows) fail('ERR_SHAPE', `batches: y has ${plural(data.y.length, 'label')} for ${plural(rows, 'row')}`);
     this.batchSize = batchSize;
     this.rng = rng;
     this.dropLast = dropLast;

@@ -11,7 +11,7 @@
  * that lacks a class maps the same way as the training file did.
  */
 import fs from 'node:fs';
-import { NeuroblasError, fail } from '../errors.js';
+import { NeuroblasError, describeFsError, fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
 export interface CsvOptions {
@@ -310,8 +310,7 @@ export function readCsvText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : `cannot read (${code ?? e})`;
+    const reason = code === 'EISDIR' ? 'is a directory, expected a CSV file' : describeFsError(e);
     throw new NeuroblasError('ERR_IO', `${file}: ${reason}`, { cause: e });
   }
 }

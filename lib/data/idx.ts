@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { NeuroblasError, fail } from '../errors.js';
+import { NeuroblasError, describeFsError, fail } from '../errors.js';
 
 export interface IdxArray {
   dims: number[];
@@ -47,8 +47,7 @@ export function readIdx(file: string): IdxArray {
   try {
     raw = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroblasError('ERR_IO', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? e})`}`, { cause: e });
+    throw new NeuroblasError('ERR_IO', `${file}: ${describeFsError(e)}`, { cause: e });
   }
   let bytes: Uint8Array = raw;
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { positiveInteger } from '../check.js';
+import { plural, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
 import { readCsvLabelled, type LabelInference } from './csv.js';
@@ -67,7 +67,10 @@ export function holdOut(d: Dataset, fraction: number, rng: Random): Split {
   if (!(fraction > 0 && fraction < 1)) fail('ERR_INVALID_ARG', `holdOut: fraction must be in (0, 1), got ${fraction}`);
   const nTest = Math.floor(d.rows * fraction);
   if (nTest < 1 || nTest >= d.rows)
-    fail('ERR_INVALID_ARG', `holdOut: ${d.rows} rows are too few to hold out ${fraction * 100} % for testing`);
+    fail(
+      'ERR_INVALID_ARG',
+      `holdOut: ${plural(d.rows, 'row')} ${d.rows === 1 ? 'is' : 'are'} too few to hold out ${fraction * 100} % for testing`,
+    );
   const perm = rng.permutation(d.rows);
   return { train: takeRows(d, perm.subarray(nTest).sort()), test: takeRows(d, perm.subarray(0, nTest).sort()) };
 }

@@ -27,7 +27,8 @@ finish() { echo "pack-install: $passed passed, $failed failed"; [ "$failed" -eq 
 
 [ -f dist/index.js ] || npm run build:ts >/dev/null || { failure "npm run build:ts"; finish; }
 prebuild=prebuilds/linux-x64/neuroblas.glibc.node
-[ -f "$prebuild" ] || npm run build:prebuild || { failure "npm run build:prebuild"; finish; }
+# Built when missing or older than a native source (the check npm pack makes before packing).
+bash scripts/prebuild.sh --check >/dev/null 2>&1 || npm run build:prebuild || { failure "npm run build:prebuild"; finish; }
 
 work=$(mktemp -d /tmp/neuroblas-pack.XXXXXX)
 # KEEP_WORK=1 keeps the directories and logs for a look after a failure.
