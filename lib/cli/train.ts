@@ -11,11 +11,11 @@ import { type Command, Option } from 'commander';
 import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, foldNormalization, type NormalizationKind } from '../data/normalize.js';
-import { holdOut, resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { splitDataset } from '../data/split.js';
 import { fail } from '../errors.js';
 import { Dense } from '../layers/dense.js';
 import { renderCurvesSvg } from '../plot/svg-curves.js';
-import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
@@ -127,7 +127,7 @@ async function train(flags: TrainFlags): Promise<void> {
   let valSet: Dataset = data.test;
   let valSource = data.testSource;
   if (flags.validationSplit !== undefined) {
-    ({ train: trainSet, test: valSet } = holdOut(data.train, flags.validationSplit, new Random(flags.seed! + 2)));
+    ({ train: trainSet, test: valSet } = splitDataset(data.train, flags.validationSplit, flags.seed! + 2, '--validation-split'));
     valSource = `a random ${flags.validationSplit * 100} % of the training rows (--validation-split)`;
   }
   const normKind = normalizationFor(flags, data.kind === 'csv');
