@@ -69,7 +69,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
     });
   });
 
-  it('validationSplit holds out a seeded stratified random share (trainValidationSplit); validationData is evaluated as given', async () => {
+  it('validationSplit holds out a seeded, stratified random share (trainValidationSplit); validationData is used as given', async () => {
     await onBackend(backend, async () => {
       let batches = 0;
       const model = makeModel();
