@@ -27,7 +27,9 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 export function checkKnownKeys(owner: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      fail('ERR_INVALID_ARG', `${owner}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+      const near = closestName(key, known);
+      const hint = near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`;
+      fail('ERR_INVALID_ARG', `${owner}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})${hint}`);
     }
   }
 }
@@ -109,4 +111,39 @@ export function isFloat32Array(v: unknown): v is Float32Array {
 
 export function isInt32Array(v: unknown): v is Int32Array {
   return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Int32Array]';
+}
+
+/** Edit distance (insertions, deletions, substitutions) between two strings. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The valid name a mistyped one most likely meant, for "did you mean …?": compared without case, `_` and `-`
+ * (so `weight_decay` finds `weightDecay`), at most 1 edit away for names up to 6 letters and 2 beyond; none for
+ * names of 2 letters (`lr` is not a typo of `l2`), none when two candidates are equally close.
+ */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  const wanted = norm(name);
+  if (wanted.length <= 2) return undefined;
+  const limit = wanted.length <= 6 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  let tie = false;
+  for (const c of candidates) {
+    const d = editDistance(wanted, norm(c));
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance) tie = true;
+  }
+  return tie ? undefined : best;
 }

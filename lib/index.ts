@@ -42,17 +42,19 @@ export { initialize, computeFans, defaultInitializer, gainFor, type InitializerS
 
 // Optimizers, schedules, early stopping; the training loop and its metrics.
 export * from './optim/index.js';
-// train/fit.ts and io/checkpoint.ts also attach model.fit/fitBlocking/evaluate/predict and model.save/Sequential.load.
+// train/fit.ts and io/checkpoint.ts also attach model.fit/fitBlocking/evaluate/predict/predictProba and model.save/Sequential.load.
 export {
   fit,
   fitBlocking,
   fitSync,
   evaluate,
   predict,
+  predictProba,
   type FitOptions,
   type EvaluateOptions,
   type EvaluateResult,
   type Inputs,
+  type PredictOptions,
   type Targets,
 } from './train/fit.js';
 export { closeTrainingWorkers, idleTrainingWorkers } from './train/worker/index.js';
@@ -63,6 +65,7 @@ export * from './train/metrics.js';
 export { sharedFloat32, sharedInt32, type Dataset, type Split } from './data/dataset.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
+export { trainValidationSplit, type TrainValidationSplitOptions, type RowSplit } from './data/split.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';
 
 // Save and load.

@@ -17,11 +17,12 @@ import type { Sequential } from '../layers/sequential.js';
 import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, type NormalizationKind } from '../data/normalize.js';
-import { holdOut, resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { splitDataset } from '../data/split.js';
 import { plural } from '../check.js';
 import { NeuroblasError } from '../errors.js';
 import { renderCurvesSvg } from '../plot/svg-curves.js';
-import { defaultRandom, Random } from '../random.js';
+import { defaultRandom } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
@@ -196,7 +197,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   let valSet: Dataset = data.test;
   let valSource = data.testSource;
   if (f.validationSplit !== undefined) {
-    ({ train: trainSet, test: valSet } = holdOut(data.train, f.validationSplit, new Random(f.seed! + 2)));
+    ({ train: trainSet, test: valSet } = splitDataset(data.train, f.validationSplit, f.seed! + 2, '--validation-split'));
     valSource = `a random ${f.validationSplit * 100} % of the training rows, stratified by class (--validation-split)`;
   }
   const normKind = normalizationFor(f, data.kind === 'csv');

@@ -4,38 +4,55 @@
  * between batches, so a server stays responsive; `fitBlocking` runs it here without ever yielding.
  *
  * Sequential is a container that knows nothing of training: this module attaches `fit`, `fitBlocking`
- * (and the deprecated `fitSync`), `evaluate` and `predict` to it, so whoever can train a model has them.
+ * (and the deprecated `fitSync`), `evaluate`, `predict` and `predictProba` to it, so whoever can train a model has them.
  */
 import { fail } from '../errors.js';
 import { Sequential } from '../layers/sequential.js';
 import type { Tensor } from '../tensor.js';
 import type { EpochLogs } from './callbacks.js';
 import {
+  checkFitOptions,
   checkInitialEpoch,
+  checkOptimizerParams,
   evaluate,
   predict,
+  predictProba,
   trainLoop,
   yieldToEventLoop,
   type EvaluateOptions,
   type EvaluateResult,
   type FitOptions,
   type Inputs,
+  type PredictOptions,
   type Targets,
 } from './loop.js';
 import { fitInWorkerIfUseful } from './worker/index.js';
 
-export { evaluate, predict, type EvaluateOptions, type EvaluateResult, type FitOptions, type Inputs, type Targets } from './loop.js';
+export {
+  evaluate,
+  predict,
+  predictProba,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type FitOptions,
+  type Inputs,
+  type PredictOptions,
+  type Targets,
+} from './loop.js';
 
 /**
  * Trains the model, off the calling thread when it can (lib/train/worker/), else on it, yielding to the
  * event loop between batches (`options.worker` chooses). Resolves to one EpochLogs per epoch.
  */
 export async function fit(model: Sequential, x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]> {
-  const wanted = (options as FitOptions | undefined)?.worker;
+  // Here as well as in the loop: what a worker is not sent (an unknown key, another model's optimizer) or cannot be
+  // sent would otherwise be reported as that, or not at all.
+  checkFitOptions(options);
+  const wanted = options.worker;
   if (wanted !== undefined && typeof wanted !== 'boolean')
     fail('ERR_INVALID_ARG', `fit: worker must be true or false, got ${String(wanted)}`);
-  // Here as well as in the loop: a value that cannot travel to a worker would otherwise be reported as that.
-  checkInitialEpoch((options as FitOptions | undefined)?.initialEpoch);
+  checkInitialEpoch(options.initialEpoch);
+  if (options.optimizer !== undefined && options.optimizer !== null) checkOptimizerParams(model, options.optimizer);
   if (wanted !== false) {
     const inWorker = fitInWorkerIfUseful(model, x, y, options, wanted === true);
     if (inWorker !== null) return inWorker;
@@ -67,8 +84,10 @@ declare module '../layers/sequential.js' {
     fitSync(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]>;
     /** Loss, accuracy and confusion matrix over a dataset, in eval mode. */
     evaluate(x: Inputs, y: Targets, options?: EvaluateOptions): EvaluateResult;
-    /** Outputs for every row, batched, in eval mode. */
-    predict(x: Inputs, options?: { batchSize?: number }): Tensor;
+    /** Outputs for every row, batched, in eval mode: a classifier's logits (predictProba gives probabilities). */
+    predict(x: Inputs, options?: PredictOptions): Tensor;
+    /** Probabilities for every row: the softmax of the logits (sigmoid for one output). */
+    predictProba(x: Inputs, options?: PredictOptions): Tensor;
   }
 }
 
@@ -84,4 +103,7 @@ Sequential.prototype.evaluate = function evaluateMethod(this: Sequential, x, y, 
 };
 Sequential.prototype.predict = function predictMethod(this: Sequential, x, options) {
   return predict(this, x, options);
+};
+Sequential.prototype.predictProba = function predictProbaMethod(this: Sequential, x, options) {
+  return predictProba(this, x, options);
 };

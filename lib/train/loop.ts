@@ -5,13 +5,21 @@
  * The same loop runs on the caller's thread (lib/train/fit.ts: yielding between batches, or not at all) and in
  * fit's worker thread (lib/train/worker/thread.ts), so a seeded run gives the same weights on either.
  */
-import { nonNegativeInteger, positiveInteger } from '../check.js';
+import { checkKnownKeys, nonNegativeInteger, optionsObject, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { gatherRows } from '../data/batches.js';
+import { DEFAULT_VALIDATION_SEED, trainValidationSplit } from '../data/split.js';
 import { noGrad } from '../graph.js';
+import { Activation } from '../layers/activation.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { Flatten } from '../layers/flatten.js';
+import { leafLayers } from '../layers/layer.js';
 import type { Sequential } from '../layers/sequential.js';
 import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss, type LossFn, type LossName } from '../losses.js';
+import { activation, softmax } from '../ops/activation.js';
 import { checkFinite, checkFiniteYielding, checkLabels } from '../ops/checks.js';
+import { currentBackend } from '../ops/current-backend.js';
 import { add } from '../ops/elementwise.js';
 import { Workspace } from '../ops/workspace.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -21,7 +29,10 @@ import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './cal
 import { accuracy as accuracyOf, argmax, confusionMatrix, type ConfusionMatrix } from './metrics.js';
 import { abortError } from './abort-error.js';
 
-/** Inputs: a tensor [rows, ...sample]. Targets: class labels (one per row) or a tensor/array of values per row. */
+/**
+ * Inputs: a tensor [rows, ...sample]. Targets: one value per row (class labels, or a regression target for a model
+ * with one output), or a Tensor [rows, ...] of several values per row (regression targets, class probabilities).
+ */
 export type Inputs = Tensor;
 export type Targets = Int32Array | Float32Array | Tensor | ArrayLike<number>;
 
@@ -42,8 +53,14 @@ export interface FitOptions {
   loss?: LossName | LossFn;
   /** L2 penalty λ/2·‖W‖² on weights (not biases), added to the data loss. */
   l2?: number;
-  /** Fraction of rows (taken from the end, before shuffling) held out for validation. */
+  /**
+   * Fraction of the rows held out for validation, in (0, 1): drawn at random with the generator seeded by
+   * `validationSeed`, stratified for class labels (each class keeps its share on both sides), the same rows on every
+   * call for the same data. The CLI's --validation-split is the same split (lib/data/split.ts).
+   */
   validationSplit?: number;
+  /** The seed of the validationSplit's rows (default 1); independent of `rng`, so the shuffles do not move them. */
+  validationSeed?: number;
   validationData?: [Inputs, Targets];
   callbacks?: TrainingCallback | TrainingCallback[];
   signal?: AbortSignal;
@@ -57,6 +74,82 @@ export interface FitOptions {
   worker?: boolean;
 }
 
+/** Every option fit knows: any other key is refused (a typo such as `epoch` would otherwise be ignored). */
+export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
+  'optimizer',
+  'epochs',
+  'initialEpoch',
+  'batchSize',
+  'shuffle',
+  'loss',
+  'l2',
+  'validationSplit',
+  'validationSeed',
+  'validationData',
+  'callbacks',
+  'signal',
+  'rng',
+  'worker',
+];
+
+/** fit's options object: required, and only known keys. */
+export function checkFitOptions(o: unknown): FitOptions {
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    fail('ERR_INVALID_ARG', 'fit: options are required ({ optimizer, epochs, batchSize, … })');
+  checkKnownKeys('fit', o, FIT_OPTION_KEYS);
+  return o as FitOptions;
+}
+
+/**
+ * The optimizer must update this model's parameters (all or some of them): one built on another model's would
+ * step weights this fit never computes gradients for, and leave this model as it was.
+ */
+export function checkOptimizerParams(model: Sequential, optimizer: Optimizer): void {
+  const params = (optimizer as Partial<Optimizer>).params;
+  if (!Array.isArray(params)) return; // an optimizer of the caller's own, without a parameter list
+  const own = new Set<unknown>(model.parameters());
+  const ownData = new Set<Float32Array>(model.parameters().map((p) => p.data));
+  const foreign = params.findIndex((p) => !own.has(p) && !ownData.has(p.data));
+  if (foreign < 0) return;
+  const name = (optimizer as Optimizer).constructor?.name ?? 'SGD';
+  fail(
+    'ERR_INVALID_ARG',
+    `fit: the optimizer's parameter ${foreign} is not a parameter of this model (${model.name}): the optimizer was built on ` +
+      `another model's; build it on this one, e.g. new ${name}(model.parameters(), { lr })`,
+  );
+}
+
+/**
+ * The softmax (sigmoid) a model's output ends with, when nothing after it changes values, else null. Dropout and
+ * Flatten after it keep it a probability (Dropout only scales in training).
+ */
+function outputSquash(model: Sequential): 'softmax' | 'sigmoid' | null {
+  const leaves = leafLayers(model);
+  for (let i = leaves.length - 1; i >= 0; i--) {
+    const l = leaves[i];
+    if (l instanceof Dropout || l instanceof Flatten || (l instanceof Activation && l.kind === 'linear')) continue;
+    const kind = l instanceof Activation ? l.kind : l instanceof Dense ? l.activation : null;
+    return kind === 'softmax' || kind === 'sigmoid' ? kind : null;
+  }
+  return null;
+}
+
+/**
+ * Cross-entropy takes logits and applies softmax itself (BCE on logits: sigmoid), as PyTorch's losses do: on a model
+ * that already ends in one it would apply it twice and train poorly, so it is refused, with the fix.
+ */
+function checkLossOnLogits(where: string, model: Sequential, loss: LossFn): void {
+  const squash = outputSquash(model);
+  const twice = (squash === 'softmax' && loss === crossEntropyLoss) || (squash === 'sigmoid' && loss === bceWithLogitsLoss) ? squash : null;
+  if (twice === null) return;
+  const lossName = loss === crossEntropyLoss ? 'crossEntropy' : 'bceWithLogits';
+  fail(
+    'ERR_INVALID_ARG',
+    `${where}: the model ends in a ${twice} and the loss ${lossName} takes logits and applies ${twice} itself, so it ` +
+      `would be applied twice; remove the ${twice} from the last layer (predictProba(model, x) gives probabilities)`,
+  );
+}
+
 export interface EvaluateResult {
   loss: number;
   accuracy?: number;
@@ -67,10 +160,13 @@ interface Data {
   x: Tensor;
   sample: number[];
   features: number;
+  /** The rows this part of the data has (all of x's, or those of a validation split's side). */
   rows: number;
+  /** Which of x's rows they are, ascending (a validation split's side); null: all of them, in order. */
+  index: Int32Array | null;
   /** Values per row of the model's output (the number of classes for a classifier). */
   outWidth: number;
-  /** Integer labels when the task is classification; else float targets, `targetWidth` per row. */
+  /** Integer labels when the task is classification; else float targets, `targetWidth` per row (of all x's rows). */
   labels: Int32Array | null;
   targets: Float32Array | null;
   targetWidth: number;
@@ -83,8 +179,12 @@ export function checkInitialEpoch(v: unknown): number {
 }
 
 /**
- * Integer-valued targets of one value per row become labels; anything else stays float. `checkX: false` leaves the
- * check of x's values to the caller (fit's yielding path checks them in stretches: checkFiniteYielding).
+ * y row for row with x. Without a shape (an array) y holds one value per row: class labels, or one regression
+ * target. Several values per row come as a Tensor [rows, ...] (regression targets, class probabilities): a float
+ * target is read as regression only when its shape says so, and a length that does not match the rows is an error
+ * (192 labels for 64 rows are not 3 targets per row). Integer-valued targets of one value per row become labels for
+ * a classifier. `checkX: false` leaves the check of x's values to the caller (fit's yielding path checks them in
+ * stretches: checkFiniteYielding).
  */
 function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, isClassifier: boolean, checkX = true): Data {
   if (!(x instanceof Tensor)) fail('ERR_INVALID_ARG', `${where}: x must be a Tensor of shape [rows, ...features], got ${typeof x}`);
@@ -100,25 +200,22 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
     fail('ERR_INVALID_ARG', `${where}: y must be labels (Int32Array or numbers) or a tensor of targets`);
   }
   if (checkX) checkFinite(`${where}: x`, x.data, features);
-  // One output per row is a regression (or BCE) head: class labels need at least two classes.
-  if (isClassifier && classes >= 2 && values.length === rows) {
-    checkLabels(`${where}: y`, values, classes);
-    return { x, sample, features, rows, outWidth, labels: Int32Array.from(values), targets: null, targetWidth: 1 };
+  const perRow = outWidth === 1 ? '' : `, or ${outWidth} float targets per row as a Tensor [${rows}, ${outShape.join(', ')}]`;
+  if (y instanceof Tensor ? y.shape.length === 0 || y.shape[0] !== rows : values.length !== rows) {
+    const has = y instanceof Tensor ? `shape ${formatShape(y.shape)}` : `${values.length} values`;
+    fail(
+      'ERR_SHAPE',
+      `${where}: x has ${rows} rows and y has ${has}; y needs one label per row${perRow} ` + `(the model outputs ${outWidth} per row)`,
+    );
   }
-  if (values.length % Math.max(rows, 1) !== 0 || (rows === 0 && values.length !== 0)) {
-    fail('ERR_SHAPE', `${where}: x has ${rows} rows but y has ${values.length} values`);
+  const targetWidth = rows === 0 ? 1 : values.length / rows;
+  // One output per row is a regression (or BCE) head: class labels need at least two classes.
+  if (isClassifier && classes >= 2 && targetWidth === 1) {
+    checkLabels(`${where}: y`, values, classes);
+    return { x, sample, features, rows, index: null, outWidth, labels: Int32Array.from(values), targets: null, targetWidth: 1 };
   }
   checkFinite(`${where}: y`, values);
-  return {
-    x,
-    sample,
-    features,
-    rows,
-    outWidth,
-    labels: null,
-    targets: Float32Array.from(values),
-    targetWidth: values.length / Math.max(rows, 1),
-  };
+  return { x, sample, features, rows, index: null, outWidth, labels: null, targets: Float32Array.from(values), targetWidth };
 }
 
 /**
@@ -137,20 +234,13 @@ function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boole
   );
 }
 
-/** Splits the last `fraction` of rows off for validation. */
-function splitRows(d: Data, fraction: number): [Data, Data] {
-  const nVal = Math.floor(d.rows * fraction);
-  if (nVal < 1 || nVal >= d.rows)
-    fail('ERR_INVALID_ARG', `fit: validationSplit ${fraction} leaves no rows for training or validation (${d.rows} rows)`);
-  const nTrain = d.rows - nVal;
-  const part = (start: number, end: number): Data => ({
-    ...d,
-    rows: end - start,
-    x: new Tensor(d.x.data.subarray(start * d.features, end * d.features), [end - start, ...d.sample]),
-    labels: d.labels ? d.labels.subarray(start, end) : null,
-    targets: d.targets ? d.targets.subarray(start * d.targetWidth, end * d.targetWidth) : null,
-  });
-  return [part(0, nTrain), part(nTrain, d.rows)];
+/** The validation split (lib/data/split.ts): both sides are views of the same rows, by index, with no copy. */
+function splitRows(d: Data, fraction: number, seed: number): [Data, Data] {
+  const { train, validation } = trainValidationSplit(d.rows, fraction, { labels: d.labels, seed, owner: 'fit: validationSplit' });
+  return [
+    { ...d, rows: train.length, index: train },
+    { ...d, rows: validation.length, index: validation },
+  ];
 }
 
 /** Reused batch buffers: rows are copied in (in shuffled order) and the same arrays serve every batch. */
@@ -167,9 +257,10 @@ class Batcher {
     return Math.ceil(this.d.rows / this.batchSize);
   }
 
-  /** Batch b of the permutation `order` (null: file order). */
-  take(b: number, order: Uint32Array | null): { x: Tensor; labels: Int32Array | null; targets: Float32Array | null } {
+  /** Batch b of `order`, a permutation of the data's rows (null: in order). */
+  take(b: number, rowOrder: ArrayLike<number> | null): { x: Tensor; labels: Int32Array | null; targets: Float32Array | null } {
     const d = this.d;
+    const order = rowOrder ?? d.index;
     const start = b * this.batchSize;
     const n = Math.min(this.batchSize, d.rows - start);
     const xb = this.ws.f32('x', n * d.features);
@@ -187,6 +278,42 @@ class Batcher {
   }
 }
 
+/** A training warning: fit emits it with process.emitWarning; in fit's worker it travels to the caller's thread. */
+export interface TrainingWarning {
+  code: string;
+  message: string;
+}
+
+export function emitTrainingWarning(w: TrainingWarning): void {
+  process.emitWarning(w.message, { code: w.code });
+}
+
+/** A batch loss this many times the fit's first batch loss (or MIN_REFERENCE_LOSS, if more) gets one warning. */
+const EXPLODING_LOSS_RATIO = 1e6;
+/** So that a first loss near 0 (a regression that starts well) does not make every later blip an "explosion". */
+const MIN_REFERENCE_LOSS = 1e-6;
+
+const formatLoss = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4));
+
+/**
+ * After a step: a NaN or ±Inf anywhere in a parameter makes its sum (in double) non-finite, so one kernel call per
+ * parameter and no allocation find it. ERR_BAD_DATA naming the step that broke the weights, so fit never resolves
+ * (or trains on) with non-finite weights.
+ */
+function checkWeightsFinite(weights: [string, Tensor][], epoch: number, batch: number): void {
+  const be = currentBackend();
+  for (const [name, t] of weights) {
+    const s = be.sum(t.data.length, t.data);
+    if (Number.isFinite(s)) continue;
+    const bad = t.data.find((v) => !Number.isFinite(v)) ?? s;
+    fail(
+      'ERR_BAD_DATA',
+      `fit: the weights became ${bad} (in ${name}) at epoch ${epoch}, batch ${batch}; lower the learning rate ` +
+        `(or scale the inputs): the model now holds non-finite weights, so reload or rebuild it`,
+    );
+  }
+}
+
 const YIELD_EVERY_MS = 4;
 /** Lets the event loop run (timers, I/O, requests) before the loop goes on. */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -199,13 +326,15 @@ export async function trainLoop(
   model: Sequential,
   x: Inputs,
   y: Targets,
-  o: FitOptions,
+  options: FitOptions,
   pause: (() => Promise<void>) | null,
+  warn: (w: TrainingWarning) => void = emitTrainingWarning,
 ): Promise<EpochLogs[]> {
-  if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'fit: options are required ({ optimizer, epochs, batchSize, … })');
+  const o = checkFitOptions(options);
   const optimizer = o.optimizer;
   if (optimizer === undefined || typeof (optimizer as Optimizer).step !== 'function')
     fail('ERR_INVALID_ARG', 'fit: options.optimizer is required (e.g. new SGD(model.parameters(), { lr: 0.1 }))');
+  checkOptimizerParams(model, optimizer);
   const epochs = positiveInteger('fit', 'epochs', o.epochs ?? 1);
   const initialEpoch = checkInitialEpoch(o.initialEpoch);
   const batchSize = positiveInteger('fit', 'batchSize', o.batchSize ?? 32);
@@ -214,6 +343,10 @@ export async function trainLoop(
   if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2))
     fail('ERR_INVALID_ARG', `fit: l2 must be a finite number >= 0, got ${String(l2)}`);
   const callbacks = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? o.callbacks : [o.callbacks];
+  if (o.validationSeed !== undefined && o.validationSplit === undefined)
+    fail('ERR_INVALID_ARG', 'fit: validationSeed chooses the rows of a validationSplit; give validationSplit too');
+  const validationSeed =
+    o.validationSeed === undefined ? DEFAULT_VALIDATION_SEED : nonNegativeInteger('fit', 'validationSeed', o.validationSeed);
   const isClassifier = lossFn === null || lossFn === crossEntropyLoss;
 
   // On the yielding path, x's values are checked in stretches (below) instead of in one long loop.
@@ -230,10 +363,11 @@ export async function trainLoop(
   } else if (o.validationSplit !== undefined) {
     if (typeof o.validationSplit !== 'number' || !(o.validationSplit > 0 && o.validationSplit < 1))
       fail('ERR_INVALID_ARG', `fit: validationSplit must be in (0, 1), got ${String(o.validationSplit)}`);
-    [train, val] = splitRows(train, o.validationSplit);
+    [train, val] = splitRows(train, o.validationSplit, validationSeed);
   }
   if (train.rows === 0) fail('ERR_SHAPE', 'fit: x has no rows');
   const loss = lossFn ?? (train.labels ? crossEntropyLoss : getLoss('mse'));
+  checkLossOnLogits('fit', model, loss);
   checkTargetWidth('fit', train, loss, lossFn !== null);
   if (val) checkTargetWidth('fit: validationData', val, loss, lossFn !== null);
   const signal = o.signal;
@@ -244,6 +378,9 @@ export async function trainLoop(
   const order = new Uint32Array(train.rows);
   const lossWs = new Workspace();
   const history: EpochLogs[] = [];
+  const weights = model.namedParameters();
+  let firstLoss: number | null = null;
+  let warned = false;
   let stopRequested = false;
   const ctx: TrainContext = {
     model,
@@ -258,7 +395,7 @@ export async function trainLoop(
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   for (let epoch = initialEpoch + 1; epoch <= initialEpoch + epochs && !stopRequested; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
-    for (let i = 0; i < order.length; i++) order[i] = i;
+    for (let i = 0; i < order.length; i++) order[i] = train.index ? train.index[i] : i;
     if (o.shuffle !== false) rng.shuffle(order);
     const started = performance.now();
     let lossSum = 0,
@@ -279,8 +416,19 @@ export async function trainLoop(
           `fit: the loss became ${value} at epoch ${epoch}, batch ${b + 1} (lower the learning rate, or scale the inputs)`,
         );
       }
+      if (firstLoss === null) firstLoss = value;
+      else if (!warned && value > EXPLODING_LOSS_RATIO * Math.max(firstLoss, MIN_REFERENCE_LOSS)) {
+        warned = true;
+        warn({
+          code: 'NEUROBLAS_DIVERGING',
+          message:
+            `fit: the loss grew from ${formatLoss(firstLoss)} to ${formatLoss(value)} at epoch ${epoch}, batch ${b + 1}: ` +
+            `training is diverging; lower the learning rate (lr ${optimizer.lr}) or scale the inputs`,
+        });
+      }
       l.backward();
       optimizer.step();
+      checkWeightsFinite(weights, epoch, b + 1);
       lossSum += value * n;
       seen += n;
       let batchAcc: number | undefined;
@@ -345,13 +493,20 @@ export interface EvaluateOptions {
   loss?: LossName | LossFn;
 }
 
+export interface PredictOptions {
+  batchSize?: number;
+}
+
 /** Loss (and for class labels: accuracy and the confusion matrix) over a dataset, in eval mode. */
 export function evaluate(model: Sequential, x: Inputs, y: Targets, options: EvaluateOptions = {}): EvaluateResult {
-  const batchSize = positiveInteger('evaluate', 'batchSize', options.batchSize ?? 256);
-  const lossFn = options.loss === undefined ? null : getLoss(options.loss);
+  const o = optionsObject('evaluate', options) as EvaluateOptions;
+  checkKnownKeys('evaluate', o, ['batchSize', 'loss']);
+  const batchSize = positiveInteger('evaluate', 'batchSize', o.batchSize ?? 256);
+  const lossFn = o.loss === undefined ? null : getLoss(o.loss);
   const d = prepareData('evaluate', model, x, y, lossFn === null || lossFn === crossEntropyLoss);
   const loss = lossFn ?? (d.labels ? crossEntropyLoss : getLoss('mse'));
   checkTargetWidth('evaluate', d, loss, lossFn !== null);
+  checkLossOnLogits('evaluate', model, loss);
   const wasTraining = model.training;
   try {
     return evaluateData(model, d, loss, batchSize, true);
@@ -360,15 +515,24 @@ export function evaluate(model: Sequential, x: Inputs, y: Targets, options: Eval
   }
 }
 
-/** The model's outputs for every row, computed in batches in eval mode (a fresh tensor the caller keeps). */
-export function predict(model: Sequential, x: Inputs, options: { batchSize?: number } = {}): Tensor {
-  const batchSize = positiveInteger('predict', 'batchSize', options.batchSize ?? 256);
-  if (!(x instanceof Tensor) || x.shape.length < 2) fail('ERR_SHAPE', `predict: x must be a Tensor of shape [rows, ...features]`);
+/**
+ * The model's outputs for every row, computed in batches in eval mode (a fresh tensor the caller keeps): what its
+ * last layer gives, so for a classifier trained with cross-entropy the logits, not probabilities (predictProba).
+ */
+export function predict(model: Sequential, x: Inputs, options: PredictOptions = {}): Tensor {
+  return predictWith('predict', model, x, options);
+}
+
+function predictWith(where: string, model: Sequential, x: Inputs, options: PredictOptions): Tensor {
+  const o = optionsObject(where, options) as PredictOptions;
+  checkKnownKeys(where, o, ['batchSize']);
+  const batchSize = positiveInteger(where, 'batchSize', o.batchSize ?? 256);
+  if (!(x instanceof Tensor) || x.shape.length < 2) fail('ERR_SHAPE', `${where}: x must be a Tensor of shape [rows, ...features]`);
   const rows = x.shape[0];
   const sample = x.shape.slice(1);
   const outShape = model.outputShape(sample);
   const features = x.size / Math.max(rows, 1);
-  checkFinite('predict: x', x.data, features);
+  checkFinite(`${where}: x`, x.data, features);
   const outWidth = outShape.reduce((a, b) => a * b, 1);
   const result = new Float32Array(rows * outWidth);
   const wasTraining = model.training;
@@ -386,4 +550,16 @@ export function predict(model: Sequential, x: Inputs, options: { batchSize?: num
     model.train(wasTraining);
   }
   return new Tensor(result, [rows, ...outShape]);
+}
+
+/**
+ * Probabilities for every row: the softmax of predict's logits over the last dimension (each row sums to 1), or for
+ * a model with one output (binary, trained with bceWithLogits) their sigmoid. A model whose last layer already
+ * applies softmax or sigmoid gives its outputs as they are.
+ */
+export function predictProba(model: Sequential, x: Inputs, options: PredictOptions = {}): Tensor {
+  const out = predictWith('predictProba', model, x, options);
+  if (outputSquash(model) !== null) return out;
+  const width = out.shape[out.shape.length - 1];
+  return noGrad(() => (width === 1 ? activation(out, 'sigmoid') : softmax(out)));
 }

@@ -19,6 +19,7 @@ import {
   manualSeed,
   noGrad,
   predict,
+  trainValidationSplit,
   type EpochLogs,
   type FitOptions,
   type Targets,
@@ -68,7 +69,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
     });
   });
 
-  it('validationSplit holds out the last rows; validationData is evaluated as given', async () => {
+  it('validationSplit holds out a seeded, stratified random share (trainValidationSplit); validationData is used as given', async () => {
     await onBackend(backend, async () => {
       let batches = 0;
       const model = makeModel();
@@ -84,7 +85,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('fit on %s', (_name, ba
         },
       });
       expect(batches).toBe(5); // 80 training rows in batches of 16
-      const held = evaluate(model, rowsOf(x, 80, 100), y.subarray(80));
+      const { validation } = trainValidationSplit(100, 0.2, { labels: y });
+      const heldX = new Tensor(new Float32Array(20 * FEATURES), [20, FEATURES]);
+      validation.forEach((r, i) => {
+        heldX.data.set(x.data.subarray(r * FEATURES, (r + 1) * FEATURES), i * FEATURES);
+      });
+      const held = evaluate(
+        model,
+        heldX,
+        Int32Array.from(validation, (r) => y[r]),
+      );
       expect(h[1].valLoss!).toBeCloseTo(held.loss, 6);
       expect(h[1].valAccuracy).toBe(held.accuracy);
 

@@ -15,7 +15,7 @@ import { currentBackend } from '../../ops/current-backend.js';
 import { defaultRandom } from '../../random.js';
 import { abortError } from '../abort-error.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../callbacks.js';
-import type { FitOptions, Inputs, Targets } from '../loop.js';
+import { emitTrainingWarning, type FitOptions, type Inputs, type Targets } from '../loop.js';
 import type { WorkerPlan } from './plan.js';
 import { acquireWorker, discardWorker, releaseWorker } from './pool.js';
 import {
@@ -133,6 +133,9 @@ export async function fitInWorker(model: Sequential, x: Inputs, y: Targets, o: F
         switch (m.type) {
           case 'batch':
             await runCallbacks((cb) => cb.onBatchEnd?.(m.logs, ctx));
+            return;
+          case 'warning':
+            emitTrainingWarning(m.warning);
             return;
           case 'hook': {
             takeBack(m.state);

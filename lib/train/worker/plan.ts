@@ -73,7 +73,7 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     if (typeof o.loss !== 'string') return 'options.loss is neither a name nor a function';
     loss = o.loss;
   }
-  for (const key of ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'l2', 'validationSplit'] as const) {
+  for (const key of ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'l2', 'validationSplit', 'validationSeed'] as const) {
     if (!scalar(o[key])) return `options.${key} is not a plain value`;
   }
   if (!canShareInputs(x) || !canShareTargets(y)) return 'x or y is not a tensor or array';
@@ -89,6 +89,7 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     shuffle: o.shuffle,
     l2: o.l2,
     validationSplit: o.validationSplit,
+    validationSeed: o.validationSeed,
     loss,
   };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];

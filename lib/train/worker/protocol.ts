@@ -11,6 +11,7 @@ import type { LayerConfig } from '../../layers/layer.js';
 import type { OptimizerState } from '../../optim/optimizer.js';
 import type { RandomState } from '../../random.js';
 import type { BatchLogs, EpochLogs } from '../callbacks.js';
+import type { TrainingWarning } from '../loop.js';
 import type { SharedInputs, SharedTargets } from './shared.js';
 
 /** Index in `WorkerStart.control` (an Int32Array over a SharedArrayBuffer): 1 = stop at the next batch. */
@@ -25,6 +26,7 @@ export interface PlainFitOptions {
   shuffle?: boolean;
   l2?: number;
   validationSplit?: number;
+  validationSeed?: number;
   /** A loss by name: built-in loss functions are sent by their name. */
   loss?: string;
 }
@@ -74,6 +76,8 @@ export type HookName = 'trainBegin' | 'epochBegin' | 'epochEnd' | 'trainEnd';
 export type WorkerMessage =
   /** Fire-and-forget: the worker does not wait for the caller's onBatchEnd. */
   | { type: 'batch'; logs: BatchLogs }
+  /** Fire-and-forget: a warning of the loop (an exploding loss), emitted once on the caller's thread, not the worker's. */
+  | { type: 'warning'; warning: TrainingWarning }
   /**
    * The worker waits for an Ack. epochEnd and trainEnd carry the state so far, so the caller's callbacks see the
    * optimizer and generators as fitBlocking's would at that point (and a checkpoint saved there is exact).

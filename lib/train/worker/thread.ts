@@ -16,7 +16,7 @@ import { useBackend } from '../../ops/current-backend.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import { defaultRandom, Random } from '../../random.js';
 import type { TrainContext, TrainingCallback } from '../callbacks.js';
-import { trainLoop, type FitOptions } from '../loop.js';
+import { trainLoop, type FitOptions, type TrainingWarning } from '../loop.js';
 import { rebuildOptimizer } from './optimizer.js';
 import { ABORT_FLAG, type Ack, type FinalState, type HookName, type ToWorker, type WorkerMessage, type WorkerStart } from './protocol.js';
 import { adoptState, unshareInputs, unshareTargets } from './shared.js';
@@ -102,7 +102,9 @@ async function run(start: WorkerStart): Promise<void> {
       validationData: start.validationData ? [unshareInputs(start.validationData[0]), unshareTargets(start.validationData[1])] : undefined,
     };
     if (options.validationData === undefined) delete options.validationData;
-    const history = await trainLoop(model, unshareInputs(start.x), unshareTargets(start.y), options, null);
+    // Warnings go to the caller's thread, which emits them on its process (the worker's own would print a second copy).
+    const warn = (warning: TrainingWarning) => post({ type: 'warning', warning });
+    const history = await trainLoop(model, unshareInputs(start.x), unshareTargets(start.y), options, null, warn);
     post({ type: 'done', history });
   } catch (e) {
     const err = e as { code?: unknown; name?: unknown; message?: unknown };
