@@ -245,7 +245,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
 
   out.say(
     `neuroblas: ${description} on ${data.name}: ` +
-      `${plural(trainSet.rows, 'training row')}${normKind ? ` (${normKind})` : ''}, validation on ${plural(valSet.rows, 'row')} (${valSource})`,
+      `${plural(trainSet.rows, 'training row')}${normKind ? ` (${normKind})` : ''}, ` +
+      `validation on ${plural(valSet.rows, 'row')} (${valSource})`,
   );
   out.say(
     `neuroblas: ${f.optimizer} lr ${optimizer.lr}, batch ${f.batchSize}, ${plural(epochs, 'epoch')}, seed ${f.seed}; ` +
