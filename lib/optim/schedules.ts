@@ -14,7 +14,7 @@
 import { fail } from '../errors.js';
 import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
-import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, positiveInteger } from '../check.js';
+import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, plural, positiveInteger } from '../check.js';
 import type { Optimizer } from './optimizer.js';
 
 function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
@@ -50,7 +50,7 @@ class ContinuationCheck {
       fail(
         'ERR_INVALID_ARG',
         `${owner}: this fit starts at epoch ${firstEpoch} (initialEpoch ${firstEpoch - 1}), ` +
-          `but the schedule has counted ${counted} epochs; ` +
+          `but the schedule has counted ${plural(counted, 'epoch')}; ` +
           `restore the state it was saved with (checkpoint.restoreCallbacks, or loadState) so that its lr continues the run`,
       );
     }

@@ -5,7 +5,7 @@
  * The same loop runs on the caller's thread (lib/train/fit.ts: yielding between batches, or not at all) and in
  * fit's worker thread (lib/train/worker/thread.ts), so a seeded run gives the same weights on either.
  */
-import { checkKnownKeys, nonNegativeInteger, optionsObject, positiveInteger } from '../check.js';
+import { checkKnownKeys, nonNegativeInteger, optionsObject, plural, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { gatherRows } from '../data/batches.js';
 import { DEFAULT_VALIDATION_SEED, trainValidationSplit } from '../data/split.js';
@@ -202,10 +202,11 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
   if (checkX) checkFinite(`${where}: x`, x.data, features);
   const perRow = outWidth === 1 ? '' : `, or ${outWidth} float targets per row as a Tensor [${rows}, ${outShape.join(', ')}]`;
   if (y instanceof Tensor ? y.shape.length === 0 || y.shape[0] !== rows : values.length !== rows) {
-    const has = y instanceof Tensor ? `shape ${formatShape(y.shape)}` : `${values.length} values`;
+    const has = y instanceof Tensor ? `shape ${formatShape(y.shape)}` : plural(values.length, 'value');
     fail(
       'ERR_SHAPE',
-      `${where}: x has ${rows} rows and y has ${has}; y needs one label per row${perRow} ` + `(the model outputs ${outWidth} per row)`,
+      `${where}: x has ${plural(rows, 'row')} and y has ${has}; y needs one label per row${perRow} ` +
+        `(the model outputs ${outWidth} per row)`,
     );
   }
   const targetWidth = rows === 0 ? 1 : values.length / rows;
@@ -229,7 +230,7 @@ function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boole
   const hint = lossGiven ? '' : '; class labels need exactly one value per row';
   fail(
     'ERR_SHAPE',
-    `${where}: x has ${d.rows} rows and y has ${d.targets.length} values (${d.targetWidth} per row), ` +
+    `${where}: x has ${plural(d.rows, 'row')} and y has ${plural(d.targets.length, 'value')} (${d.targetWidth} per row), ` +
       `but the model outputs ${d.outWidth} per row${hint}`,
   );
 }

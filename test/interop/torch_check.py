@@ -127,6 +127,8 @@ def build(config, weights, prefix=""):
             modules.append(nn.Dropout(layer["rate"]))
         elif kind == "Flatten":
             modules.append(nn.Flatten())
+        elif kind == "Unflatten":
+            modules.append(nn.Unflatten(1, tuple(layer["shape"])))
         elif kind == "Sequential":
             modules.append(build(layer, weights, name))
         else:

@@ -62,6 +62,7 @@ describe('layer configs', () => {
       'Dropout',
       'BatchNorm1d',
       'Flatten',
+      'Unflatten',
       'Sequential',
     ]) {
       expect(registeredLayerTypes()).toContain(t);
