@@ -412,13 +412,17 @@ function savedClasses(metadata: Record<string, string>, metrics: Record<string, 
       fail('ERR_IO', `${file}: metadata "classes" is not an array of class names: corrupted`);
     return classes as string[];
   }
-  const names: string[] = [];
-  for (const [key, value] of Object.entries(metrics)) {
+  // Every such entry, with indices exactly 0..n-1 (a gap or a stray entry gives none: not the CLI's names).
+  const entries = Object.entries(metrics).flatMap(([key, value]) => {
     const m = CLASS_METRIC.exec(key);
-    if (m !== null && Number(m[1]) === value && value < Object.keys(metrics).length) names[value] = m[2];
+    return m === null ? [] : [{ index: Number(m[1]), value, name: m[2] }];
+  });
+  const names = new Array<string | undefined>(entries.length);
+  for (const { index, value, name } of entries) {
+    if (index !== value || index >= entries.length || names[index] !== undefined) return null;
+    names[index] = name;
   }
-  const complete = names.length > 0 && Array.from({ length: names.length }, (_, i) => names[i]).every((n) => n !== undefined);
-  return complete ? names : null;
+  return entries.length > 0 ? (names as string[]) : null;
 }
 
 function loadChecked(path: string, options: LoadOptions): Checkpoint {

@@ -148,6 +148,22 @@ describe('item 9: an architecture is checked against the tensors before anything
       /cannot be built.*TypeError: size is not 1/,
     );
   });
+  it('a layer type of your own registered with StateShapes is checked before its factory runs', () => {
+    let built = 0;
+    registerLayer(
+      'CraftedSized',
+      () => {
+        built++;
+        throw new Error('must not be called');
+      },
+      (c) => [['weight', [c.n as number]]],
+    );
+    refusedFast(
+      crafted('sized.safetensors', sequential([{ type: 'CraftedSized', n: 1e9 }]), { '0.weight': f32([1]) }),
+      /weight "0\.weight" has shape \[1\], the model needs \[1000000000\]/,
+    );
+    expect(built).toBe(0);
+  });
 });
 
 describe.each(backends)('item 10: non-finite optimizer and callback state is refused ($name)', (backend) => {
