@@ -91,4 +91,14 @@ export type { EpochScheduleState, EpochScheduleType, ReduceLROnPlateauState } fr
 export type { EarlyStoppingState } from './optim/early-stopping.js';
 export { encodeSafetensors, decodeSafetensors, type F32Tensor, type Safetensors } from './io/safetensors.js';
 export { writeFileAtomic, type AtomicWriteOptions } from './io/atomic-write.js';
+export { MAX_NESTING } from './io/checkpoint.js';
+export type { StateShapes } from './layers/registry.js';
+export {
+  checkInputRange,
+  inputRangeOf,
+  INPUT_RANGE_FAR_SHARE,
+  type InputRange,
+  type InputRangeReport,
+} from './data/input-range.js';
+export { renderCurvesSvg, writeCurvesSvg, type CurvesOptions, type CurvesFileOptions } from './plot/svg-curves.js';
 export type { RandomState } from './random.js';

@@ -9,6 +9,7 @@
  */
 import { isFloat32Array } from '../check.js';
 import { NeuroblasError, fail } from '../errors.js';
+import { nonFiniteIndex, nonFiniteNumber } from './non-finite.js';
 import type { F32Tensor } from './safetensors.js';
 import { isPlainObject } from '../plain-data.js';
 
@@ -53,6 +54,8 @@ function splitValue(v: unknown, path: string[], prefix: string, tensors: Record<
   const at = () => (path.length ? path.join('.') : 'the state');
   if (isFloat32Array(v)) {
     const name = `${prefix}${path.join('.')}`;
+    const bad = nonFiniteIndex(v);
+    if (bad >= 0) fail('ERR_BAD_DATA', `${where}: ${at()} holds ${v[bad]} at index ${bad}; not saving (training diverged?)`);
     tensors[name] = { dtype: 'F32', shape: [v.length], data: v };
     return { [TENSOR]: name };
   }
@@ -112,6 +115,16 @@ export function callbackStatesFromCheckpoint(records: unknown, tensors: Record<s
     return [];
   }
   if (!Array.isArray(records)) fail('ERR_IO', `${file}: metadata "${CALLBACKS_KEY}" is not an array of callback states`);
+  // Saved states hold finite values only (saving refuses others): anything else is damage, or a crafted file.
+  for (const name of names) {
+    const data = tensors[name].data;
+    const at = nonFiniteIndex(data);
+    if (at >= 0) fail('ERR_IO', `${file}: callback state "${name}" holds ${data[at]} at index ${at}: corrupted`);
+  }
+  records.forEach((record, i) => {
+    const overflow = nonFiniteNumber(record);
+    if (overflow !== null) fail('ERR_IO', `${file}: callback ${i}'s state: ${overflow.path} is ${overflow.value}: corrupted`);
+  });
   const used = new Set<string>();
   const join = (v: unknown, i: number): unknown => {
     if (Array.isArray(v)) return v.map((item) => join(item, i));

@@ -14,10 +14,14 @@
  *   architecture (Sequential.toConfig() JSON), weight_layout, epoch, metrics, history, optimizer (JSON of
  *   its type, hyper-parameters, step counts and parameter names), random (the generator's state, so
  *   shuffles and dropout masks continue the same stream), callbacks (when saved: the schedules' and early
- *   stopping's states, so they continue too), checksum_sha256 (lib/io/checksum.ts, over all of the above).
+ *   stopping's states, so they continue too), input_range (when saved: the training features' min and max),
+ *   classes (when saved: the class names), checksum_sha256 (lib/io/checksum.ts, over all of the above).
  *
  * Saving is atomic (lib/io/atomic-write.ts). Loading checks the format, the checksum, the architecture and
- * every tensor before it changes anything; every problem with the file is an ERR_IO naming it.
+ * every tensor before it changes anything; every problem with the file is an ERR_IO naming it. The checksum catches
+ * damage, not intent (anyone can recompute it), so a file is never trusted for its size: only regular files are read,
+ * containers nest at most MAX_NESTING deep, and every parameter and buffer the architecture declares is compared with
+ * the tensors the file holds BEFORE any layer is built, so a tiny file cannot make loadModel allocate gigabytes.
  *
  * Sequential knows nothing of files: this module attaches `model.save(path)` and `Sequential.load(path)` to it.
  */
@@ -25,8 +29,10 @@ import fs from 'node:fs';
 import type { Backend } from '../backend/contract.js';
 import { checkKnownKeys, nonNegativeInteger } from '../check.js';
 import { NeuroblasError, fail } from '../errors.js';
+import { checkInputRangeValue, type InputRange } from '../data/input-range.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerConfig } from '../layers/layer.js';
+import { declaredStateShapes } from '../layers/registry.js';
 import { Sequential } from '../layers/sequential.js';
 import { currentBackend } from '../ops/current-backend.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -45,11 +51,14 @@ import {
 } from './callback-io.js';
 import { CHECKSUM_KEY, checkpointChecksum } from './checksum.js';
 import { OPTIMIZER_TENSOR_PREFIX, optimizerFromCheckpoint, optimizerToCheckpoint } from './optimizer-io.js';
+import { nonFiniteIndex } from './non-finite.js';
 import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors.js';
 import { libraryVersion } from './version.js';
 
 export const CHECKPOINT_FORMAT = 'neuroblas.checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
+/** How deep Sequentials may nest in a file's architecture (real models nest a few levels; a crafted file, 20,000). */
+export const MAX_NESTING = 64;
 
 export interface SaveOptions {
   /** Saved with its state buffers, so loadModel gives it back ready to continue. */
@@ -65,6 +74,13 @@ export interface SaveOptions {
    * so that after loadModel, `checkpoint.restoreCallbacks([...])` into new ones continues the run.
    */
   callbacks?: readonly StatefulCallback[];
+  /**
+   * The range of the training features, per feature or one for all (`inputRangeOf(trainX, features)`), so that data on
+   * another scale is caught later (`checkInputRange(checkpoint.inputRange, x, where)`).
+   */
+  inputRange?: InputRange;
+  /** The class names, by class index (a CSV's text labels): `checkpoint.classes`. */
+  classes?: readonly string[];
   /** Called after the temporary file is written, before it replaces `path` (tests simulate a crash with it). */
   beforeRename?: (tempPath: string) => void;
 }
@@ -99,6 +115,13 @@ export interface Checkpoint {
   restoreCallbacks(callbacks: readonly StatefulCallback[]): void;
   /** The neuroblas version that wrote the file. */
   libraryVersion: string;
+  /** The training features' range saved with `inputRange`; null when none was (files before 0.2 included). */
+  inputRange: InputRange | null;
+  /**
+   * The class names saved with `classes`; null when none were. Files whose class names ride in `metrics` as
+   * "class <i>: <name>" entries (the CLI's, before 0.2) give them here too.
+   */
+  classes: string[] | null;
 }
 
 /** Every parameter's and buffer's shape by state_dict name (buffers are 1-D). */
@@ -117,7 +140,17 @@ function denseWeightNames(model: Sequential, prefix = ''): string[] {
 
 function checkSaveOptions(o: SaveOptions): void {
   if (typeof o !== 'object' || o === null) fail('ERR_INVALID_ARG', 'saveModel: options must be an object');
-  checkKnownKeys('saveModel', o, ['optimizer', 'epoch', 'metrics', 'history', 'random', 'callbacks', 'beforeRename']);
+  checkKnownKeys('saveModel', o, [
+    'optimizer',
+    'epoch',
+    'metrics',
+    'history',
+    'random',
+    'callbacks',
+    'inputRange',
+    'classes',
+    'beforeRename',
+  ]);
   if (o.epoch !== undefined) nonNegativeInteger('saveModel', 'epoch', o.epoch);
   if (o.metrics !== undefined) {
     if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics))
@@ -129,6 +162,37 @@ function checkSaveOptions(o: SaveOptions): void {
   }
   if (o.history !== undefined && !Array.isArray(o.history))
     fail('ERR_INVALID_ARG', 'saveModel: history must be an array of epoch logs (what fit returns)');
+  if (o.classes !== undefined) {
+    const c = o.classes;
+    if (!Array.isArray(c) || c.length === 0 || !c.every((n) => typeof n === 'string' && n !== ''))
+      fail('ERR_INVALID_ARG', 'saveModel: classes must be an array of non-empty strings, the class names by index');
+    const twice = c.find((n, i) => c.indexOf(n) !== i);
+    if (twice !== undefined)
+      fail('ERR_INVALID_ARG', `saveModel: classes names ${JSON.stringify(twice)} twice; each class needs its own name`);
+  }
+}
+
+/** What the model's first layer says about its input and output (when it starts with a Dense: inputs per row, outputs). */
+function denseSizes(model: Sequential): { features: number; outputs: number } | null {
+  const first = model.layers[0];
+  if (!(first instanceof Dense)) return null;
+  const out = model.outputShape([first.inFeatures]);
+  return { features: first.inFeatures, outputs: out[out.length - 1] };
+}
+
+/** inputRange and classes against the model, when its first layer says how many features and outputs it has. */
+function checkRangeAndClasses(model: Sequential, o: SaveOptions): void {
+  const range = o.inputRange === undefined ? undefined : checkInputRangeValue('saveModel', o.inputRange);
+  if (range === undefined && o.classes === undefined) return;
+  const sizes = denseSizes(model);
+  if (sizes === null) return;
+  if (range !== undefined && range.min.length !== 1 && range.min.length !== sizes.features)
+    fail(
+      'ERR_INVALID_ARG',
+      `saveModel: inputRange has ${range.min.length} features, ${model.name} takes ${sizes.features} (or give one for all)`,
+    );
+  if (o.classes !== undefined && o.classes.length !== sizes.outputs)
+    fail('ERR_INVALID_ARG', `saveModel: classes names ${o.classes.length} classes, ${model.name} has ${sizes.outputs} outputs`);
 }
 
 /**
@@ -140,6 +204,7 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
   if (!(model instanceof Sequential)) fail('ERR_INVALID_ARG', 'saveModel: model must be a Sequential');
   checkSaveOptions(options);
   const architecture = model.toConfig(); // throws naming a layer that cannot be saved
+  checkRangeAndClasses(model, options);
 
   const shapes = weightShapes(model);
   const tensors: Record<string, F32Tensor> = {};
@@ -167,6 +232,8 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
     Object.assign(tensors, saved.tensors);
     metadata.optimizer = JSON.stringify(saved.record);
   }
+  if (options.inputRange !== undefined) metadata.input_range = JSON.stringify(checkInputRangeValue('saveModel', options.inputRange));
+  if (options.classes !== undefined) metadata.classes = JSON.stringify(options.classes);
   if (options.callbacks !== undefined) {
     const saved = callbacksToCheckpoint(options.callbacks, 'saveModel');
     Object.assign(tensors, saved.tensors);
@@ -200,17 +267,37 @@ function checkRandomState(v: unknown, file: string): RandomState {
 /** Layer types renamed since files were first written: the old name in a file reads as the new one. */
 const RENAMED_TYPES: Record<string, string> = { Linear: 'Identity' };
 
-/** The architecture with today's type names (recursively: a Sequential's layers), so that old files compare and build. */
-function currentNames(config: unknown): unknown {
+/**
+ * The architecture with today's type names (recursively: a Sequential's layers), so that old files compare and build.
+ * Containers may nest MAX_NESTING deep: deeper is a crafted file (and would overflow the stack), an ERR_IO.
+ */
+function currentNames(config: unknown, file: string, depth = 1): unknown {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
   const c = config as Record<string, unknown>;
   const type = typeof c.type === 'string' && Object.hasOwn(RENAMED_TYPES, c.type) ? RENAMED_TYPES[c.type] : c.type;
-  return { ...c, type, ...(Array.isArray(c.layers) ? { layers: c.layers.map(currentNames) } : {}) };
+  if (!Array.isArray(c.layers)) return { ...c, type };
+  if (depth > MAX_NESTING)
+    fail('ERR_IO', `${file}: the saved architecture has Sequentials nested ${depth} deep; at most ${MAX_NESTING}: corrupted or crafted`);
+  return { ...c, type, layers: c.layers.map((layer) => currentNames(layer, file, depth + 1)) };
+}
+
+/**
+ * Every parameter and buffer the architecture declares must be in the file with the same shape, checked from the
+ * configs alone, before any layer is built: the file's tensors tile its bytes, so what building then allocates is
+ * bounded by what the file holds. (Layers of your own registered without StateShapes are checked once built.)
+ */
+function checkDeclaredState(architecture: unknown, tensors: Record<string, F32Tensor>, file: string): void {
+  for (const [name, shape] of declaredStateShapes(architecture)) {
+    const t = Object.hasOwn(tensors, name) ? tensors[name] : undefined;
+    if (t === undefined) fail('ERR_IO', `${file}: weight "${name}" is missing (the architecture declares [${shape.join(', ')}])`);
+    if (t.shape.join() !== shape.join())
+      fail('ERR_IO', `${file}: weight "${name}" has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+  }
 }
 
 /** The model the file describes: `expect` when its architecture matches, else a new one built from the file. */
-function modelFor(saved: unknown, expect: Sequential | undefined, file: string): Sequential {
-  const architecture = currentNames(saved);
+function modelFor(saved: unknown, expect: Sequential | undefined, tensors: Record<string, F32Tensor>, file: string): Sequential {
+  const architecture = currentNames(saved, file);
   if (expect !== undefined) {
     if (!(expect instanceof Sequential)) fail('ERR_INVALID_ARG', 'loadModel: options.expect must be a Sequential');
     if (typeof architecture !== 'object' || architecture === null)
@@ -219,11 +306,12 @@ function modelFor(saved: unknown, expect: Sequential | undefined, file: string):
     if (difference !== null) fail('ERR_SHAPE', `${file}: the saved architecture does not match ${expect.name}: ${difference}`);
     return expect;
   }
+  checkDeclaredState(architecture, tensors, file);
   try {
     return Sequential.fromConfig(architecture, 'architecture');
   } catch (e) {
-    if (!(e instanceof NeuroblasError)) throw e;
-    throw new NeuroblasError('ERR_IO', `${file}: the saved architecture cannot be built: ${e.message}`, { cause: e });
+    const why = e instanceof NeuroblasError ? e.message : `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+    throw new NeuroblasError('ERR_IO', `${file}: the saved architecture cannot be built: ${why}`, { cause: e });
   }
 }
 
@@ -241,7 +329,7 @@ function weightsFor(model: Sequential, tensors: Record<string, F32Tensor>, file:
     const shape = shapes.get(name)!;
     if (t.shape.join() !== shape.join())
       fail('ERR_IO', `${file}: weight "${name}" has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    const bad = nonFiniteIndex(t.data);
     if (bad >= 0) fail('ERR_IO', `${file}: weight "${name}" holds ${t.data[bad]} at index ${bad}: corrupted`);
     return t.data;
   });
@@ -258,16 +346,87 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   const known = ['expect', 'backend', 'restoreRandom', 'random'];
   for (const key of Object.keys(options))
     if (!known.includes(key)) fail('ERR_INVALID_ARG', `loadModel: unknown option "${key}" (known: ${known.join(', ')})`);
-  let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(path);
+    return loadChecked(path, options);
   } catch (e) {
+    // A file can make anything fail; whatever was not already the library's error is the file's problem.
+    if (e instanceof NeuroblasError) throw e;
+    const why = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+    throw new NeuroblasError('ERR_IO', `${path}: cannot load the checkpoint (${why})`, { cause: e });
+  }
+}
+
+/** What a file that is not a regular one is, for the message refusing it. */
+function fileKind(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/**
+ * The bytes of a regular file. Opened non-blocking and checked with fstat on the same descriptor (no race with a
+ * rename): a FIFO would block the open until a writer comes, and a device such as /dev/zero never ends.
+ */
+function readRegularFile(path: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) fail('ERR_IO', `${path}: cannot read the checkpoint (not a regular file but ${fileKind(stat)})`);
+    return fs.readFileSync(fd);
+  } catch (e) {
+    if (e instanceof NeuroblasError) throw e;
     throw new NeuroblasError(
       'ERR_IO',
       `${path}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
       { cause: e },
     );
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** The input range saved in the file, or null; ERR_IO when malformed. */
+function savedInputRange(metadata: Record<string, string>, file: string): InputRange | null {
+  if (metadata.input_range === undefined) return null;
+  try {
+    return checkInputRangeValue('input_range', jsonField(metadata, 'input_range', file));
+  } catch (e) {
+    if (e instanceof NeuroblasError && e.code === 'ERR_IO') throw e;
+    throw new NeuroblasError('ERR_IO', `${file}: metadata "input_range" is not { min, max } arrays of finite numbers: corrupted`, {
+      cause: e,
+    });
+  }
+}
+
+const CLASS_METRIC = /^class (\d+): (.*)$/s;
+
+/** The class names saved in the file; for older files, the "class <i>: <name>" metric entries when they name every index. */
+function savedClasses(metadata: Record<string, string>, metrics: Record<string, number>, file: string): string[] | null {
+  if (metadata.classes !== undefined) {
+    const classes = jsonField(metadata, 'classes', file);
+    if (!Array.isArray(classes) || classes.length === 0 || !classes.every((c) => typeof c === 'string'))
+      fail('ERR_IO', `${file}: metadata "classes" is not an array of class names: corrupted`);
+    return classes as string[];
+  }
+  // Every such entry, with indices exactly 0..n-1 (a gap or a stray entry gives none: not the CLI's names).
+  const entries = Object.entries(metrics).flatMap(([key, value]) => {
+    const m = CLASS_METRIC.exec(key);
+    return m === null ? [] : [{ index: Number(m[1]), value, name: m[2] }];
+  });
+  const names = new Array<string | undefined>(entries.length);
+  for (const { index, value, name } of entries) {
+    if (index !== value || index >= entries.length || names[index] !== undefined) return null;
+    names[index] = name;
+  }
+  return entries.length > 0 ? (names as string[]) : null;
+}
+
+function loadChecked(path: string, options: LoadOptions): Checkpoint {
+  const bytes = readRegularFile(path);
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(
@@ -307,8 +466,12 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
 
   // Building layers draws initial weights from the generator; those draws must not shift the caller's stream.
   const before = random.getState();
-  const model = modelFor(jsonField(metadata, 'architecture', path), options.expect, path);
-  random.setState(before);
+  let model: Sequential;
+  try {
+    model = modelFor(jsonField(metadata, 'architecture', path), options.expect, tensors, path);
+  } finally {
+    random.setState(before);
+  }
   const weights = weightsFor(model, tensors, path);
 
   let optimizer: Optimizer | null = null;
@@ -327,6 +490,9 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   const callbackRecords = metadata[CALLBACKS_KEY] === undefined ? undefined : jsonField(metadata, CALLBACKS_KEY, path);
   const callbackStates = callbackStatesFromCheckpoint(callbackRecords, tensors, path);
 
+  const inputRange = savedInputRange(metadata, path);
+  const classes = savedClasses(metadata, metrics as Record<string, number>, path);
+
   // Everything is valid: only now does anything outside this call change.
   model.setWeights(weights);
   if (options.restoreRandom !== false) random.setState(randomState);
@@ -340,6 +506,8 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
     callbackStates,
     restoreCallbacks: (callbacks) => restoreCallbackStates(callbackStates, callbacks, path),
     libraryVersion: metadata.library_version ?? 'unknown',
+    inputRange,
+    classes,
   };
 }
 

@@ -11,6 +11,7 @@ import type { Backend } from '../backend/contract.js';
 import { NeuroblasError, fail } from '../errors.js';
 import type { Sequential } from '../layers/sequential.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer, type Parameter } from '../optim/index.js';
+import { nonFiniteIndex, nonFiniteNumber } from './non-finite.js';
 import type { F32Tensor } from './safetensors.js';
 
 export const OPTIMIZER_TENSOR_PREFIX = 'optimizer.';
@@ -62,6 +63,13 @@ export function optimizerToCheckpoint(
   const tensors: Record<string, F32Tensor> = {};
   for (const [key, data] of Object.entries(state.buffers)) {
     const param = byData.get(optimizer.params[Number(key.slice(0, key.indexOf('.')))].data)!;
+    // A NaN would make a file that loadModel refuses (and a resumed run that diverges); say so while the old file is there.
+    const bad = nonFiniteIndex(data);
+    if (bad >= 0)
+      fail(
+        'ERR_BAD_DATA',
+        `${where}: optimizer state ${OPTIMIZER_TENSOR_PREFIX}${key} holds ${data[bad]} at index ${bad}; not saving (training diverged?)`,
+      );
     tensors[`${OPTIMIZER_TENSOR_PREFIX}${key}`] = { dtype: 'F32', shape: [...param.shape], data };
   }
   const record: OptimizerRecord = { type: state.type, hyper: state.hyper, step: state.step, paramSteps: state.paramSteps ?? [], params };
@@ -82,6 +90,13 @@ export function optimizerFromCheckpoint(
   const bad: (what: string) => never = (what) => fail('ERR_IO', `${file}: the saved optimizer ${what}`);
   if (typeof record !== 'object' || record === null || Array.isArray(record)) bad('must be a JSON object');
   const r = record as Partial<OptimizerRecord>;
+  const overflow = nonFiniteNumber(r);
+  if (overflow !== null) fail('ERR_IO', `${file}: the saved optimizer: ${overflow.path} is ${overflow.value}: corrupted`);
+  // A NaN in a moment estimate would load silently and poison every later step of the resumed run.
+  for (const [key, data] of Object.entries(buffers)) {
+    const at = nonFiniteIndex(data);
+    if (at >= 0) fail('ERR_IO', `${file}: optimizer state "${OPTIMIZER_TENSOR_PREFIX}${key}" holds ${data[at]} at index ${at}: corrupted`);
+  }
   if (typeof r.type !== 'string' || !Object.hasOwn(CONSTRUCTORS, r.type))
     bad(`has type ${JSON.stringify(r.type)}; known: ${Object.keys(CONSTRUCTORS).join(', ')}`);
   if (!Array.isArray(r.params) || r.params.length === 0) bad('lists no parameters');

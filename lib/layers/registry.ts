@@ -26,7 +26,16 @@ export type { LayerConfig } from './layer.js';
 /** Builds a layer from its config; `where` prefixes messages (nested containers pass their own path on). */
 export type LayerFactory = (config: LayerConfig, where: string) => Layer;
 
+/**
+ * The shapes of the state (parameters and buffers) a config declares, by state_dict name ("weight", or "0.weight" in a
+ * container), computed WITHOUT building the layer: a checkpoint's architecture is compared with the tensors the file
+ * holds before anything is allocated. A value the constructor would refuse (not a positive integer) declares nothing:
+ * the factory then names it, before it allocates.
+ */
+export type StateShapes = (config: LayerConfig) => [name: string, shape: number[]][];
+
 const factories = new Map<string, LayerFactory>();
+const stateShapeFns = new Map<string, StateShapes>();
 
 function show(v: unknown): string {
   if (v === undefined) return 'undefined';
@@ -34,22 +43,29 @@ function show(v: unknown): string {
   return typeof v === 'object' && v !== null ? 'an object' : JSON.stringify(v);
 }
 
-/** Makes `type` buildable from a config. A second, different factory for the same type is refused. */
-export function registerLayer(type: string, fromConfig: LayerFactory): void {
+/**
+ * Makes `type` buildable from a config. A second, different factory for the same type is refused. `stateShapes`, when
+ * given, says which state a config declares without building it (see StateShapes); checkpoints of a type without it are
+ * checked against the file once built.
+ */
+export function registerLayer(type: string, fromConfig: LayerFactory, stateShapes?: StateShapes): void {
   if (typeof type !== 'string' || type === '') fail('ERR_INVALID_ARG', `registerLayer: type must be a non-empty string, got ${show(type)}`);
   if (typeof fromConfig !== 'function')
     fail('ERR_INVALID_ARG', `registerLayer: fromConfig for "${type}" must be a function, got ${typeof fromConfig}`);
   const existing = factories.get(type);
   if (existing !== undefined && existing !== fromConfig)
     fail('ERR_INVALID_ARG', `registerLayer: layer type "${type}" is already registered`);
+  if (stateShapes !== undefined && typeof stateShapes !== 'function')
+    fail('ERR_INVALID_ARG', `registerLayer: stateShapes for "${type}" must be a function, got ${typeof stateShapes}`);
   factories.set(type, fromConfig);
+  if (stateShapes !== undefined) stateShapeFns.set(type, stateShapes);
 }
 
 const builtIn = new Set<string>();
 
 /** registerLayer for the library's own layers (here and in sequential.ts), which every thread that loads it has. */
-export function registerBuiltInLayer(type: string, fromConfig: LayerFactory): void {
-  registerLayer(type, fromConfig);
+export function registerBuiltInLayer(type: string, fromConfig: LayerFactory, stateShapes: StateShapes = () => []): void {
+  registerLayer(type, fromConfig, stateShapes);
   builtIn.add(type);
 }
 
@@ -123,17 +139,42 @@ export function layerFromConfig(config: unknown, where = 'layerFromConfig'): Lay
   }
 }
 
+/**
+ * The state shapes `config` declares (StateShapes), without building anything; an entry that is not a config, or whose
+ * type has no StateShapes, declares nothing here (building it then says what is wrong).
+ */
+export function declaredStateShapes(config: unknown): [string, number[]][] {
+  if (!isPlainObject(config) || typeof config.type !== 'string') return [];
+  const fn = stateShapeFns.get(config.type);
+  return fn === undefined ? [] : fn(config as LayerConfig);
+}
+
+/** The value when it is an integer >= 1, which the constructors accept as a size; else undefined. */
+function size(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : undefined;
+}
+
 // The built-in layers.
 
-registerBuiltInLayer('Dense', (c) => {
-  checkConfigKeys(c, ['in', 'out'], ['activation', 'alpha', 'useBias']);
-  return new Dense(c.in as number, c.out as number, {
-    activation: c.activation as DenseActivation | undefined,
-    alpha: c.alpha as number | undefined,
-    useBias: optionalBool(c, 'useBias', true),
-    name: layerName(c),
-  });
-});
+registerBuiltInLayer(
+  'Dense',
+  (c) => {
+    checkConfigKeys(c, ['in', 'out'], ['activation', 'alpha', 'useBias']);
+    return new Dense(c.in as number, c.out as number, {
+      activation: c.activation as DenseActivation | undefined,
+      alpha: c.alpha as number | undefined,
+      useBias: optionalBool(c, 'useBias', true),
+      name: layerName(c),
+    });
+  },
+  denseShapes,
+);
+
+function denseShapes(c: LayerConfig): [string, number[]][] {
+  const [inF, outF] = [size(c.in), size(c.out)];
+  if (inF === undefined || outF === undefined) return [];
+  return [['weight', [inF, outF]], ...(c.useBias === false ? [] : [['bias', [outF]] as [string, number[]]])];
+}
 
 const plainActivations: [string, new (options?: { name?: string }) => Activation][] = [
   ['ReLU', ReLU],
@@ -169,15 +210,27 @@ for (const [type, Cls] of [
   ['BatchNorm1d', BatchNorm1d],
   ['BatchNorm2d', BatchNorm2d],
 ] as const) {
-  registerBuiltInLayer(type, (c) => {
-    checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
-    return new Cls(c.numFeatures as number, {
-      eps: optionalNumber(c, 'eps'),
-      momentum: optionalNumber(c, 'momentum'),
-      affine: optionalBool(c, 'affine', true),
-      name: layerName(c),
-    });
-  });
+  registerBuiltInLayer(
+    type,
+    (c) => {
+      checkConfigKeys(c, ['numFeatures'], ['eps', 'momentum', 'affine']);
+      return new Cls(c.numFeatures as number, {
+        eps: optionalNumber(c, 'eps'),
+        momentum: optionalNumber(c, 'momentum'),
+        affine: optionalBool(c, 'affine', true),
+        name: layerName(c),
+      });
+    },
+    batchNormShapes,
+  );
+}
+
+/** Without affine, gamma and beta are constant arrays of numFeatures, not state: the running statistics bound them. */
+function batchNormShapes(c: LayerConfig): [string, number[]][] {
+  const n = size(c.numFeatures);
+  if (n === undefined) return [];
+  const names = c.affine === false ? ['running_mean', 'running_var'] : ['weight', 'bias', 'running_mean', 'running_var'];
+  return names.map((name) => [name, [n]]);
 }
 
 registerBuiltInLayer('Flatten', (c) => {
@@ -190,19 +243,31 @@ registerBuiltInLayer('Unflatten', (c) => {
   return new Unflatten(c.shape as number[], { name: layerName(c) });
 });
 
-registerBuiltInLayer('Conv2d', (c) => {
-  checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+registerBuiltInLayer(
+  'Conv2d',
+  (c) => {
+    checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+    const k = c.kernelSize;
+    if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2)))
+      fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
+    return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      dilation: c.dilation as number | undefined,
+      bias: optionalBool(c, 'bias', true),
+      name: layerName(c),
+    });
+  },
+  conv2dShapes,
+);
+
+function conv2dShapes(c: LayerConfig): [string, number[]][] {
   const k = c.kernelSize;
-  if (!(typeof k === 'number' || (Array.isArray(k) && k.length === 2)))
-    fail('ERR_INVALID_ARG', `"kernelSize" must be a number or a pair, got ${JSON.stringify(k)}`);
-  return new Conv2d(c.inChannels as number, c.outChannels as number, k as number | [number, number], {
-    stride: c.stride as number | undefined,
-    padding: c.padding as number | undefined,
-    dilation: c.dilation as number | undefined,
-    bias: optionalBool(c, 'bias', true),
-    name: layerName(c),
-  });
-});
+  const [kh, kw] = (Array.isArray(k) ? k : [k, k]).map(size);
+  const [inC, outC] = [size(c.inChannels), size(c.outChannels)];
+  if (inC === undefined || outC === undefined || kh === undefined || kw === undefined) return [];
+  return [['weight', [outC, inC, kh, kw]], ...(c.bias === false ? [] : [['bias', [outC]] as [string, number[]]])];
+}
 
 for (const [type, Cls] of [
   ['MaxPool2d', MaxPool2d],

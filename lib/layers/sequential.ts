@@ -12,7 +12,7 @@ import { checkBatch, checkFinite } from '../ops/checks.js';
 import { formatShape, isFloat32Array, shapeSize, Tensor, type Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 import { isPlainObject } from '../plain-data.js';
-import { checkConfigKeys, layerFromConfig, registerBuiltInLayer } from './registry.js';
+import { checkConfigKeys, declaredStateShapes, layerFromConfig, registerBuiltInLayer } from './registry.js';
 
 export interface SequentialForwardOptions extends ForwardOptions {
   /** Check the input for NaN/Inf before running (default true; fit may check the whole dataset once instead). */
@@ -173,4 +173,12 @@ export class Sequential extends Layer {
 }
 
 // A Sequential inside a Sequential (its weights are then named "0.1.weight", as in PyTorch).
-registerBuiltInLayer('Sequential', (c, where) => Sequential.fromConfig(c, where));
+// Its state is its layers', named "<index>.<name>" (the caller bounds how deep containers nest).
+registerBuiltInLayer(
+  'Sequential',
+  (c, where) => Sequential.fromConfig(c, where),
+  (c) =>
+    Array.isArray(c.layers)
+      ? c.layers.flatMap((entry, i) => declaredStateShapes(entry).map(([name, shape]): [string, number[]] => [`${i}.${name}`, shape]))
+      : [],
+);

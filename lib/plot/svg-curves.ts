@@ -3,6 +3,7 @@
  * grid lines, axis labels, and the train and validation series against epochs; one legend above both.
  * Plain SVG 1.1 text with no scripts or external fonts, so browsers, rsvg and image viewers all show it the same.
  */
+import { writeFileAtomic } from '../io/atomic-write.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { formatTick, niceTicks, type Ticks } from './ticks.js';
 
@@ -163,4 +164,20 @@ export function renderCurvesSvg(history: readonly EpochLogs[], options: CurvesOp
     `</svg>`,
     '',
   ].join('\n');
+}
+
+export interface CurvesFileOptions extends CurvesOptions {
+  /** Starts the ERR_IO message when the file cannot be written (default 'writeCurvesSvg'; the CLI passes '--plot'). */
+  where?: string;
+  /** Called before the temporary file replaces `file` (tests simulate a failure with it). */
+  beforeRename?: (tempPath: string) => void;
+}
+
+/**
+ * Writes renderCurvesSvg's SVG to `file` atomically (lib/io/atomic-write.ts): a failed or killed write leaves the
+ * previous plot whole, never half an SVG.
+ */
+export function writeCurvesSvg(file: string, history: readonly EpochLogs[], options: CurvesFileOptions = {}): void {
+  const { where = 'writeCurvesSvg', beforeRename, ...curves } = options;
+  writeFileAtomic(file, new TextEncoder().encode(renderCurvesSvg(history, curves)), where, { beforeRename });
 }
