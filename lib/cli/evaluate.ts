@@ -9,7 +9,7 @@ import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { evaluate } from '../train/fit.js';
 import { formatConfusionMatrix, precisionRecall } from '../train/metrics.js';
-import { loadTrainedModel, type TrainedModel } from './model-file.js';
+import { loadTrainedModel, type TrainedModel, warnOffScale } from './model-file.js';
 import { parseColumn, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
 import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
@@ -60,6 +60,7 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   });
   const d = data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);
+  warnOffScale(m, d.x, data.name);
   const started = performance.now();
   const r = evaluate(m.model, new Tensor(d.x, [d.rows, d.features]), d.y, { batchSize: flags.batchSize });
   const seconds = (performance.now() - started) / 1000;

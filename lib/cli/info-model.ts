@@ -106,13 +106,17 @@ export function readModelInfo(file: string): ModelInfo {
 }
 
 /** An input range in words, whatever form the checkpoint gives it in ({min, max} of numbers or of arrays). */
+/** A float32 value as a person reads it: 4.4, not 4.400000095367432. */
+const short = (v: number): number => Number(v.toPrecision(6));
+
 function formatRange(range: unknown): string {
   if (typeof range === 'object' && range !== null && 'min' in range && 'max' in range) {
     const { min, max } = range as { min: unknown; max: unknown };
-    if (typeof min === 'number' && typeof max === 'number') return `[${min}, ${max}]`;
+    if (typeof min === 'number' && typeof max === 'number') return `[${short(min)}, ${short(max)}]`;
     if (Array.isArray(min) && Array.isArray(max) && min.length > 0) {
-      const lo = Math.min(...(min as number[]));
-      const hi = Math.max(...(max as number[]));
+      const lo = short(Math.min(...(min as number[])));
+      const hi = short(Math.max(...(max as number[])));
+      if (min.length === 1) return `[${lo}, ${hi}] (one range for every feature)`;
       return `[${lo}, ${hi}] over ${min.length} features (per-feature ranges in --json)`;
     }
   }

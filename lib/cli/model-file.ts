@@ -1,22 +1,22 @@
 /**
- * The CLI's model files: checkpoints (lib/io/checkpoint.ts) with the final metrics, the history and the class
- * names. The checkpoint format has no field for class names yet, so they ride in `metrics` as entries
- * "class <index>: <name>" → index (metrics must be numbers); a stopgap until checkpoints carry labels.
- * Without them a CSV with text labels could not be scored: its labels map to indices only through the
- * names the model was trained with.
+ * The CLI's model files: checkpoints (lib/io/checkpoint.ts) with the final metrics, the history, the class names
+ * (`classes`: a CSV with text labels maps to indices only through the names the model was trained with) and the
+ * range of the raw training features (`inputRange`: evaluate and predict warn about data on another scale). Files
+ * from before 0.2 carried class names in `metrics` as "class <index>: <name>"; loadModel gives those as `classes`.
  */
 import { foldNormalization, type Normalization } from '../data/normalize.js';
 import { fail } from '../errors.js';
 import type { StatefulCallback } from '../io/callback-io.js';
 import { Dense } from '../layers/dense.js';
 import type { Sequential } from '../layers/sequential.js';
+import { checkInputRange, type InputRange } from '../data/input-range.js';
 import { loadModel, saveModel } from '../io/checkpoint.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { rowFeatures } from './model-presets.js';
 import type { TrainRun } from './resume.js';
 
-const CLASS_KEY = /^class (\d+): (.*)$/s;
+const OLD_CLASS_KEY = /^class (\d+): (.*)$/s;
 
 export interface TrainedModel {
   model: Sequential;
@@ -25,6 +25,8 @@ export interface TrainedModel {
   /** Outputs per row (the number of classes). */
   classes: number;
   classNames?: string[];
+  /** The raw training features' range, when the file records it. */
+  inputRange: InputRange | null;
   history: EpochLogs[];
   metrics: Record<string, number>;
 }
@@ -36,6 +38,8 @@ export interface SaveTrainedOptions {
   /** The epoch whose weights the model holds, for the file's metrics (default: the last; early stopping's best). */
   weightsOf?: EpochLogs;
   classNames?: string[];
+  /** The range of the raw training rows (before normalization, which the file folds into its first layer). */
+  inputRange?: InputRange;
   /** The schedule's and early stopping's, whose state is saved (in this order) before the run's. */
   callbacks?: readonly StatefulCallback[];
   /** The run's settings, saved last among the callback states, so --resume can continue it. */
@@ -68,9 +72,6 @@ export function saveTrainedModel(file: string, model: Sequential, o: SaveTrained
     const v = last?.[key];
     if (v !== undefined && Number.isFinite(v)) metrics[key] = v;
   }
-  o.classNames?.forEach((name, i) => {
-    metrics[`class ${i}: ${name}`] = i;
-  });
   const callbacks = [...(o.callbacks ?? []), ...(o.run ? [o.run] : [])];
   let restore = () => {};
   if (o.normalization) {
@@ -90,6 +91,8 @@ export function saveTrainedModel(file: string, model: Sequential, o: SaveTrained
       epoch: o.history.length,
       metrics,
       history: o.history,
+      ...(o.classNames ? { classes: o.classNames } : {}),
+      ...(o.inputRange ? { inputRange: o.inputRange } : {}),
       ...(callbacks.length ? { callbacks } : {}),
     });
   } finally {
@@ -98,7 +101,7 @@ export function saveTrainedModel(file: string, model: Sequential, o: SaveTrained
 }
 
 export function loadTrainedModel(file: string): TrainedModel {
-  const { model, metrics, history } = loadModel(file, { restoreRandom: false });
+  const { model, metrics, history, classes: names, inputRange } = loadModel(file, { restoreRandom: false });
   const features = rowFeatures(model);
   if (features === null)
     fail(
@@ -107,14 +110,15 @@ export function loadTrainedModel(file: string): TrainedModel {
         'or an Unflatten for images)',
     );
   const outShape = model.outputShape([features]);
-  const names: string[] = [];
-  const plain: Record<string, number> = {};
-  for (const [key, value] of Object.entries(metrics)) {
-    const m = CLASS_KEY.exec(key);
-    if (m && Number(m[1]) === value) names[value] = m[2];
-    else plain[key] = value;
-  }
+  // A file from before 0.2 also keeps its class names among the metrics: they are not metrics.
+  const plain = Object.fromEntries(Object.entries(metrics).filter(([key]) => !OLD_CLASS_KEY.test(key)));
   const classes = outShape[outShape.length - 1];
-  const complete = names.length === classes && names.every((n) => n !== undefined);
-  return { model, features, classes, classNames: complete ? names : undefined, history, metrics: plain };
+  const complete = names !== null && names.length === classes;
+  return { model, features, classes, classNames: complete ? names : undefined, inputRange, history, metrics: plain };
+}
+
+/** One warning line on stderr when rows lie far outside the range the model was trained on (evaluate, predict). */
+export function warnOffScale(m: TrainedModel, x: Float32Array, where: string): void {
+  const r = checkInputRange(m.inputRange, x, where, { warn: false });
+  if (r.message !== null) process.stderr.write(`neuroblas: warning: ${r.message}\n`);
 }

@@ -14,7 +14,7 @@ import { noGrad } from '../graph.js';
 import { Tensor } from '../tensor.js';
 import { predict } from '../train/fit.js';
 import { argmax } from '../train/metrics.js';
-import { loadTrainedModel, type TrainedModel } from './model-file.js';
+import { loadTrainedModel, type TrainedModel, warnOffScale } from './model-file.js';
 import { parseColumn, parsePositiveInt } from './options.js';
 import { Output } from './output.js';
 import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
@@ -101,6 +101,7 @@ function predictCommand(modelFile: string, files: string[], flags: PredictFlags)
   const name = (c: number): string => (m.classNames ? `${c} (${m.classNames[c]})` : String(c));
   for (const file of files) {
     const data = isIdx(file) ? readIdxRows(file, m) : readCsvRows(file, m, flags.labelColumn);
+    warnOffScale(m, data.x, file);
     const probs = noGrad(() => softmax(predict(m.model, new Tensor(data.x, [data.rows, m.features])))).data;
     const classes = m.classes;
     const pred = argmax(probs, data.rows, classes);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Backend } from '../backend/contract.js';
 import { backendInfo, getBackend, nativeAvailable, type BackendName } from '../backend/load.js';
 import type { OpenblasInfo } from '../backend/native.js';
-import { describeFsError, fail, NeuroblasError } from '../errors.js';
+import { fail, NeuroblasError } from '../errors.js';
 import { currentBackend, useBackend } from '../ops/current-backend.js';
 import { manualSeed } from '../random.js';
 
@@ -71,14 +71,4 @@ export function checkWritable(flag: string, file: string | undefined): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) fail('ERR_IO', `${flag} ${file}: directory ${dir} does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) fail('ERR_IO', `${flag} ${file}: is a directory, expected a file name`);
-}
-
-/** Writes a text file, turning fs errors into the library's ERR_IO naming the flag and the file. */
-export function writeTextFile(flag: string, file: string, text: string): void {
-  try {
-    fs.writeFileSync(file, text);
-  } catch (e) {
-    const why = describeFsError(e, 'write');
-    fail('ERR_IO', `${flag} ${file}: ${why.startsWith('cannot') ? why : `cannot write: ${why}`}`);
-  }
 }

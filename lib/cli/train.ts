@@ -18,10 +18,11 @@ import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, type NormalizationKind } from '../data/normalize.js';
 import { resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
+import { inputRangeOf } from '../data/input-range.js';
 import { splitDataset } from '../data/split.js';
 import { plural } from '../check.js';
 import { NeuroblasError } from '../errors.js';
-import { renderCurvesSvg } from '../plot/svg-curves.js';
+import { writeCurvesSvg } from '../plot/svg-curves.js';
 import { defaultRandom } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
@@ -43,7 +44,7 @@ import { labelsLine } from './label-inference.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
-import { applyRuntime, BACKEND_CHOICES, checkWritable, writeTextFile, type RuntimeFlags } from './runtime.js';
+import { applyRuntime, BACKEND_CHOICES, checkWritable, type RuntimeFlags } from './runtime.js';
 
 export const DEFAULT_SEED = 1;
 export const DEFAULT_EPOCHS = 10;
@@ -254,6 +255,9 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       `${resume !== null ? `; resuming ${resume.file} after epoch ${initialEpoch}` : ''}`,
   );
 
+  // The raw training rows' range, saved with the model: per feature for a CSV, one for all pixels of images
+  // (a border pixel that is always 0 in training is not "out of range" when a digit touches it).
+  const inputRange = inputRangeOf(trainSet.x, trainSet.features, { perFeature: data.kind === 'csv' });
   const previous = resume?.checkpoint.history ?? [];
   const logs: EpochLogs[] = [];
   let savedEpoch: number | null = null;
@@ -263,6 +267,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       history,
       weightsOf,
       classNames: trainSet.classNames,
+      inputRange,
       callbacks: stateful,
       run,
       normalization,
@@ -337,7 +342,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   }
   if (flags.plot !== undefined) {
     const title = `${data.name}: ${description}, ${f.optimizer} lr ${settings.lr}, batch ${f.batchSize}`;
-    writeTextFile('--plot', flags.plot, renderCurvesSvg(whole, { title }));
+    writeCurvesSvg(flags.plot, whole, { title, where: '--plot' });
     out.say(`neuroblas: wrote the curves to ${flags.plot}`);
   }
 }

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NeuroblasError } from '../errors.js';
+import { NeuroblasError, describeFsError } from '../errors.js';
 
 export interface AtomicWriteOptions {
   /**
@@ -22,7 +22,9 @@ export interface AtomicWriteOptions {
 
 function describe(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err?.code ? `${err.code}: ${err.message}` : String((e as Error)?.message ?? e);
+  if (!err?.code) return String((e as Error)?.message ?? e);
+  const words = describeFsError(e, 'write');
+  return `${err.code}: ${words.startsWith('cannot') ? err.message : words}`;
 }
 
 /** fsync of a directory: makes a rename durable. Some file systems refuse it (EINVAL/EISDIR); the rename has happened regardless. */

@@ -28,7 +28,7 @@
 import fs from 'node:fs';
 import type { Backend } from '../backend/contract.js';
 import { checkKnownKeys, nonNegativeInteger } from '../check.js';
-import { NeuroblasError, fail } from '../errors.js';
+import { describeFsError, NeuroblasError, fail } from '../errors.js';
 import { checkInputRangeValue, type InputRange } from '../data/input-range.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerConfig } from '../layers/layer.js';
@@ -115,6 +115,8 @@ export interface Checkpoint {
   restoreCallbacks(callbacks: readonly StatefulCallback[]): void;
   /** The neuroblas version that wrote the file. */
   libraryVersion: string;
+  /** The backend ('native' or 'js') of the process that saved the file; null for files before 0.2. */
+  backend: string | null;
   /** The training features' range saved with `inputRange`; null when none was (files before 0.2 included). */
   inputRange: InputRange | null;
   /**
@@ -226,6 +228,8 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
     metrics: JSON.stringify(options.metrics ?? {}),
     history: JSON.stringify(options.history ?? []),
     random: JSON.stringify((options.random ?? defaultRandom).getState()),
+    // The backend of the process that saved the file: where the model was trained, for a file a training run saved.
+    backend: currentBackend().name,
   };
   if (options.optimizer !== undefined) {
     const saved = optimizerToCheckpoint(options.optimizer, model, 'saveModel');
@@ -379,11 +383,7 @@ function readRegularFile(path: string): Uint8Array {
     return fs.readFileSync(fd);
   } catch (e) {
     if (e instanceof NeuroblasError) throw e;
-    throw new NeuroblasError(
-      'ERR_IO',
-      `${path}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      { cause: e },
-    );
+    throw new NeuroblasError('ERR_IO', `${path}: cannot read the checkpoint: ${describeFsError(e)}`, { cause: e });
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -506,6 +506,7 @@ function loadChecked(path: string, options: LoadOptions): Checkpoint {
     callbackStates,
     restoreCallbacks: (callbacks) => restoreCallbackStates(callbackStates, callbacks, path),
     libraryVersion: metadata.library_version ?? 'unknown',
+    backend: metadata.backend === 'native' || metadata.backend === 'js' ? metadata.backend : null,
     inputRange,
     classes,
   };

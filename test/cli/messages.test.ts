@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { plural } from '../../lib/check.js';
-import { writeTextFile } from '../../lib/cli/runtime.js';
+import { writeCurvesSvg } from '../../lib/plot/svg-curves.js';
 import { BatchLoader } from '../../lib/data/batches.js';
 import { readCsvText } from '../../lib/data/csv.js';
 import { readIdx } from '../../lib/data/idx.js';
@@ -51,8 +51,10 @@ describe('describeFsError', () => {
     expect(messageOf(() => readCsvText(dir))).toBe(`${dir}: is a directory, expected a CSV file`);
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
-    expect(messageOf(() => writeTextFile('--plot', path.join(file, 'curves.svg'), 'x'))).toBe(
-      `--plot ${path.join(file, 'curves.svg')}: cannot write: a part of the path is not a directory`,
+    const history = [{ epoch: 1, loss: 1, accuracy: 0.5, seconds: 1, samplesPerSecond: 1, lr: 0.1 }];
+    expect(messageOf(() => writeCurvesSvg(path.join(file, 'curves.svg'), history, { where: '--plot' }))).toBe(
+      `--plot: cannot create a temporary file next to ${path.join(file, 'curves.svg')} ` +
+        '(ENOTDIR: a part of the path is not a directory); the previous file, if any, is unchanged',
     );
   });
 });
