@@ -2,7 +2,17 @@
 export { NeuroblasError, type ErrorCode } from './errors.js';
 
 // Backends: the kernel contract, the two implementations and how one is chosen.
-export type { Backend, ActivationKind, SgdOptions, AdamOptions, RmspropOptions, AdagradOptions } from './backend/contract.js';
+export type {
+  Backend,
+  ActivationKind,
+  SgdOptions,
+  AdamOptions,
+  RmspropOptions,
+  AdagradOptions,
+  AdadeltaOptions,
+  AdamaxOptions,
+  NadamOptions,
+} from './backend/contract.js';
 export { ACTIVATION_KINDS } from './backend/contract.js';
 export {
   getBackend,

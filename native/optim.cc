@@ -89,6 +89,63 @@ void adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t
   }
 }
 
+void adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, float* accDelta, float lr, float rho, float eps, float wd) {
+  const float oneMinusRho = 1.0f - rho;
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] + wd * param[i];
+    const float sq = rho * squareAvg[i] + oneMinusRho * g * g;
+    squareAvg[i] = sq;
+    const float delta = std::sqrt(accDelta[i] + eps) / std::sqrt(sq + eps) * g;
+    accDelta[i] = rho * accDelta[i] + oneMinusRho * delta * delta;
+    param[i] -= lr * delta;
+  }
+}
+
+void adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float* expInf, int64_t step, double lr, double beta1,
+                double beta2, float eps, float wd) {
+  const float clr = static_cast<float>(lr / (1.0 - std::pow(beta1, static_cast<double>(step))));
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), oneMinusB1 = static_cast<float>(1.0 - beta1);
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] + wd * param[i];
+    const float m = b1 * expAvg[i] + oneMinusB1 * g;
+    expAvg[i] = m;
+    const float a = b2 * expInf[i], b = std::fabs(g) + eps;
+    const float u = (a > b || std::isnan(a)) ? a : b;  // torch.amax: NaN wins
+    expInf[i] = u;
+    param[i] -= clr * (m / u);
+  }
+}
+
+// mu_t = beta1 (1 - 0.5 * 0.96^(t * momentumDecay)) and the running product of mu_1..mu_t, recomputed from the step
+// (stopping once 1 - product no longer changes), as js/optim.ts's nadamCoefficients.
+void nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, int64_t step, double lr, double beta1, double beta2,
+               float eps, float wd, double momentumDecay) {
+  auto muAt = [&](double t) { return beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentumDecay)); };
+  double product = 1.0;
+  for (int64_t t = 1; t <= step; t++) {
+    product *= muAt(static_cast<double>(t));
+    if (product < 1e-20) break;
+  }
+  const double mu = muAt(static_cast<double>(step)), muNext = muAt(static_cast<double>(step + 1));
+  const double productNext = product * mu * muNext;  // PyTorch 1.13 multiplies mu in twice
+  const float bc2 = static_cast<float>(1.0 - std::pow(beta2, static_cast<double>(step)));
+  const float gradScale = static_cast<float>(lr * (1.0 - mu) / (1.0 - product));
+  const float avgScale = static_cast<float>(lr * muNext / (1.0 - productNext));
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float oneMinusB1 = static_cast<float>(1.0 - beta1), oneMinusB2 = static_cast<float>(1.0 - beta2);
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] + wd * param[i];
+    const float mi = b1 * m[i] + oneMinusB1 * g;
+    const float vi = b2 * v[i] + oneMinusB2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    const float denom = std::sqrt(vi / bc2) + eps;
+    float p = param[i] - gradScale * (g / denom);
+    p -= avgScale * (mi / denom);
+    param[i] = p;
+  }
+}
+
 }  // namespace
 
 // sgdStep(n, param, grad, momentumBuf | null, step, lr, momentum, dampening, nesterov, weightDecay)
@@ -165,5 +222,55 @@ Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 NB_EXPORT(adagradStep, adagradStepBinding);
+
+// adadeltaStep(n, param, grad, squareAvg, accDelta, lr, rho, eps, weightDecay)
+Napi::Value adadeltaStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "adadeltaStep";
+  Args a(info, fn, 9);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* squareAvg = a.f32(3, "squareAvg", n);
+  float* accDelta = a.f32(4, "accDelta", n);
+  const double lr = a.number(5, "lr"), rho = a.number(6, "rho"), eps = a.number(7, "eps"), wd = a.number(8, "weightDecay");
+  adadeltaStep(n, param, grad, squareAvg, accDelta, static_cast<float>(lr), static_cast<float>(rho), static_cast<float>(eps),
+               static_cast<float>(wd));
+  return info.Env().Undefined();
+}
+NB_EXPORT(adadeltaStep, adadeltaStepBinding);
+
+// adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, eps, weightDecay)
+Napi::Value adamaxStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "adamaxStep";
+  Args a(info, fn, 11);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* expAvg = a.f32(3, "expAvg", n);
+  float* expInf = a.f32(4, "expInf", n);
+  const int64_t step = a.step(5, "step");
+  const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
+  const double wd = a.number(10, "weightDecay");
+  adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd));
+  return info.Env().Undefined();
+}
+NB_EXPORT(adamaxStep, adamaxStepBinding);
+
+// nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay, momentumDecay)
+Napi::Value nadamStepBinding(const Napi::CallbackInfo& info) {
+  const char* fn = "nadamStep";
+  Args a(info, fn, 12);
+  const int64_t n = a.size(0, "n");
+  float* param = a.f32(1, "param", n);
+  const float* grad = a.f32(2, "grad", n);
+  float* m = a.f32(3, "m", n);
+  float* v = a.f32(4, "v", n);
+  const int64_t step = a.step(5, "step");
+  const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
+  const double wd = a.number(10, "weightDecay"), momentumDecay = a.number(11, "momentumDecay");
+  nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd), momentumDecay);
+  return info.Env().Undefined();
+}
+NB_EXPORT(nadamStep, nadamStepBinding);
 
 }  // namespace nb

@@ -75,10 +75,34 @@ const ADAGRAD = [
   ['weightDecay', 'number'],
   ['eps', 'number'],
 ] as const;
+const ADADELTA = [
+  ['lr', 'number'],
+  ['rho', 'number'],
+  ['eps', 'number'],
+  ['weightDecay', 'number'],
+] as const;
+const ADAMAX = [
+  ['lr', 'number'],
+  ['beta1', 'number'],
+  ['beta2', 'number'],
+  ['eps', 'number'],
+  ['weightDecay', 'number'],
+] as const;
+const NADAM = [
+  ['lr', 'number'],
+  ['beta1', 'number'],
+  ['beta2', 'number'],
+  ['eps', 'number'],
+  ['weightDecay', 'number'],
+  ['momentumDecay', 'number'],
+] as const;
 export type SgdOptions = OptionsObject<typeof SGD>;
 export type AdamOptions = OptionsObject<typeof ADAM>;
 export type RmspropOptions = OptionsObject<typeof RMSPROP>;
 export type AdagradOptions = OptionsObject<typeof ADAGRAD>;
+export type AdadeltaOptions = OptionsObject<typeof ADADELTA>;
+export type AdamaxOptions = OptionsObject<typeof ADAMAX>;
+export type NadamOptions = OptionsObject<typeof NADAM>;
 
 const step = integer('step', 1, Number.MAX_SAFE_INTEGER, '>= 1');
 // A convolution's or pooling's sizes; OH and OW (the output size per axis) are derived from them.
@@ -373,6 +397,41 @@ export const KERNELS = {
       f32('sum', 'n', { output: true }),
       step,
       options('o', ADAGRAD),
+    ],
+  }),
+  /** Adadelta: squareAvg and accDelta are the running averages of g² and of the squared updates. */
+  adadeltaStep: kernel({
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('squareAvg', 'n', { output: true }),
+      f32('accDelta', 'n', { output: true }),
+      options('o', ADADELTA),
+    ],
+  }),
+  /** Adamax: expAvg is the first moment, expInf the exponentially weighted infinity norm. */
+  adamaxStep: kernel({
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('expAvg', 'n', { output: true }),
+      f32('expInf', 'n', { output: true }),
+      step,
+      options('o', ADAMAX),
+    ],
+  }),
+  /** NAdam: Adam with Nesterov momentum; the momentum schedule's running product is a function of `step`. */
+  nadamStep: kernel({
+    args: [
+      size('n'),
+      f32('param', 'n', { output: true }),
+      f32('grad', 'n'),
+      f32('m', 'n', { output: true }),
+      f32('v', 'n', { output: true }),
+      step,
+      options('o', NADAM),
     ],
   }),
 

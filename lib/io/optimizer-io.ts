@@ -10,7 +10,7 @@
 import type { Backend } from '../backend/contract.js';
 import { NeuroblasError, fail } from '../errors.js';
 import type { Sequential } from '../layers/sequential.js';
-import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer, type Parameter } from '../optim/index.js';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RMSprop, SGD, type Optimizer, type Parameter } from '../optim/index.js';
 import { nonFiniteIndex, nonFiniteNumber } from './non-finite.js';
 import type { F32Tensor } from './safetensors.js';
 
@@ -33,6 +33,9 @@ const CONSTRUCTORS: Record<string, (params: Parameter[], backend: Backend) => Op
   adamw: (params, backend) => new AdamW(params, { lr: 0, backend }),
   rmsprop: (params, backend) => new RMSprop(params, { lr: 0, backend }),
   adagrad: (params, backend) => new Adagrad(params, { lr: 0, backend }),
+  adadelta: (params, backend) => new Adadelta(params, { lr: 0, backend }),
+  adamax: (params, backend) => new Adamax(params, { lr: 0, backend }),
+  nadam: (params, backend) => new NAdam(params, { lr: 0, backend }),
 };
 
 /** Splits an optimizer over `model`'s parameters into its JSON record and its buffers as tensors. */

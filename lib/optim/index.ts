@@ -4,6 +4,8 @@ export { SGD, type SGDConfig } from './sgd.js';
 export { Adam, AdamW, type AdamConfig } from './adam.js';
 export { RMSprop, type RMSpropConfig } from './rmsprop.js';
 export { Adagrad, type AdagradConfig } from './adagrad.js';
+export { Adadelta, type AdadeltaConfig } from './adadelta.js';
+export { Adamax, NAdam, type AdamaxConfig, type NAdamConfig } from './adamax.js';
 export {
   StepLR,
   ExponentialLR,

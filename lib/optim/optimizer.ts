@@ -65,7 +65,7 @@ function toParameterList(owner: string, params: Iterable<Parameter>): Parameter[
 }
 
 export abstract class Optimizer {
-  /** The state's `type` tag: 'sgd', 'adam', 'adamw', 'rmsprop' or 'adagrad'. */
+  /** The state's `type` tag: 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or 'nadam'. */
   readonly type: string;
   /** The class's display name for messages ('SGD', 'Adam', ...). */
   protected readonly owner: string;

@@ -1,10 +1,10 @@
 /**
- * Optimizer steps with PyTorch 1.13's update rules (torch.optim.SGD, Adam/AdamW, RMSprop, Adagrad;
+ * Optimizer steps with PyTorch 1.13's update rules (torch.optim.SGD, Adam/AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam;
  * the single-tensor, non-foreach code paths). Each element is updated in double from the float32 state
  * and rounded on store; the gradient is never written (weight decay is applied to a local copy).
  * Scalars that do not depend on the element (bias corrections, step sizes) are computed once per call.
  */
-import type { AdagradOptions, AdamOptions, RmspropOptions, SgdOptions } from '../contract.js';
+import type { AdadeltaOptions, AdagradOptions, AdamaxOptions, AdamOptions, NadamOptions, RmspropOptions, SgdOptions } from '../contract.js';
 
 export function sgdStep(
   n: number,
@@ -114,5 +114,95 @@ export function adagradStep(n: number, param: Float32Array, grad: Float32Array, 
     const s = sum[i] + g * g;
     sum[i] = s;
     param[i] = p - (clr * g) / (Math.sqrt(s) + eps);
+  }
+}
+
+export function adadeltaStep(
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  squareAvg: Float32Array,
+  accDelta: Float32Array,
+  o: AdadeltaOptions,
+): void {
+  const { lr, rho, eps, weightDecay } = o;
+  const oneMinusRho = 1 - rho;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const sq = rho * squareAvg[i] + oneMinusRho * g * g;
+    squareAvg[i] = sq;
+    const delta = (Math.sqrt(accDelta[i] + eps) / Math.sqrt(sq + eps)) * g;
+    accDelta[i] = rho * accDelta[i] + oneMinusRho * delta * delta;
+    param[i] = p - lr * delta;
+  }
+}
+
+export function adamaxStep(
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  expAvg: Float32Array,
+  expInf: Float32Array,
+  step: number,
+  o: AdamaxOptions,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay } = o;
+  const clr = lr / (1 - beta1 ** step);
+  const oneMinusBeta1 = 1 - beta1;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const m = beta1 * expAvg[i] + oneMinusBeta1 * g;
+    expAvg[i] = m;
+    // torch.amax: NaN wins, as Math.max does.
+    const u = Math.max(Math.fround(beta2 * expInf[i]), Math.fround(Math.abs(g) + eps));
+    expInf[i] = u;
+    param[i] = p - (clr * m) / u;
+  }
+}
+
+/**
+ * NAdam's momentum coefficients at `step`: mu_t = beta1·(1 − 0.5·0.96^(t·momentumDecay)), the running product
+ * of mu_1..mu_t, and (as PyTorch 1.13 computes it) that product times mu_t·mu_{t+1}. The product is recomputed
+ * from the step (it stops once it no longer changes 1 − product), so the kernel needs no scalar state.
+ */
+export function nadamCoefficients(beta1: number, momentumDecay: number, step: number): { mu: number; muNext: number; product: number } {
+  const muAt = (t: number): number => beta1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
+  let product = 1;
+  for (let t = 1; t <= step; t++) {
+    product *= muAt(t);
+    if (product < 1e-20) break; // 1 − product is 1 in double from here on
+  }
+  return { mu: muAt(step), muNext: muAt(step + 1), product };
+}
+
+export function nadamStep(
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  step: number,
+  o: NadamOptions,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay, momentumDecay } = o;
+  const { mu, muNext, product } = nadamCoefficients(beta1, momentumDecay, step);
+  // PyTorch 1.13 multiplies mu in twice here (product already includes mu_t); later versions do not.
+  const productNext = product * mu * muNext;
+  const bc2 = 1 - beta2 ** step;
+  const gradScale = (lr * (1 - mu)) / (1 - product);
+  const avgScale = (lr * muNext) / (1 - productNext);
+  const oneMinusBeta1 = 1 - beta1,
+    oneMinusBeta2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    const g = grad[i] + weightDecay * p;
+    const mi = beta1 * m[i] + oneMinusBeta1 * g;
+    const vi = beta2 * v[i] + oneMinusBeta2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    const denom = Math.sqrt(vi / bc2) + eps;
+    param[i] = p - (gradScale * g) / denom - (avgScale * mi) / denom;
   }
 }
