@@ -13,8 +13,8 @@
  */
 import { fail } from '../errors.js';
 import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
-import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
-import { checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, plural, positiveInteger } from '../check.js';
+import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
+import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, plural, positiveInteger } from '../check.js';
 import type { Optimizer } from './optimizer.js';
 
 function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
@@ -57,7 +57,7 @@ class ContinuationCheck {
   }
 }
 
-export type EpochScheduleType = 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR';
+export type EpochScheduleType = 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR' | 'LinearLR' | 'CosineAnnealingWarmRestarts';
 
 /** An epoch-based schedule's state: plain JSON data. */
 export interface EpochScheduleState {
@@ -212,6 +212,233 @@ export class CosineAnnealingLR extends EpochSchedule {
   protected nextLr(): number {
     // The closed form: PyTorch's recursive one agrees to rounding and cannot divide by zero at odd multiples of tMax.
     return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.epoch) / this.tMax))) / 2;
+  }
+}
+
+export interface LinearLRConfig {
+  startFactor?: number; // 1/3: lr = baseLr·startFactor at epoch 0
+  endFactor?: number; // 1: lr = baseLr·endFactor from epoch totalIters on
+  totalIters?: number; // 5
+}
+
+/**
+ * Linear warm-up (or decay), PyTorch's LinearLR: lr = baseLr·(startFactor + (endFactor − startFactor)·min(epoch,
+ * totalIters)/totalIters). It sets the lr for epoch 0 when made, as PyTorch does.
+ */
+export class LinearLR extends EpochSchedule {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer, config?: LinearLRConfig) {
+    super('LinearLR', optimizer);
+    const owner = 'LinearLR';
+    const o = optionsObject(owner, config);
+    checkKnownKeys(owner, o, ['startFactor', 'endFactor', 'totalIters']);
+    this.startFactor = nonNegative(owner, 'startFactor', given(o.startFactor, 1 / 3));
+    this.endFactor = nonNegative(owner, 'endFactor', given(o.endFactor, 1));
+    // PyTorch: a start factor of 0 would make its chainable form divide by zero; both must lie in (0, 1].
+    if (this.startFactor === 0 || this.startFactor > 1)
+      fail('ERR_INVALID_ARG', `LinearLR: startFactor must be in (0, 1], got ${this.startFactor}`);
+    if (this.endFactor > 1) fail('ERR_INVALID_ARG', `LinearLR: endFactor must be in [0, 1], got ${this.endFactor}`);
+    this.totalIters = positiveInteger(owner, 'totalIters', given(o.totalIters, 5));
+    this.optimizer.lr = this.baseLr * this.startFactor;
+  }
+
+  protected config(): Record<string, number> {
+    return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
+  }
+
+  protected nextLr(): number {
+    const t = Math.min(this.epoch, this.totalIters);
+    return this.baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * t) / this.totalIters);
+  }
+}
+
+export interface CosineAnnealingWarmRestartsConfig {
+  t0: number; // epochs until the first restart
+  tMult?: number; // 1: each period is tMult times the one before
+  etaMin?: number; // 0
+}
+
+/**
+ * SGDR, PyTorch's CosineAnnealingWarmRestarts: a cosine from baseLr down towards etaMin over t0 epochs, then back to
+ * baseLr (a restart), each period tMult times longer than the one before.
+ */
+export class CosineAnnealingWarmRestarts extends EpochSchedule {
+  readonly t0: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer, config: CosineAnnealingWarmRestartsConfig) {
+    super('CosineAnnealingWarmRestarts', optimizer);
+    const owner = 'CosineAnnealingWarmRestarts';
+    const o = optionsObject(owner, config);
+    checkKnownKeys(owner, o, ['t0', 'tMult', 'etaMin']);
+    this.t0 = positiveInteger(owner, 't0', o.t0);
+    this.tMult = positiveInteger(owner, 'tMult', given(o.tMult, 1));
+    this.etaMin = nonNegative(owner, 'etaMin', given(o.etaMin, 0));
+  }
+
+  protected config(): Record<string, number> {
+    return { t0: this.t0, tMult: this.tMult, etaMin: this.etaMin };
+  }
+
+  /** Where `epoch` lies: epochs since the last restart and the current period's length. */
+  private position(): { tCur: number; tI: number } {
+    if (this.tMult === 1) return { tCur: this.epoch % this.t0, tI: this.t0 };
+    let tCur = this.epoch,
+      tI = this.t0;
+    while (tCur >= tI) {
+      tCur -= tI;
+      tI *= this.tMult;
+    }
+    return { tCur, tI };
+  }
+
+  protected nextLr(): number {
+    const { tCur, tI } = this.position();
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
+  }
+}
+
+export interface OneCycleLRConfig {
+  maxLr: number;
+  /** The number of steps (batches) in the cycle; or give epochs and stepsPerEpoch. */
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  pctStart?: number; // 0.3: the share of the cycle spent increasing the lr
+  annealStrategy?: 'cos' | 'linear'; // 'cos'
+  divFactor?: number; // 25: the starting lr is maxLr/divFactor
+  finalDivFactor?: number; // 1e4: the final lr is the starting lr/finalDivFactor
+  threePhase?: boolean; // false: with true, back down to the starting lr, then to the final lr (fast.ai's form)
+}
+
+/** OneCycleLR's state: plain JSON data. */
+export interface OneCycleLRState {
+  type: 'OneCycleLR';
+  config: Record<string, number | string | boolean>;
+  /** Calls to step() so far. */
+  stepCount: number;
+}
+
+/**
+ * The 1cycle policy (Smith & Topin), PyTorch's OneCycleLR without momentum cycling: from maxLr/divFactor up to maxLr
+ * over pctStart of the cycle, then down to maxLr/(divFactor·finalDivFactor). It steps once per **batch**: call
+ * step() after each optimizer step, or pass it to fitBlocking as a callback (it steps in onBatchEnd). It sets the
+ * starting lr when made, whatever the optimizer's lr was, and refuses to step past totalSteps, as PyTorch does.
+ */
+export class OneCycleLR implements TrainingCallback {
+  readonly optimizer: Optimizer;
+  readonly maxLr: number;
+  readonly totalSteps: number;
+  readonly pctStart: number;
+  readonly annealStrategy: 'cos' | 'linear';
+  readonly divFactor: number;
+  readonly finalDivFactor: number;
+  readonly threePhase: boolean;
+  /** Calls to step() so far. */
+  stepCount = 0;
+  private readonly phases: { end: number; from: number; to: number }[];
+
+  constructor(optimizer: Optimizer, config: OneCycleLRConfig) {
+    const owner = 'OneCycleLR';
+    this.optimizer = checkOptimizer(owner, optimizer);
+    const o = optionsObject(owner, config);
+    checkKnownKeys(owner, o, [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+      'divFactor',
+      'finalDivFactor',
+      'threePhase',
+    ]);
+    this.maxLr = nonNegative(owner, 'maxLr', o.maxLr);
+    if (o.totalSteps !== undefined) {
+      if (o.epochs !== undefined || o.stepsPerEpoch !== undefined)
+        fail('ERR_INVALID_ARG', `${owner}: give totalSteps, or epochs and stepsPerEpoch, not both`);
+      this.totalSteps = positiveInteger(owner, 'totalSteps', o.totalSteps);
+    } else {
+      if (o.epochs === undefined || o.stepsPerEpoch === undefined)
+        fail('ERR_INVALID_ARG', `${owner}: give totalSteps, or epochs and stepsPerEpoch (batches per epoch)`);
+      this.totalSteps = positiveInteger(owner, 'epochs', o.epochs) * positiveInteger(owner, 'stepsPerEpoch', o.stepsPerEpoch);
+    }
+    this.pctStart = nonNegative(owner, 'pctStart', given(o.pctStart, 0.3));
+    if (this.pctStart > 1) fail('ERR_INVALID_ARG', `${owner}: pctStart must be in [0, 1], got ${this.pctStart}`);
+    this.annealStrategy = oneOf(owner, 'annealStrategy', given(o.annealStrategy, 'cos'), ['cos', 'linear'] as const);
+    this.divFactor = nonNegative(owner, 'divFactor', given(o.divFactor, 25));
+    this.finalDivFactor = nonNegative(owner, 'finalDivFactor', given(o.finalDivFactor, 1e4));
+    if (this.divFactor === 0 || this.finalDivFactor === 0)
+      fail('ERR_INVALID_ARG', `${owner}: divFactor and finalDivFactor must be > 0 (they divide maxLr)`);
+    this.threePhase = bool(owner, 'threePhase', given(o.threePhase, false));
+    const initial = this.maxLr / this.divFactor;
+    const final = initial / this.finalDivFactor;
+    const up = this.pctStart * this.totalSteps - 1;
+    this.phases = this.threePhase
+      ? [
+          { end: up, from: initial, to: this.maxLr },
+          { end: 2 * this.pctStart * this.totalSteps - 2, from: this.maxLr, to: initial },
+          { end: this.totalSteps - 1, from: initial, to: final },
+        ]
+      : [
+          { end: up, from: initial, to: this.maxLr },
+          { end: this.totalSteps - 1, from: this.maxLr, to: final },
+        ];
+    this.optimizer.lr = this.lrAt(0);
+  }
+
+  /** PyTorch's get_lr at step t (a phase of zero length is skipped over, as there). */
+  private lrAt(t: number): number {
+    let start = 0;
+    for (let i = 0; i < this.phases.length; i++) {
+      const { end, from, to } = this.phases[i];
+      if (t <= end || i === this.phases.length - 1) {
+        const pct = (t - start) / (end - start);
+        return this.annealStrategy === 'cos' ? to + ((from - to) / 2) * (Math.cos(Math.PI * pct) + 1) : (to - from) * pct + from;
+      }
+      start = end;
+    }
+    return this.maxLr; // not reached: the last phase always answers
+  }
+
+  /** Moves to the next batch and sets the optimizer's lr for it. */
+  step(): void {
+    if (this.stepCount + 1 > this.totalSteps)
+      fail(
+        'ERR_INVALID_ARG',
+        `OneCycleLR: stepped ${this.stepCount + 1} times, but totalSteps is ${this.totalSteps}; ` +
+          `give it the number of batches of the whole run (epochs × batches per epoch)`,
+      );
+    this.stepCount++;
+    this.optimizer.lr = this.lrAt(this.stepCount);
+  }
+
+  private config(): OneCycleLRState['config'] {
+    const { maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase } = this;
+    return { maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase };
+  }
+
+  state(): OneCycleLRState {
+    return { type: 'OneCycleLR', config: this.config(), stepCount: this.stepCount };
+  }
+
+  /** Restores a state() of a OneCycleLR made with the same settings (the optimizer's lr travels with the optimizer). */
+  loadState(state: OneCycleLRState): void {
+    const fn = 'OneCycleLR.loadState';
+    const s = stateOf(fn, state, 'OneCycleLR');
+    checkSameConfig(fn, s.config, this.config());
+    const stepCount = nonNegativeInteger(fn, 'stepCount', s.stepCount);
+    if (stepCount > this.totalSteps)
+      fail('ERR_INVALID_ARG', `${fn}: stepCount must be at most totalSteps (${this.totalSteps}), got ${stepCount}`);
+    this.stepCount = stepCount;
+  }
+
+  onBatchEnd(_logs: BatchLogs, _ctx: TrainContext): void {
+    this.step();
   }
 }
 
