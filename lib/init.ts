@@ -5,6 +5,7 @@
  * (convolution weights [out, in, k…], PyTorch's layout) fan_in = in·Πk and fan_out = out·Πk.
  */
 import { fail } from './errors.js';
+import { closestName } from './check.js';
 import type { ActivationKind } from './backend/contract.js';
 import { defaultRandom, type Random } from './random.js';
 import type { Shape } from './tensor.js';
@@ -21,13 +22,37 @@ export type InitializerName =
   | 'kaimingUniform'
   | 'kaimingNormal'
   | 'lecunUniform'
-  | 'lecunNormal';
+  | 'lecunNormal'
+  | 'orthogonal'
+  | 'truncatedNormal';
+
+const NAMES: readonly string[] = [
+  'zeros',
+  'ones',
+  'constant',
+  'uniform',
+  'normal',
+  'glorotUniform',
+  'glorotNormal',
+  'xavierUniform',
+  'xavierNormal',
+  'heUniform',
+  'heNormal',
+  'kaimingUniform',
+  'kaimingNormal',
+  'lecunUniform',
+  'lecunNormal',
+  'orthogonal',
+  'truncatedNormal',
+];
 
 export type InitializerSpec =
   | InitializerName
   | { kind: 'constant'; value: number }
   | { kind: 'uniform'; low?: number; high?: number }
   | { kind: 'normal'; mean?: number; std?: number }
+  /** Normal draws beyond 2 std from the mean are drawn again (TensorFlow's truncated_normal); std 0.05 as Keras. */
+  | { kind: 'truncatedNormal'; mean?: number; std?: number }
   | { kind: InitializerName; gain?: number }
   /** A custom initializer fills `data` itself. */
   | ((data: Float32Array, shape: Shape, rng: Random) => void);
@@ -69,6 +94,46 @@ export function defaultInitializer(kind: ActivationKind | 'softmax', param = 0):
   if (kind === 'relu' || kind === 'elu' || kind === 'softplus') return 'heUniform';
   if (kind === 'leaky_relu') return { kind: 'heUniform', gain: gainFor('leaky_relu', param) };
   return 'glorotUniform';
+}
+
+/**
+ * A (semi-)orthogonal matrix, PyTorch's orthogonal_: rows = shape[0], cols = the product of the rest; W·Wᵀ = I when
+ * rows ≤ cols, Wᵀ·W = I otherwise; then times `gain`. From a seeded Gaussian matrix by Gram–Schmidt in double, run
+ * twice for orthogonality to rounding ("twice is enough"); positive diagonal of R, as PyTorch's sign correction.
+ */
+function fillOrthogonal(data: Float32Array, shape: Shape, gain: number, rng: Random): void {
+  if (shape.length < 2) fail('ERR_SHAPE', `init: orthogonal needs a weight of at least 2 dimensions, got [${shape.join(', ')}]`);
+  const rows = shape[0];
+  const cols = data.length / rows;
+  const long = Math.max(rows, cols),
+    short = Math.min(rows, cols);
+  // `short` vectors of length `long`, made orthonormal one by one.
+  const q = Array.from({ length: short }, () => Float64Array.from({ length: long }, () => rng.normal()));
+  for (let j = 0; j < short; j++) {
+    const v = q[j];
+    for (let pass = 0; pass < 2; pass++)
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < long; i++) dot += q[k][i] * v[i];
+        for (let i = 0; i < long; i++) v[i] -= dot * q[k][i];
+      }
+    let norm = 0;
+    for (let i = 0; i < long; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < long; i++) v[i] /= norm;
+  }
+  // rows ≤ cols: vector r is row r; otherwise vector c is column c.
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = gain * (rows <= cols ? q[r][c] : q[c][r]);
+}
+
+function fillTruncatedNormal(data: Float32Array, mean: number, std: number, rng: Random): void {
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0)
+    fail('ERR_INVALID_ARG', `init: truncatedNormal needs a finite mean and a finite std >= 0, got mean ${mean}, std ${std}`);
+  for (let i = 0; i < data.length; i++) {
+    let z = rng.normal();
+    while (Math.abs(z) > 2) z = rng.normal();
+    data[i] = mean + std * z;
+  }
 }
 
 function fillUniform(data: Float32Array, bound: number, rng: Random): void {
@@ -136,7 +201,18 @@ export function initialize(spec: InitializerSpec, data: Float32Array, shape: Sha
     case 'lecunNormal':
       rng.fillNormal(data, 0, (o.gain ?? 1) / Math.sqrt(fans().fanIn));
       return;
-    default:
-      fail('ERR_INVALID_ARG', `init: unknown initializer ${JSON.stringify(kind)}`);
+    case 'orthogonal':
+      fillOrthogonal(data, shape, o.gain ?? 1, rng);
+      return;
+    case 'truncatedNormal':
+      fillTruncatedNormal(data, o.mean ?? 0, o.std ?? 0.05, rng);
+      return;
+    default: {
+      const near = closestName(String(kind), NAMES);
+      fail(
+        'ERR_INVALID_ARG',
+        `init: unknown initializer ${JSON.stringify(kind)}${near ? ` (did you mean "${near}"?)` : ''}; known: ${NAMES.join(', ')}`,
+      );
+    }
   }
 }
