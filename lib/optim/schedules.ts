@@ -330,6 +330,8 @@ export interface OneCycleLRState {
  * starting lr when made, whatever the optimizer's lr was, and refuses to step past totalSteps, as PyTorch does.
  */
 export class OneCycleLR implements TrainingCallback {
+  /** It steps in onBatchEnd: a fit with it stays on the caller's thread, where that lr is used by the next batch. */
+  readonly changesLrEachBatch = true;
   readonly optimizer: Optimizer;
   readonly maxLr: number;
   readonly totalSteps: number;

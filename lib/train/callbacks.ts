@@ -37,6 +37,11 @@ export interface TrainContext {
 type MaybePromise = void | Promise<void>;
 
 export interface TrainingCallback {
+  /**
+   * True for a callback that changes the learning rate after every batch (OneCycleLR). A worker thread learns of a
+   * new lr only at epoch boundaries, so a fit with such a callback trains on the caller's thread.
+   */
+  readonly changesLrEachBatch?: boolean;
   onTrainBegin?(ctx: TrainContext): MaybePromise;
   onEpochBegin?(epoch: number, ctx: TrainContext): MaybePromise;
   onBatchEnd?(logs: BatchLogs, ctx: TrainContext): MaybePromise;

@@ -11,7 +11,9 @@ import {
   OneCycleLR,
   SGD,
   Sequential,
+  fit,
   fitBlocking,
+  Tensor,
   tensor,
   type Optimizer,
 } from '../../lib/index.js';
@@ -91,6 +93,31 @@ describe('LinearLR, OneCycleLR, CosineAnnealingWarmRestarts', () => {
     for (let k = 0; k < 6; k++) manual.step();
     expect(opt.lr).toBe(manual.optimizer.lr);
     expectError(() => cycle.step(), 'ERR_INVALID_ARG', /OneCycleLR: stepped 7 times, but totalSteps is 6/);
+  });
+
+  it('OneCycleLR under fit steps every batch too: the fit stays on the calling thread (worker: true says why)', async () => {
+    const x = new Tensor(
+      Float32Array.from({ length: 600 * 8 }, (_, i) => Math.sin(i)),
+      [600, 8],
+    );
+    const y = Int32Array.from({ length: 600 }, (_, i) => i % 2);
+    const lrs: number[] = [];
+    const model = new Sequential([new Dense(8, 256, { activation: 'relu' }), new Dense(256, 2)]);
+    const opt = new SGD(model.parameters(), { lr: 0.1 });
+    const cycle = new OneCycleLR(opt, { maxLr: 0.05, epochs: 2, stepsPerEpoch: 10 });
+    // 600 rows × 2,000+ parameters per batch of 60: heavy enough that fit would choose a worker without the callback.
+    await fit(model, x, y, { optimizer: opt, epochs: 2, batchSize: 60, callbacks: [cycle, { onBatchEnd: () => void lrs.push(opt.lr) }] });
+    expect(cycle.stepCount).toBe(20);
+    const manual = new OneCycleLR(sgd(), { maxLr: 0.05, totalSteps: 20 });
+    const expected = Array.from({ length: 20 }, () => {
+      manual.step();
+      return manual.optimizer.lr;
+    });
+    expect(lrs).toEqual(expected);
+    const again = new OneCycleLR(opt, { maxLr: 0.05, totalSteps: 20 });
+    await expect(fit(model, x, y, { optimizer: opt, epochs: 1, batchSize: 60, callbacks: [again], worker: true })).rejects.toThrow(
+      /OneCycleLR changes the learning rate after every batch/,
+    );
   });
 
   it('refuses bad settings and states of other settings, naming them', () => {

@@ -64,6 +64,10 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
   const ownRng = leafLayers(model).find((l) => l.generators().some((g) => g !== defaultRandom));
   if (ownRng) return `${ownRng.name} draws from its own generator, which cannot follow the model into a worker`;
   if (o.rng !== undefined && !(o.rng instanceof Random)) return 'options.rng is not a Random';
+  const callbacks = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? o.callbacks : [o.callbacks];
+  const perBatch = callbacks.find((cb) => cb?.changesLrEachBatch === true);
+  if (perBatch !== undefined)
+    return `${perBatch.constructor.name} changes the learning rate after every batch, which a worker would take up only between epochs`;
 
   let loss: string | undefined;
   if (typeof o.loss === 'function') {
