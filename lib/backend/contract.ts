@@ -238,6 +238,53 @@ export const KERNELS = {
   }),
   /** Mean squared error over n elements; writes d(mean loss)/d pred. */
   mse: kernel({ args: [size('n'), f32('pred', 'n'), f32('target', 'n'), f32('dPred', 'n', { same: ['pred'] })], returns: 'number' }),
+  /** Mean of scale·h(pred − target), h(d) = ½d²/beta when |d| < beta, else |d| − ½beta: beta 0 is L1, scale 1 smooth L1,
+   *  scale = beta = delta Huber. Writes d(mean loss)/d pred. */
+  smoothL1: kernel({
+    args: [
+      size('n'),
+      number('beta', [0, Infinity, false]),
+      number('scale', [0, Infinity, true]),
+      f32('pred', 'n'),
+      f32('target', 'n'),
+      f32('dPred', 'n', { same: ['pred'] }),
+    ],
+    returns: 'number',
+  }),
+  /** Fused softmax cross-entropy with integer labels, label smoothing and a weight per class; the mean divides by the
+   *  sum of the labels' weights (PyTorch's weighted mean). Writes probabilities and d(loss)/d logits. */
+  softmaxCrossEntropyWeighted: kernel({
+    args: [
+      size('M'),
+      size('N'),
+      number('smoothing', [0, 1, false]),
+      f32('logits', 'M*N'),
+      i32('labels', 'M'),
+      f32('weights', 'N'),
+      f32('probs', 'M*N', { output: true }),
+      f32('dLogits', 'M*N', { output: true }),
+    ],
+    returns: 'number',
+    derive: validClasses,
+    rules: labelsInRange,
+  }),
+  /** KL divergence Σ t·(log t − x) over M rows of N log-probabilities x, divided by M (batchmean); writes d loss/d x. */
+  klDivBatchmean: kernel({
+    args: [size('M'), size('N'), f32('input', 'M*N'), f32('target', 'M*N'), f32('dInput', 'M*N', { same: ['input'] })],
+    returns: 'number',
+  }),
+  /** Binary cross-entropy on logits [M, N] with a positive-class weight per column, mean over M·N elements. */
+  sigmoidBceWeighted: kernel({
+    args: [
+      size('M'),
+      size('N'),
+      f32('logits', 'M*N'),
+      f32('targets', 'M*N'),
+      f32('posWeight', 'N'),
+      f32('dLogits', 'M*N', { same: ['logits'] }),
+    ],
+    returns: 'number',
+  }),
 
   // ---- normalization and dropout (js/batchnorm.ts, js/dropout.ts; native/batchnorm.cc, native/dropout.cc)
   /** Batch normalization over M samples × C channels × S positions (S = 1 for dense features). When `training`,

@@ -94,3 +94,47 @@ export function l2PenaltyOp(weights: readonly Tensor[], lambda: number, ws?: Wor
     ws?.f32('l2.loss-grad', 1),
   );
 }
+
+/** The smooth-L1 family, mean over every element: beta 0 is L1, scale 1 smooth L1 (beta), scale = beta = delta Huber. */
+export function smoothL1Op(op: string, pred: Tensor, target: Float32Array, beta: number, scale: number, ws?: Workspace): Tensor {
+  const be = currentBackend();
+  const d = allocF32(ws, `${op}.d`, pred.size);
+  const loss = be.smoothL1(pred.size, beta, scale, pred.data, target, d);
+  return lossOutput(op, pred, loss, d, be, ws);
+}
+
+/** Cross-entropy against integer labels with label smoothing and a weight per class (weights: N values). */
+export function softmaxCrossEntropyWeightedOp(
+  logits: Tensor,
+  labels: Int32Array,
+  smoothing: number,
+  weights: Float32Array,
+  ws?: Workspace,
+): Tensor {
+  const be = currentBackend();
+  const N = logits.shape[logits.shape.length - 1];
+  const M = N === 0 ? 0 : logits.size / N;
+  const probs = allocF32(ws, 'scew.probs', logits.size);
+  const d = allocF32(ws, 'scew.d', logits.size);
+  const loss = be.softmaxCrossEntropyWeighted(M, N, smoothing, logits.data, labels, weights, probs, d);
+  return lossOutput('softmaxCrossEntropyWeighted', logits, loss, d, be, ws);
+}
+
+/** KL divergence of log-probabilities against probabilities, summed and divided by the batch size M (rows of N). */
+export function klDivOp(input: Tensor, target: Float32Array, M: number, ws?: Workspace): Tensor {
+  const be = currentBackend();
+  const N = M === 0 ? 0 : input.size / M;
+  const d = allocF32(ws, 'kl.d', input.size);
+  const loss = be.klDivBatchmean(M, N, input.data, target, d);
+  return lossOutput('klDiv', input, loss, d, be, ws);
+}
+
+/** Binary cross-entropy on logits with a positive-class weight per last-axis column (posWeight: N values). */
+export function sigmoidBceWeightedOp(logits: Tensor, targets: Float32Array, posWeight: Float32Array, ws?: Workspace): Tensor {
+  const be = currentBackend();
+  const N = posWeight.length;
+  const M = N === 0 ? 0 : logits.size / N;
+  const d = allocF32(ws, 'bcew.d', logits.size);
+  const loss = be.sigmoidBceWeighted(M, N, logits.data, targets, posWeight, d);
+  return lossOutput('bceWithLogits', logits, loss, d, be, ws);
+}

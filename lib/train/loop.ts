@@ -16,7 +16,23 @@ import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { leafLayers } from '../layers/layer.js';
 import type { Sequential } from '../layers/sequential.js';
-import { bceWithLogitsLoss, crossEntropyLoss, getLoss, l2Penalty, mseLoss, type LossFn, type LossName } from '../losses.js';
+import {
+  bceWithLogitsLoss,
+  checkClassWeights,
+  type ClassWeights,
+  type CrossEntropyOptions,
+  crossEntropyLoss,
+  getLoss,
+  huberLoss,
+  klDivLoss,
+  l1Loss,
+  l2Penalty,
+  mseLoss,
+  smoothL1Loss,
+  type LossFn,
+  type LossName,
+  type LossOptions,
+} from '../losses.js';
 import { activation, softmax } from '../ops/activation.js';
 import { checkFinite, checkFiniteYielding, checkLabels } from '../ops/checks.js';
 import { currentBackend } from '../ops/current-backend.js';
@@ -54,6 +70,12 @@ export interface FitOptions {
   /** L2 penalty λ/2·‖W‖² on weights (not biases), added to the data loss. */
   l2?: number;
   /**
+   * A weight per class for the cross-entropy loss (Keras's class_weight), for imbalanced data: one number per class,
+   * or `{ [class]: weight }` where classes left out weigh 1. The batch loss divides by the sum of the weights of
+   * its labels (PyTorch's weighted mean); validation losses are not weighted.
+   */
+  classWeight?: ClassWeights;
+  /**
    * Fraction of the rows held out for validation, in (0, 1): drawn at random with the generator seeded by
    * `validationSeed`, stratified for class labels (each class keeps its share on both sides), the same rows on every
    * call for the same data. The CLI's --validation-split is the same split (lib/data/split.ts).
@@ -83,6 +105,7 @@ export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'shuffle',
   'loss',
   'l2',
+  'classWeight',
   'validationSplit',
   'validationSeed',
   'validationData',
@@ -226,7 +249,8 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
  */
 function checkTargetWidth(where: string, d: Data, loss: LossFn, lossGiven: boolean): void {
   if (d.targets === null || d.targetWidth === d.outWidth) return;
-  if (loss !== mseLoss && loss !== bceWithLogitsLoss && loss !== crossEntropyLoss) return;
+  // The library's losses, whose targets are one row per sample as wide as the output (a loss of your own decides).
+  if (![mseLoss, bceWithLogitsLoss, crossEntropyLoss, l1Loss, smoothL1Loss, huberLoss, klDivLoss].includes(loss as never)) return;
   const hint = lossGiven ? '' : '; class labels need exactly one value per row';
   fail(
     'ERR_SHAPE',
@@ -368,6 +392,9 @@ export async function trainLoop(
   }
   if (train.rows === 0) fail('ERR_SHAPE', 'fit: x has no rows');
   const loss = lossFn ?? (train.labels ? crossEntropyLoss : getLoss('mse'));
+  if (o.classWeight !== undefined && loss !== crossEntropyLoss)
+    fail('ERR_INVALID_ARG', "fit: classWeight weights the cross-entropy loss; use loss: 'crossEntropy' (bceWithLogitsLoss has posWeight)");
+  const classWeights = o.classWeight === undefined ? undefined : checkClassWeights('fit', 'classWeight', o.classWeight, train.outWidth);
   checkLossOnLogits('fit', model, loss);
   checkTargetWidth('fit', train, loss, lossFn !== null);
   if (val) checkTargetWidth('fit: validationData', val, loss, lossFn !== null);
@@ -378,6 +405,8 @@ export async function trainLoop(
   const batcher = new Batcher(train, batchSize);
   const order = new Uint32Array(train.rows);
   const lossWs = new Workspace();
+  const batchLossOptions: LossOptions = { workspace: lossWs, checkTargets: false };
+  if (classWeights !== undefined) (batchLossOptions as CrossEntropyOptions).classWeights = classWeights;
   const history: EpochLogs[] = [];
   const weights = model.namedParameters();
   let firstLoss: number | null = null;
@@ -408,7 +437,7 @@ export async function trainLoop(
       const n = batch.x.shape[0];
       model.zeroGrad();
       const out = model.forward(batch.x, { reuse: true, checkInput: false });
-      let l = loss(out, batch.labels ?? batch.targets!, { workspace: lossWs, checkTargets: false });
+      let l = loss(out, batch.labels ?? batch.targets!, batchLossOptions);
       if (l2 > 0) l = add(l, l2Penalty(model, l2, { workspace: lossWs }), lossWs);
       const value = l.data[0];
       if (!Number.isFinite(value)) {

@@ -13,7 +13,7 @@
 import { leafLayers, type LayerConfig } from '../../layers/layer.js';
 import { isBuiltInLayerType } from '../../layers/registry.js';
 import type { Sequential } from '../../layers/sequential.js';
-import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossFn } from '../../losses.js';
+import { bceWithLogitsLoss, crossEntropyLoss, huberLoss, klDivLoss, l1Loss, mseLoss, smoothL1Loss, type LossFn } from '../../losses.js';
 import { Optimizer } from '../../optim/optimizer.js';
 import { defaultRandom, Random } from '../../random.js';
 import type { FitOptions, Inputs, Targets } from '../loop.js';
@@ -28,7 +28,17 @@ const LOSS_NAMES = new Map<LossFn, string>([
   [mseLoss, 'mse'],
   [bceWithLogitsLoss, 'bceWithLogits'],
   [crossEntropyLoss, 'crossEntropy'],
+  [l1Loss, 'l1'],
+  [smoothL1Loss, 'smoothL1'],
+  [huberLoss, 'huber'],
+  [klDivLoss, 'klDiv'],
 ]);
+
+/** classWeight as data a worker can receive: arrays and typed arrays as arrays, an object as a plain copy. */
+function plainClassWeight(w: unknown): unknown {
+  if (typeof w !== 'object' || w === null) return w;
+  return 'length' in w ? Array.from(w as ArrayLike<unknown>) : { ...w };
+}
 
 export interface WorkerPlan {
   options: PlainFitOptions;
@@ -95,6 +105,7 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     validationSplit: o.validationSplit,
     validationSeed: o.validationSeed,
     loss,
+    classWeight: plainClassWeight(o.classWeight) as PlainFitOptions['classWeight'],
   };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
   return { options, paramIndex };

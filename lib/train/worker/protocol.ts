@@ -29,6 +29,8 @@ export interface PlainFitOptions {
   validationSeed?: number;
   /** A loss by name: built-in loss functions are sent by their name. */
   loss?: string;
+  /** fit's classWeight as plain data (an array, or an object of class → weight); the worker's fit checks it. */
+  classWeight?: readonly number[] | Readonly<Record<number, number>>;
 }
 
 /** Which hooks the caller's callbacks implement: the worker only stops to wait for the ones that exist. */
