@@ -126,3 +126,130 @@ export function formatConfusionMatrix(m: ConfusionMatrix, names?: readonly strin
   lines.push(`${'precision'.padEnd(headWidth)} ${Array.from({ length: classes }, (_, c) => cell(percent(precision[c]))).join(' ')}`);
   return lines.join('\n');
 }
+
+/** Precision, recall and F1 averaged over classes: `macro` (each class counts once) or `weighted` (by support). */
+export interface AveragedScores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** Per-class precision, recall, F1 and support (rows of each true class), with their macro and weighted averages. */
+export interface ClassificationReport {
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+  support: Int32Array;
+  macro: AveragedScores;
+  weighted: AveragedScores;
+}
+
+/**
+ * scikit-learn's precision_recall_fscore_support with zero_division=0: a class never predicted has precision 0, a class
+ * that never occurs recall 0, and F1 = 2·tp / (2·tp + fp + fn), 0 when both are 0; no NaN. The macro average is the
+ * plain mean over the classes that occur in the labels or the predictions (scikit-learn's default labels: a class
+ * absent from both does not pull it down); the weighted average weights each class by its support (0 with no rows).
+ */
+export function classificationReport(m: ConfusionMatrix): ClassificationReport {
+  const { classes, counts } = m;
+  const precision = new Float64Array(classes),
+    recall = new Float64Array(classes),
+    f1 = new Float64Array(classes),
+    support = new Int32Array(classes);
+  const macro = { precision: 0, recall: 0, f1: 0 },
+    weighted = { precision: 0, recall: 0, f1: 0 };
+  let present = 0,
+    total = 0;
+  for (let c = 0; c < classes; c++) {
+    let predicted = 0,
+      actual = 0;
+    for (let k = 0; k < classes; k++) {
+      predicted += counts[k * classes + c];
+      actual += counts[c * classes + k];
+    }
+    const tp = counts[c * classes + c];
+    precision[c] = predicted === 0 ? 0 : tp / predicted;
+    recall[c] = actual === 0 ? 0 : tp / actual;
+    f1[c] = predicted + actual === 0 ? 0 : (2 * tp) / (predicted + actual);
+    support[c] = actual;
+    if (predicted + actual > 0) {
+      present++;
+      macro.precision += precision[c];
+      macro.recall += recall[c];
+      macro.f1 += f1[c];
+    }
+    total += actual;
+    weighted.precision += precision[c] * actual;
+    weighted.recall += recall[c] * actual;
+    weighted.f1 += f1[c] * actual;
+  }
+  for (const k of ['precision', 'recall', 'f1'] as const) {
+    macro[k] = present === 0 ? 0 : macro[k] / present;
+    weighted[k] = total === 0 ? 0 : weighted[k] / total;
+  }
+  return { precision, recall, f1, support, macro, weighted };
+}
+
+/**
+ * The fraction of rows whose label is among the k largest scores (0 when rows is 0). Ties go to the lowest class index
+ * and NaN counts as the largest, as in argmax, so k = 1 gives `accuracy`; torch.topk's order among equal scores is
+ * unspecified, so the two agree whenever the k-th largest score is not tied. k ≥ classes counts every row.
+ */
+export function topKAccuracy(scores: Float32Array, labels: Int32Array, rows: number, classes: number, k: number): number {
+  checkDims('topKAccuracy', rows, classes, scores, labels.length);
+  positiveInteger('topKAccuracy', 'k', k);
+  if (rows === 0) return 0;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    const t = labels[i];
+    if (t < 0 || t >= classes) fail('ERR_LABEL', `topKAccuracy: labels[${i}] = ${t} is outside [0, ${classes})`);
+    const o = i * classes;
+    const s = scores[o + t];
+    const nan = Number.isNaN(s);
+    // Classes ranked ahead of the label: a larger score (NaN above all), or an equal one at a lower index.
+    let ahead = 0;
+    for (let j = 0; j < classes && ahead < k; j++) {
+      const v = scores[o + j];
+      if (nan ? Number.isNaN(v) && j < t : Number.isNaN(v) || v > s || (v === s && j < t)) ahead++;
+    }
+    if (ahead < k) correct++;
+  }
+  return correct / rows;
+}
+
+/**
+ * ROC AUC of a binary problem: the probability that a random positive row scores above a random negative one, ties
+ * counting half (the Mann–Whitney U statistic, as scikit-learn's roc_auc_score). `classes` is 1 (one logit or
+ * probability per row; labels 0 or 1, as for bceWithLogits) or 2 (two logits or softmax probabilities per row, ranked
+ * by the second minus the first, which orders rows as the positive class's probability does; labels 0 or 1). NaN
+ * scores rank above every number. NaN when the rows hold only one of the two classes: AUC is undefined there.
+ */
+export function rocAuc(scores: Float32Array, labels: ArrayLike<number>, rows: number, classes = 1): number {
+  const fn = 'rocAuc';
+  checkDims(fn, rows, classes, scores, labels.length);
+  if (classes > 2)
+    fail('ERR_SHAPE', `${fn}: is for binary problems, one score or two per row; got ${classes} per row (use precision/recall per class)`);
+  const s = new Float64Array(rows);
+  let positives = 0;
+  for (let i = 0; i < rows; i++) {
+    const t = labels[i];
+    if (t !== 0 && t !== 1) fail('ERR_LABEL', `${fn}: labels[${i}] = ${t} must be 0 or 1`);
+    positives += t;
+    const v = classes === 1 ? scores[i] : scores[2 * i + 1] - scores[2 * i];
+    s[i] = Number.isNaN(v) ? Infinity : v;
+  }
+  const negatives = rows - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  // Rank the rows (NaN as +Infinity, above a true +Infinity only in name: both tie), average ranks over ties.
+  const nanRank = (i: number): number => (Number.isNaN(classes === 1 ? scores[i] : scores[2 * i + 1] - scores[2 * i]) ? 1 : 0);
+  const order = Array.from({ length: rows }, (_, i) => i).sort((a, b) => s[a] - s[b] || nanRank(a) - nanRank(b));
+  let rankSum = 0;
+  for (let i = 0; i < rows; ) {
+    let j = i + 1;
+    while (j < rows && s[order[j]] === s[order[i]] && nanRank(order[j]) === nanRank(order[i])) j++;
+    const rank = (i + 1 + j) / 2; // ranks i+1 … j, averaged
+    for (let r = i; r < j; r++) if (labels[order[r]] === 1) rankSum += rank;
+    i = j;
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
