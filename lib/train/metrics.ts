@@ -5,7 +5,7 @@
  * Ties go to the lowest class index, and a NaN score counts as the largest (as torch.argmax does), so a
  * model that produces NaN is not credited with its first class.
  */
-import { nonNegativeInteger, positiveInteger } from '../check.js';
+import { closestName, nonNegativeInteger, positiveInteger, show } from '../check.js';
 import { fail } from '../errors.js';
 
 function checkDims(fn: string, rows: number, classes: number, scores: ArrayLike<number>, labelsLength: number | null): void {
@@ -252,4 +252,139 @@ export function rocAuc(scores: Float32Array, labels: ArrayLike<number>, rows: nu
     i = j;
   }
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** The names fit's `metrics` option takes, besides `topK:<k>` (e.g. 'topK:5'). */
+export const FIT_METRIC_NAMES = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'weightedPrecision',
+  'weightedRecall',
+  'weightedF1',
+  'auc',
+] as const;
+
+/** A metric fit computes each epoch: its name as given, the key of its value in EpochLogs, and k for top-k. */
+export interface FitMetric {
+  name: string;
+  key: string;
+  k: number;
+}
+
+/**
+ * fit's `metrics`: a list of names from FIT_METRIC_NAMES or 'topK:<k>', each logged under its own key ('f1', 'auc',
+ * 'topK:5' as 'top5Accuracy') and, on validation data, with a 'val' prefix ('valF1'). Duplicates count once.
+ */
+export function checkFitMetrics(owner: string, v: unknown): FitMetric[] {
+  if (!Array.isArray(v))
+    fail('ERR_INVALID_ARG', `${owner}: metrics must be an array of names such as ['f1', 'topK:5', 'auc'], got ${show(v)}`);
+  const out: FitMetric[] = [];
+  for (const name of v as unknown[]) {
+    if (typeof name !== 'string') fail('ERR_INVALID_ARG', `${owner}: metrics must hold names such as 'f1', got ${show(name)}`);
+    let metric: FitMetric;
+    const top = /^topK:(\d+)$/.exec(name);
+    if (top) {
+      const k = Number(top[1]);
+      if (k < 1) fail('ERR_INVALID_ARG', `${owner}: metric '${name}' needs k >= 1, e.g. 'topK:5'`);
+      metric = { name, key: `top${k}Accuracy`, k };
+    } else if ((FIT_METRIC_NAMES as readonly string[]).includes(name)) metric = { name, key: name, k: 0 };
+    else {
+      const near = /^top/i.test(name) ? 'topK:5' : closestName(name, FIT_METRIC_NAMES);
+      const hint = near === undefined ? '' : `; did you mean '${near}'?`;
+      fail('ERR_INVALID_ARG', `${owner}: unknown metric ${show(name)} (known: ${FIT_METRIC_NAMES.join(', ')}, topK:<k>)${hint}`);
+    }
+    if (!out.some((m) => m.key === metric.key)) out.push(metric);
+  }
+  return out;
+}
+
+/** The key of a metric's value on validation data: 'f1' → 'valF1', 'top5Accuracy' → 'valTop5Accuracy'. */
+export function validationKey(key: string): string {
+  return `val${key[0].toUpperCase()}${key.slice(1)}`;
+}
+
+/**
+ * Checked before training: precision, recall, F1 and top-k need class labels (an output per class); AUC a binary
+ * problem, two classes or one output with 0/1 targets. `labels` null: the targets are floats, `width` per row.
+ */
+export function checkMetricsFit(
+  owner: string,
+  metrics: readonly FitMetric[],
+  classes: number,
+  labels: boolean,
+  targets: Float32Array | null,
+): void {
+  for (const m of metrics) {
+    if (m.key === 'auc') {
+      if (labels ? classes === 2 : classes === 1 && targets !== null) {
+        const bad = labels ? -1 : targets!.findIndex((t) => t !== 0 && t !== 1);
+        if (bad >= 0) fail('ERR_LABEL', `${owner}: metric 'auc' needs targets 0 or 1, got ${targets![bad]} at row ${bad}`);
+        continue;
+      }
+      fail(
+        'ERR_INVALID_ARG',
+        `${owner}: metric 'auc' is for binary problems (two classes, or one output with 0/1 targets); ` +
+          `this model outputs ${classes} per row${labels ? '' : ' with float targets'}`,
+      );
+    }
+    if (m.key === 'accuracy') continue;
+    if (!labels) fail('ERR_INVALID_ARG', `${owner}: metric '${m.name}' needs class labels (one output per class), not float targets`);
+    if (m.k >= classes)
+      fail('ERR_INVALID_ARG', `${owner}: metric '${m.name}' counts every row with ${classes} classes; use k < ${classes}`);
+  }
+}
+
+/**
+ * Each metric's value over rows×width scores (logits or probabilities) and their labels (or 0/1 targets, for auc on
+ * one output), written into `logs` under its key (prefix 'val': its validation key). 'accuracy' is left to fit.
+ */
+export function computeFitMetrics(
+  metrics: readonly FitMetric[],
+  scores: Float32Array,
+  labels: Int32Array | null,
+  targets: Float32Array | null,
+  rows: number,
+  width: number,
+  logs: object,
+  validation: boolean,
+): void {
+  let report: ClassificationReport | null = null;
+  for (const m of metrics) {
+    let value: number;
+    if (m.key === 'accuracy') continue;
+    if (m.key === 'auc') value = rocAuc(scores, labels ?? targets!, rows, width);
+    else if (m.k > 0) value = topKAccuracy(scores, labels!, rows, width, m.k);
+    else {
+      report ??= classificationReport(confusionMatrix(argmax(scores, rows, width), labels!, width, rows));
+      const avg = m.key.startsWith('weighted') ? report.weighted : report.macro;
+      value =
+        avg[
+          m.key === 'precision' || m.key === 'weightedPrecision' ? 'precision' : m.key === 'f1' || m.key === 'weightedF1' ? 'f1' : 'recall'
+        ];
+    }
+    (logs as Record<string, number>)[validation ? validationKey(m.key) : m.key] = value;
+  }
+}
+
+/** The fit metric an epoch-log key comes from ('valF1' → 'f1', 'top5Accuracy' → 'topK:5'), or undefined. */
+export function metricOfKey(key: string): string | undefined {
+  const base = /^val[A-Z]/.test(key) ? `${key[3].toLowerCase()}${key.slice(4)}` : key;
+  const top = /^top(\d+)Accuracy$/.exec(base);
+  if (top) return `topK:${top[1]}`;
+  return base !== 'accuracy' && (FIT_METRIC_NAMES as readonly string[]).includes(base) ? base : undefined;
+}
+
+/**
+ * What a monitor's "not in the epoch logs" error adds: the key meant (a typo such as 'valf1'), or the fit metric to
+ * ask for ('valF1' needs metrics: ['f1']).
+ */
+export function missingMonitorHint(monitor: string, have: readonly string[]): string {
+  const near = closestName(monitor, have);
+  if (near !== undefined && near !== monitor) return `; did you mean '${near}'?`;
+  const metric = metricOfKey(monitor);
+  if (metric === undefined) return '';
+  const val = /^val[A-Z]/.test(monitor) ? ' and validation data' : '';
+  return `; give fit metrics: ['${metric}']${val}`;
 }

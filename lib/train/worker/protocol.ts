@@ -29,6 +29,8 @@ export interface PlainFitOptions {
   validationSeed?: number;
   /** A loss by name: built-in loss functions are sent by their name. */
   loss?: string;
+  /** fit's metrics by name; their values come back in the EpochLogs. */
+  metrics?: string[];
 }
 
 /** Which hooks the caller's callbacks implement: the worker only stops to wait for the ones that exist. */
