@@ -78,7 +78,18 @@ export {
 } from './train/fit.js';
 export { closeTrainingWorkers, idleTrainingWorkers } from './train/worker/index.js';
 export type { EpochLogs, BatchLogs, TrainContext, TrainingCallback, WeightsHolder } from './train/callbacks.js';
-export * from './train/metrics.js';
+export {
+  accuracy,
+  argmax,
+  classificationReport,
+  confusionMatrix,
+  FIT_METRIC_NAMES,
+  formatConfusionMatrix,
+  precisionRecall,
+  rocAuc,
+  topKAccuracy,
+} from './train/metrics.js';
+export type { AveragedScores, ClassificationReport, ClassScores, ConfusionMatrix } from './train/metrics.js';
 
 // Data.
 export { sharedFloat32, sharedInt32, type Dataset, type Split } from './data/dataset.js';

@@ -14,11 +14,12 @@ import { fail } from '../errors.js';
 import { checkSameConfig, epochOrNull, metricOrNull, stateOf, weightsOrNull } from './state-checks.js';
 import type { EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
 import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject } from '../check.js';
+import { missingMonitorHint } from '../train/metrics.js';
 
 export interface EarlyStoppingConfig {
   /** The epoch-log key to watch: 'valLoss' by default. */
   monitor?: keyof EpochLogs;
-  /** 'auto' means min for keys ending in loss, max for keys ending in accuracy. */
+  /** 'auto' means min for keys ending in loss, max for keys ending in accuracy, precision, recall, f1 or auc. */
   mode?: 'auto' | 'min' | 'max';
   patience?: number; // 5
   minDelta?: number; // 0: an improvement must beat the best by more than this
@@ -49,7 +50,7 @@ const KNOWN = ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights'] 
 function autoMode(monitor: string): 'min' | 'max' {
   const key = monitor.toLowerCase();
   if (key.endsWith('loss')) return 'min';
-  if (key.endsWith('accuracy')) return 'max';
+  if (['accuracy', 'precision', 'recall', 'f1', 'auc'].some((end) => key.endsWith(end))) return 'max';
   return fail('ERR_INVALID_ARG', `${OWNER}: cannot tell whether '${monitor}' should go up or down; set mode to 'min' or 'max'`);
 }
 
@@ -142,14 +143,9 @@ export class EarlyStopping implements TrainingCallback {
     if (this.startPending) this.begin(logs.epoch, null);
     const value = logs[this.monitor];
     if (typeof value !== 'number') {
-      const have = Object.keys(logs)
-        .filter((k) => typeof logs[k as keyof EpochLogs] === 'number')
-        .join(', ');
-      fail(
-        'ERR_INVALID_ARG',
-        `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have}); ` +
-          `pass validation data to fit or change monitor`,
-      );
+      const have = Object.keys(logs).filter((k) => typeof logs[k as keyof EpochLogs] === 'number');
+      const hint = missingMonitorHint(String(this.monitor), have) || '; pass validation data to fit or change monitor';
+      fail('ERR_INVALID_ARG', `${OWNER}: monitor '${String(this.monitor)}' is not in the epoch logs (they have ${have.join(', ')})${hint}`);
     }
     this.lastEpoch = logs.epoch;
     if (this.improves(value)) {

@@ -15,6 +15,7 @@ import { fail } from '../errors.js';
 import { checkSameConfig, metricOrNull, stateOf } from './state-checks.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from '../train/callbacks.js';
 import { bool, checkKnownKeys, given, nonNegative, nonNegativeInteger, oneOf, optionsObject, plural, positiveInteger } from '../check.js';
+import { metricOfKey, missingMonitorHint } from '../train/metrics.js';
 import type { Optimizer } from './optimizer.js';
 
 function checkOptimizer(owner: string, optimizer: unknown): Optimizer {
@@ -523,6 +524,9 @@ export class ReduceLROnPlateau implements TrainingCallback {
     if (o.monitor !== undefined && typeof o.monitor !== 'string')
       fail('ERR_INVALID_ARG', `${owner}: monitor must be an epoch-log key such as 'valLoss'`);
     this.monitor = o.monitor as keyof EpochLogs | undefined;
+    // A fit metric improves upward: under the default mode 'min' the lr would fall while it improves.
+    if (o.mode === undefined && o.monitor !== undefined && metricOfKey(o.monitor as string) !== undefined)
+      fail('ERR_INVALID_ARG', `${owner}: monitor '${String(o.monitor)}' improves upward; set mode: 'max'`);
     this.best = this.worst;
   }
 
@@ -611,10 +615,9 @@ export class ReduceLROnPlateau implements TrainingCallback {
     const key = this.monitor ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
     const value = logs[key];
     if (typeof value !== 'number') {
-      const have = Object.keys(logs)
-        .filter((k) => typeof logs[k as keyof EpochLogs] === 'number')
-        .join(', ');
-      fail('ERR_INVALID_ARG', `ReduceLROnPlateau: monitor '${String(key)}' is not in the epoch logs (they have ${have})`);
+      const have = Object.keys(logs).filter((k) => typeof logs[k as keyof EpochLogs] === 'number');
+      const hint = missingMonitorHint(String(key), have);
+      fail('ERR_INVALID_ARG', `ReduceLROnPlateau: monitor '${String(key)}' is not in the epoch logs (they have ${have.join(', ')})${hint}`);
     }
     this.step(value);
   }

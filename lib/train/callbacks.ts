@@ -12,6 +12,23 @@ export interface EpochLogs {
   valAccuracy?: number;
   lr: number;
   seconds: number; // this epoch's training time
+  // fit's `metrics` (lib/train/metrics.ts): on the epoch's training batches, and with a `val` prefix on validation data.
+  precision?: number; // macro averages over the classes
+  recall?: number;
+  f1?: number;
+  weightedPrecision?: number; // weighted by each class's rows
+  weightedRecall?: number;
+  weightedF1?: number;
+  auc?: number; // ROC AUC, binary problems
+  valPrecision?: number;
+  valRecall?: number;
+  valF1?: number;
+  valWeightedPrecision?: number;
+  valWeightedRecall?: number;
+  valWeightedF1?: number;
+  valAuc?: number;
+  /** 'topK:5' as top5Accuracy and valTop5Accuracy. */
+  [topK: `top${number}Accuracy` | `valTop${number}Accuracy`]: number;
 }
 
 export interface BatchLogs {

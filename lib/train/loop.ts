@@ -42,7 +42,16 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor } from '../tensor.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
-import { accuracy as accuracyOf, argmax, confusionMatrix, type ConfusionMatrix } from './metrics.js';
+import {
+  accuracy as accuracyOf,
+  argmax,
+  checkFitMetrics,
+  checkMetricsFit,
+  computeFitMetrics,
+  confusionMatrix,
+  type ConfusionMatrix,
+  type FitMetric,
+} from './metrics.js';
 import { abortError } from './abort-error.js';
 
 /**
@@ -94,6 +103,12 @@ export interface FitOptions {
    * Default: a worker when the fit can use one and its batches are not tiny.
    */
   worker?: boolean;
+  /**
+   * Metrics computed each epoch on the training batches' outputs and on the validation data, logged in EpochLogs and
+   * the history ('f1' as f1 and valF1): 'precision', 'recall', 'f1' (macro averages), 'weightedPrecision',
+   * 'weightedRecall', 'weightedF1', 'topK:<k>' (as top<k>Accuracy), 'auc' (binary problems); lib/train/metrics.ts.
+   */
+  metrics?: string[];
 }
 
 /** Every option fit knows: any other key is refused (a typo such as `epoch` would otherwise be ignored). */
@@ -113,6 +128,7 @@ export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'signal',
   'rng',
   'worker',
+  'metrics',
 ];
 
 /** fit's options object: required, and only known keys. */
@@ -398,6 +414,15 @@ export async function trainLoop(
   checkLossOnLogits('fit', model, loss);
   checkTargetWidth('fit', train, loss, lossFn !== null);
   if (val) checkTargetWidth('fit: validationData', val, loss, lossFn !== null);
+  const metrics = o.metrics === undefined ? [] : checkFitMetrics('fit', o.metrics);
+  if (metrics.length > 0) {
+    checkMetricsFit('fit', metrics, train.outWidth, train.labels !== null, train.targets);
+    if (val) checkMetricsFit('fit: validationData', metrics, val.outWidth, val.labels !== null, val.targets);
+  }
+  // The epoch's outputs and labels (targets), in the order trained, for the metrics at its end.
+  const epochScores = metrics.length > 0 ? new Float32Array(train.rows * train.outWidth) : null;
+  const epochLabels = epochScores && train.labels ? new Int32Array(train.rows) : null;
+  const epochTargets = epochScores && !train.labels ? new Float32Array(train.rows * train.targetWidth) : null;
   const signal = o.signal;
   if (signal?.aborted) throw abortError(signal, 'fit');
 
@@ -459,6 +484,11 @@ export async function trainLoop(
       l.backward();
       optimizer.step();
       checkWeightsFinite(weights, epoch, b + 1);
+      if (epochScores) {
+        epochScores.set(out.data.subarray(0, n * train.outWidth), seen * train.outWidth);
+        if (epochLabels) epochLabels.set(batch.labels!, seen);
+        if (epochTargets) epochTargets.set(batch.targets!, seen * train.targetWidth);
+      }
       lossSum += value * n;
       seen += n;
       let batchAcc: number | undefined;
@@ -477,8 +507,9 @@ export async function trainLoop(
     }
     const logs: EpochLogs = { epoch, loss: lossSum / seen, lr: optimizer.lr, seconds: (performance.now() - started) / 1000 };
     if (train.labels) logs.accuracy = correct / seen;
+    if (epochScores) computeFitMetrics(metrics, epochScores, epochLabels, epochTargets, seen, train.outWidth, logs, false);
     if (val) {
-      const r = evaluateData(model, val, loss, batchSize);
+      const r = evaluateData(model, val, loss, batchSize, false, metrics, logs);
       logs.valLoss = r.loss;
       if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
       model.train();
@@ -491,8 +522,19 @@ export async function trainLoop(
   return history;
 }
 
-function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: number, withConfusion = false): EvaluateResult {
+function evaluateData(
+  model: Sequential,
+  d: Data,
+  loss: LossFn,
+  batchSize: number,
+  withConfusion = false,
+  metrics: readonly FitMetric[] = [],
+  metricLogs: EpochLogs | null = null,
+): EvaluateResult {
   model.eval();
+  const scores = metrics.length > 0 ? new Float32Array(d.rows * d.outWidth) : null;
+  const targets = scores && !d.labels ? new Float32Array(d.rows * d.targetWidth) : null;
+  const labels = scores && d.labels ? new Int32Array(d.rows) : null;
   const batcher = new Batcher(d, batchSize);
   const ws = new Workspace();
   let lossSum = 0,
@@ -506,6 +548,11 @@ function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: numbe
       const n = batch.x.shape[0];
       const out = model.forward(batch.x, { reuse: true, checkInput: false });
       lossSum += loss(out, batch.labels ?? batch.targets!, { workspace: ws, checkTargets: false }).data[0] * n;
+      if (scores) {
+        scores.set(out.data.subarray(0, n * d.outWidth), b * batchSize * d.outWidth);
+        if (labels) labels.set(batch.labels!, b * batchSize);
+        if (targets) targets.set(batch.targets!, b * batchSize * d.targetWidth);
+      }
       if (batch.labels) {
         correct += accuracyOf(out.data, batch.labels, n, classes) * n;
         if (pred) argmax(out.data, n, classes, pred.subarray(b * batchSize, b * batchSize + n));
@@ -515,6 +562,7 @@ function evaluateData(model: Sequential, d: Data, loss: LossFn, batchSize: numbe
   const result: EvaluateResult = { loss: d.rows > 0 ? lossSum / d.rows : NaN };
   if (d.labels) result.accuracy = d.rows > 0 ? correct / d.rows : NaN;
   if (pred && d.labels) result.confusion = confusionMatrix(pred, d.labels, classes);
+  if (scores && metricLogs && d.rows > 0) computeFitMetrics(metrics, scores, labels, targets, d.rows, d.outWidth, metricLogs, true);
   return result;
 }
 

@@ -18,6 +18,7 @@ import { Optimizer } from '../../optim/optimizer.js';
 import { defaultRandom, Random } from '../../random.js';
 import type { FitOptions, Inputs, Targets } from '../loop.js';
 import { isRebuildable } from './optimizer.js';
+import { checkFitMetrics } from '../metrics.js';
 import type { PlainFitOptions } from './protocol.js';
 import { canShareInputs, canShareTargets, unshareableState } from './shared.js';
 
@@ -106,6 +107,8 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     validationSeed: o.validationSeed,
     loss,
     classWeight: plainClassWeight(o.classWeight) as PlainFitOptions['classWeight'],
+    // Checked here so that a wrong name fails as fit's error, not as a reason not to use a worker.
+    metrics: o.metrics === undefined ? undefined : checkFitMetrics('fit', o.metrics).map((m) => m.name),
   };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
   return { options, paramIndex };

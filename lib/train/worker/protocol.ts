@@ -31,6 +31,8 @@ export interface PlainFitOptions {
   loss?: string;
   /** fit's classWeight as plain data (an array, or an object of class → weight); the worker's fit checks it. */
   classWeight?: readonly number[] | Readonly<Record<number, number>>;
+  /** fit's metrics by name; their values come back in the EpochLogs. */
+  metrics?: string[];
 }
 
 /** Which hooks the caller's callbacks implement: the worker only stops to wait for the ones that exist. */
