@@ -52,7 +52,7 @@ NB_MULTIVERSION void eluBackward(float alpha, int64_t n, const float* X, const f
   for (int64_t i = 0; i < n; i++) {
     const float x = X[i], g = dY[i];
     const double neg = static_cast<double>(g) * alpha * vexp(clampExpArg(x));
-    dX[i] = x > 0.0f ? g : static_cast<float>(neg);
+    dX[i] = x <= 0.0f ? static_cast<float>(neg) : g;  // at NaN: g, as in PyTorch
   }
 }
 
@@ -75,6 +75,101 @@ NB_MULTIVERSION void softplusBackward(int64_t n, const float* X, const float* dY
   }
 }
 
+// The kinds added in 0.x (GELU, SiLU, SELU, Mish, softsign, hardsigmoid, relu6) compute in double with libm, as the
+// js backend does, and round once. They are not vectorized (libm calls); the comparisons are written so that NaN
+// takes the branch PyTorch's takes (NaN in, NaN out; each gradient at NaN is PyTorch's).
+constexpr double kSqrt1_2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+constexpr double kGeluK = 0.79788456080286535588;  // √(2/π)
+constexpr double kGeluC = 0.044715;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
+double sigmoid64(double x) {
+  const double e = std::exp(-std::fabs(x));
+  return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+// Φ(x) = erfc(−x/√2)/2: relative accuracy in the far negative tail too.
+double normalCdf(double x) { return 0.5 * std::erfc(-x * kSqrt1_2); }
+double softplusExact(double x) { return (x > 0.0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+
+void moreForward(int kind, int64_t n, const float* X, float* Y) {
+  for (int64_t i = 0; i < n; i++) {
+    const double x = X[i];
+    double y = 0.0;
+    switch (kind) {
+      case kGelu:
+        y = x * normalCdf(x);
+        break;
+      case kGeluTanh:
+        y = x * sigmoid64(2.0 * kGeluK * (x + kGeluC * x * x * x));
+        break;
+      case kSilu:
+        y = x * sigmoid64(x);
+        break;
+      case kSelu:
+        y = kSeluScale * (x > 0.0 ? x : kSeluAlpha * std::expm1(x));
+        break;
+      case kMish:
+        y = x * std::tanh(softplusExact(x));
+        break;
+      case kSoftsign:
+        y = x / (1.0 + std::fabs(x));
+        break;
+      case kHardsigmoid:
+        y = x <= -3.0 ? 0.0 : x >= 3.0 ? 1.0 : (x + 3.0) / 6.0;
+        break;
+      case kRelu6:
+        y = x <= 0.0 ? 0.0 : x >= 6.0 ? 6.0 : x;
+        break;
+    }
+    Y[i] = static_cast<float>(y);
+  }
+}
+
+void moreBackward(int kind, int64_t n, const float* X, const float* dY, float* dX) {
+  for (int64_t i = 0; i < n; i++) {
+    const double x = X[i], g = dY[i];
+    double d = 0.0;
+    switch (kind) {
+      case kGelu:
+        d = g * (normalCdf(x) + x * kInvSqrt2Pi * std::exp(-0.5 * x * x));
+        break;
+      case kGeluTanh: {
+        // d/dx x·σ(2u) = σ(2u) + 2x·σ(2u)·σ(−2u)·u', u' = √(2/π)·(1 + 3·0.044715x²).
+        const double u2 = 2.0 * kGeluK * (x + kGeluC * x * x * x), s = sigmoid64(u2);
+        d = g * (s + 2.0 * x * s * sigmoid64(-u2) * kGeluK * (1.0 + 3.0 * kGeluC * x * x));
+        break;
+      }
+      case kSilu: {
+        const double s = sigmoid64(x);
+        d = g * s * (1.0 + x * sigmoid64(-x));
+        break;
+      }
+      case kSelu:
+        d = x <= 0.0 ? g * kSeluScale * kSeluAlpha * std::exp(x) : g * kSeluScale;
+        break;
+      case kMish: {
+        const double t = std::tanh(softplusExact(x));
+        d = g * (t + x * sigmoid64(x) * (1.0 - t * t));
+        break;
+      }
+      case kSoftsign: {
+        const double q = 1.0 + std::fabs(x);
+        d = g / (q * q);
+        break;
+      }
+      case kHardsigmoid:
+        d = x > -3.0 && x < 3.0 ? g / 6.0 : 0.0;
+        break;
+      case kRelu6:
+        d = x <= 0.0 || x >= 6.0 ? 0.0 : g;
+        break;
+    }
+    dX[i] = static_cast<float>(d);
+  }
+}
+
 }  // namespace
 
 void activationForward(int kind, float param, int64_t n, const float* X, float* Y) {
@@ -89,7 +184,8 @@ void activationForward(int kind, float param, int64_t n, const float* X, float* 
       tanhForward(n, X, Y);
       break;
     case kRelu:
-      for (int64_t i = 0; i < n; i++) Y[i] = X[i] > 0.0f ? X[i] : 0.0f;
+      // x <= 0 ? 0 : x: NaN stays NaN and −0 becomes 0, as in PyTorch.
+      for (int64_t i = 0; i < n; i++) Y[i] = X[i] <= 0.0f ? 0.0f : X[i];
       break;
     case kLeakyRelu:
       for (int64_t i = 0; i < n; i++) Y[i] = X[i] > 0.0f ? X[i] : param * X[i];
@@ -100,6 +196,9 @@ void activationForward(int kind, float param, int64_t n, const float* X, float* 
     case kSoftplus:
       // PyTorch's threshold 20: above it log1p(exp(x)) == x in float.
       softplusForward(n, X, Y);
+      break;
+    default:
+      moreForward(kind, n, X, Y);
       break;
   }
 }
@@ -126,7 +225,7 @@ void activationBackward(int kind, float param, int64_t n, const float* X, const 
     case kRelu:
       for (int64_t i = 0; i < n; i++) {
         const float g = dY[i];
-        dX[i] = X[i] > 0.0f ? g : 0.0f;
+        dX[i] = X[i] <= 0.0f ? 0.0f : g;  // at NaN the gradient passes, as in PyTorch
       }
       break;
     case kLeakyRelu:
@@ -140,6 +239,9 @@ void activationBackward(int kind, float param, int64_t n, const float* X, const 
       break;
     case kSoftplus:
       softplusBackward(n, X, dY, dX);
+      break;
+    default:
+      moreBackward(kind, n, X, dY, dX);
       break;
   }
 }
