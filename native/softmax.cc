@@ -44,7 +44,7 @@ void softmaxBackward(int64_t M, int64_t N, const float* Y, const float* dY, floa
   }
 }
 
-// y = x − (m + log Σ exp(x − m)) in double, m the row's maximum; a row with a NaN is NaN throughout (as in PyTorch,
+// y = (x − m) − log Σ exp(x − m) in double, m the row's maximum; a row with a NaN is NaN throughout (as in PyTorch,
 // and the js backend). Y may be X: the row's shift is complete before any element is written.
 void logSoftmaxForward(int64_t M, int64_t N, const float* X, float* Y) {
   for (int64_t i = 0; i < M; i++) {
@@ -61,8 +61,8 @@ void logSoftmaxForward(int64_t M, int64_t N, const float* X, float* Y) {
     if (nan) m = NAN;
     double s = 0.0;
     for (int64_t j = 0; j < N; j++) s += std::exp(static_cast<double>(x[j]) - m);
-    const double shift = m + std::log(s);
-    for (int64_t j = 0; j < N; j++) y[j] = static_cast<float>(static_cast<double>(x[j]) - shift);
+    const double logS = std::log(s);  // (x − m) − log s: m + log s would lose log s beside a huge m
+    for (int64_t j = 0; j < N; j++) y[j] = static_cast<float>((static_cast<double>(x[j]) - m) - logS);
   }
 }
 

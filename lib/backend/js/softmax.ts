@@ -42,7 +42,7 @@ export function softmaxBackward(M: number, N: number, Y: Float32Array, dY: Float
 }
 
 /**
- * Row-wise log-softmax: y = x − m − log Σ exp(x − m), m the row's maximum, the sum in double; no exp of a
+ * Row-wise log-softmax: y = (x − m) − log Σ exp(x − m), m the row's maximum, the sum in double; no exp of a
  * large number and no log of 0 (the maximum's term is 1). A row with a NaN is NaN throughout, as in PyTorch.
  * Y may be X.
  */
@@ -59,9 +59,9 @@ export function logSoftmaxForward(M: number, N: number, X: Float32Array, Y: Floa
     if (nan) m = Number.NaN;
     let s = 0;
     for (let j = r; j < r + N; j++) s += Math.exp(X[j] - m);
-    // A row of −Infinity: m = −Infinity and x − m is NaN, as PyTorch's is.
-    const shift = m + Math.log(s);
-    for (let j = r; j < r + N; j++) Y[j] = X[j] - shift;
+    // (x − m) − log s, not x − (m + log s): m + log s would lose log s beside a huge m.
+    const logS = Math.log(s);
+    for (let j = r; j < r + N; j++) Y[j] = X[j] - m - logS;
   }
 }
 
