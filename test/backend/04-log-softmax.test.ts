@@ -87,6 +87,20 @@ describe.each(backends)('logSoftmax kernels ($name)', (b) => {
     expectClose(dX, nanRef.dx.flat().map(num), TOL, 'dX');
   });
 
+  it('softmax too: a row with a NaN is NaN throughout, forward and backward, wherever the NaN is', () => {
+    for (const at of [0, 1, 2]) {
+      const X = f32([1, 2, 3, 0.5, -1, 3]);
+      X[at] = Number.NaN;
+      const Y = new Float32Array(6),
+        dX = new Float32Array(6);
+      b.softmaxForward(2, 3, X, Y);
+      b.softmaxBackward(2, 3, Y, f32([1, 2, 3, 4, 5, 6]), dX);
+      expect(Array.from(Y.subarray(0, 3)).every(Number.isNaN), `NaN at ${at}: Y = ${Array.from(Y)}`).toBe(true);
+      expect(Array.from(dX.subarray(0, 3)).every(Number.isNaN), `NaN at ${at}: dX = ${Array.from(dX)}`).toBe(true);
+      expect(Array.from(Y.subarray(3)).every(Number.isFinite)).toBe(true);
+    }
+  });
+
   it('M = 0 or N = 0 writes nothing', () => {
     const Y = f32([9, 9]);
     b.logSoftmaxForward(0, 2, f32([1, 2]), Y);
