@@ -75,9 +75,10 @@ describe.each(backends)('activations ($name)', (b) => {
     );
   });
 
-  // The native transcendental kernels use their own vectorized double exp/expm1 (native/vec-exp.h), not libm:
+  // The native transcendental kernels use their own vectorized double exp/expm1 (native/vec-math.h), not libm (Mish
+  // through (m² + 2m)/(m² + 2m + 2), m = eˣ, not tanh∘log1p; exact GELU uses libm's erfc, js its own erfc):
   // they must still round to the float nearest the true value, as float64 arithmetic does.
-  it.each(['sigmoid', 'tanh', 'elu', 'softplus'] as const)(
+  it.each(['sigmoid', 'tanh', 'elu', 'softplus', 'silu', 'selu', 'gelu_tanh', 'mish', 'gelu'] as const)(
     '%s forward and backward: within one float ulp of float64 over 120,000 inputs, nearly all exact',
     (kind) => {
       const values: number[] = [];
