@@ -70,28 +70,38 @@ export function computeFans(shape: Shape): Fans {
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-/** torch.nn.init.calculate_gain for the activations neuroblas has (ELU and softplus as ReLU). */
-export function gainFor(kind: ActivationKind | 'softmax', param = 0): number {
+/** torch.nn.init.calculate_gain for the activations neuroblas has (SELU's 3/4 is PyTorch's; ELU, softplus, relu6 and
+ *  the smooth ReLUs GELU, SiLU and Mish as ReLU). */
+export function gainFor(kind: ActivationKind | 'softmax' | 'logSoftmax', param = 0): number {
   switch (kind) {
     case 'tanh':
       return 5 / 3;
+    case 'selu':
+      return 3 / 4;
     case 'relu':
     case 'elu':
     case 'softplus':
+    case 'relu6':
+    case 'gelu':
+    case 'gelu_tanh':
+    case 'silu':
+    case 'mish':
       return Math.SQRT2;
     case 'leaky_relu':
       return Math.sqrt(2 / (1 + param * param));
     default:
-      return 1; // linear, sigmoid, softmax
+      return 1; // linear, sigmoid, softsign, hardsigmoid, softmax, logSoftmax
   }
 }
 
 /**
- * He for the ReLU family (with the leaky slope in the gain), Glorot for sigmoid, tanh, linear and softmax
- * (gain 1, as Keras does).
+ * He for the ReLU family (with the leaky slope in the gain; relu6, GELU, SiLU and Mish too), LeCun normal for SELU
+ * (what self-normalization assumes, Keras's choice), Glorot for sigmoid, tanh, softsign, hardsigmoid, linear,
+ * softmax and logSoftmax (gain 1, as Keras does).
  */
-export function defaultInitializer(kind: ActivationKind | 'softmax', param = 0): InitializerSpec {
-  if (kind === 'relu' || kind === 'elu' || kind === 'softplus') return 'heUniform';
+export function defaultInitializer(kind: ActivationKind | 'softmax' | 'logSoftmax', param = 0): InitializerSpec {
+  if (kind !== 'leaky_relu' && gainFor(kind) === Math.SQRT2) return 'heUniform';
+  if (kind === 'selu') return 'lecunNormal';
   if (kind === 'leaky_relu') return { kind: 'heUniform', gain: gainFor('leaky_relu', param) };
   return 'glorotUniform';
 }

@@ -8,7 +8,24 @@
 namespace nb {
 
 // Activation codes: the index in ACTIVATION_KINDS (lib/backend/contract.ts). Keep the two in the same order.
-enum Activation : int { kLinear = 0, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu, kSoftplus, kActivationCount };
+enum Activation : int {
+  kLinear = 0,
+  kSigmoid,
+  kTanh,
+  kRelu,
+  kLeakyRelu,
+  kElu,
+  kSoftplus,
+  kGelu,
+  kGeluTanh,
+  kSilu,
+  kSelu,
+  kMish,
+  kSoftsign,
+  kHardsigmoid,
+  kRelu6,
+  kActivationCount
+};
 
 // Row-major C = alpha·op(A)·op(B) + beta·C with the zero-size cases handled here (OpenBLAS's xerbla prints
 // and returns on a leading dimension of 0, so it never sees one); beta == 0 never reads C.

@@ -203,6 +203,12 @@ export const KERNELS = {
   softmaxForward: kernel({ args: [size('M'), size('N'), f32('X', 'M*N'), f32('Y', 'M*N', { same: ['X'] })] }),
   /** Its backward: dX = Y ⊙ (dY − rowsum(dY ⊙ Y)). */
   softmaxBackward: kernel({ args: [size('M'), size('N'), f32('Y', 'M*N'), f32('dY', 'M*N'), f32('dX', 'M*N', { same: ['dY'] })] }),
+  /** Row-wise log-softmax of an M×N matrix: Y = X − max − log Σ exp(X − max) per row. */
+  logSoftmaxForward: kernel({ args: [size('M'), size('N'), f32('X', 'M*N'), f32('Y', 'M*N', { same: ['X'] })] }),
+  /** Its backward: dX = dY − exp(Y)·rowsum(dY). */
+  logSoftmaxBackward: kernel({
+    args: [size('M'), size('N'), f32('Y', 'M*N'), f32('dY', 'M*N'), f32('dX', 'M*N', { same: ['dY'] })],
+  }),
 
   // ---- losses (js/losses.ts, native/losses.cc): each returns the mean loss and writes its gradient
   /** Fused softmax + cross-entropy over M rows of N logits. Writes probabilities and d(mean loss)/d logits. */

@@ -5,7 +5,23 @@
  */
 
 /** Activation codes: the index of a kind is its code in the native addon (native/kernels.h), so the order is fixed. */
-export const ACTIVATION_KINDS = ['linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus'] as const;
+export const ACTIVATION_KINDS = [
+  'linear',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leaky_relu',
+  'elu',
+  'softplus',
+  'gelu',
+  'gelu_tanh',
+  'silu',
+  'selu',
+  'mish',
+  'softsign',
+  'hardsigmoid',
+  'relu6',
+] as const;
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 /**

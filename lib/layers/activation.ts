@@ -1,10 +1,14 @@
 /** Activation layers: one elementwise kernel call each way (softmax: row-wise). */
 import type { ActivationKind } from '../backend/contract.js';
-import { activation, checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
+import { activation, checkActivation, defaultActivationParam, logSoftmax, softmax } from '../ops/activation.js';
+import { show } from '../check.js';
+import { fail } from '../errors.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 
-export type ActivationName = ActivationKind | 'softmax';
+export type ActivationName = ActivationKind | 'softmax' | 'logSoftmax';
+/** The row-wise kinds: not elementwise, no parameter, not a kernel activation code. */
+const isRowWise = (kind: ActivationName): kind is 'softmax' | 'logSoftmax' => kind === 'softmax' || kind === 'logSoftmax';
 
 export class Activation extends Layer {
   readonly type: string;
@@ -15,14 +19,16 @@ export class Activation extends Layer {
   constructor(kind: ActivationName, options: { alpha?: number; name?: string } = {}) {
     super(kind, options.name);
     this.kind = kind;
-    this.param = kind === 'softmax' ? 0 : (options.alpha ?? defaultActivationParam(kind));
-    if (kind !== 'softmax') checkActivation(this.name, kind, this.param);
+    this.param = isRowWise(kind) ? 0 : (options.alpha ?? defaultActivationParam(kind));
+    if (!isRowWise(kind)) checkActivation(this.name, kind, this.param);
     this.type = TYPE_NAMES[kind];
   }
 
   override apply(x: Tensor, options?: ForwardOptions): Tensor {
     const ws = this.workspace(options);
-    return this.kind === 'softmax' ? softmax(x, ws) : activation(x, this.kind, this.param, ws);
+    if (this.kind === 'softmax') return softmax(x, ws);
+    if (this.kind === 'logSoftmax') return logSoftmax(x, ws);
+    return activation(x, this.kind, this.param, ws);
   }
 
   outputShape(inputShape: Shape): number[] {
@@ -33,6 +39,7 @@ export class Activation extends Layer {
   override getConfig(): LayerConfig {
     const config: LayerConfig = { type: this.type, name: this.name };
     if (this.kind === 'leaky_relu' || this.kind === 'elu') config.alpha = this.param;
+    if (this.kind === 'gelu_tanh') config.approximate = 'tanh';
     return config;
   }
 }
@@ -45,7 +52,16 @@ const TYPE_NAMES: Record<ActivationName, string> = {
   leaky_relu: 'LeakyReLU',
   elu: 'ELU',
   softplus: 'Softplus',
+  gelu: 'GELU',
+  gelu_tanh: 'GELU', // with approximate: 'tanh' in its config, as PyTorch's nn.GELU(approximate='tanh')
+  silu: 'SiLU',
+  selu: 'SELU',
+  mish: 'Mish',
+  softsign: 'Softsign',
+  hardsigmoid: 'Hardsigmoid',
+  relu6: 'ReLU6',
   softmax: 'Softmax',
+  logSoftmax: 'LogSoftmax',
 };
 
 /**
@@ -90,5 +106,56 @@ export class LeakyReLU extends Activation {
 export class ELU extends Activation {
   constructor(alpha = 1, options?: { name?: string }) {
     super('elu', { ...options, alpha });
+  }
+}
+export class LogSoftmax extends Activation {
+  constructor(options?: { name?: string }) {
+    super('logSoftmax', options);
+  }
+}
+/** GELU, exact (x·Φ(x), with erf) or, with approximate: 'tanh', PyTorch's tanh approximation. */
+export class GELU extends Activation {
+  constructor(options: { approximate?: 'none' | 'tanh'; name?: string } = {}) {
+    const approximate = options.approximate ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') {
+      fail('ERR_INVALID_ARG', `GELU: approximate must be 'none' or 'tanh', got ${show(approximate)}`);
+    }
+    super(approximate === 'tanh' ? 'gelu_tanh' : 'gelu', { name: options.name });
+  }
+}
+/** x·σ(x), also called swish. */
+export class SiLU extends Activation {
+  constructor(options?: { name?: string }) {
+    super('silu', options);
+  }
+}
+/** PyTorch's SELU: scale·(x > 0 ? x : alpha·(eˣ − 1)), alpha ≈ 1.6733, scale ≈ 1.0507. */
+export class SELU extends Activation {
+  constructor(options?: { name?: string }) {
+    super('selu', options);
+  }
+}
+/** x·tanh(softplus(x)). */
+export class Mish extends Activation {
+  constructor(options?: { name?: string }) {
+    super('mish', options);
+  }
+}
+/** x/(1 + |x|). */
+export class Softsign extends Activation {
+  constructor(options?: { name?: string }) {
+    super('softsign', options);
+  }
+}
+/** PyTorch's relu6(x + 3)/6. */
+export class Hardsigmoid extends Activation {
+  constructor(options?: { name?: string }) {
+    super('hardsigmoid', options);
+  }
+}
+/** min(max(x, 0), 6). */
+export class ReLU6 extends Activation {
+  constructor(options?: { name?: string }) {
+    super('relu6', options);
   }
 }

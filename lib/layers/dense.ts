@@ -3,16 +3,18 @@ import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind } from '../backend/contract.js';
 import { defaultInitializer, initialize, type InitializerSpec } from '../init.js';
-import { checkActivation, defaultActivationParam, softmax } from '../ops/activation.js';
+import { checkActivation, defaultActivationParam, logSoftmax, softmax } from '../ops/activation.js';
 import { dense } from '../ops/dense.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, type Tensor, type Shape } from '../tensor.js';
 import { Layer, stateTensor, type ForwardOptions, type LayerConfig } from './layer.js';
 
-export type DenseActivation = ActivationKind | 'softmax';
+export type DenseActivation = ActivationKind | 'softmax' | 'logSoftmax';
+/** Softmax and log-softmax are row-wise: they run as a second op after the (linear) fused kernel. */
+const rowWise = (a: DenseActivation): a is 'softmax' | 'logSoftmax' => a === 'softmax' || a === 'logSoftmax';
 
 export interface DenseOptions {
-  /** Fused into the same kernel call (softmax runs as a second op). Default linear. */
+  /** Fused into the same kernel call (softmax and logSoftmax run as a second op). Default linear. */
   activation?: DenseActivation;
   /** The leaky-relu slope (default 0.01) or the ELU alpha (default 1). */
   alpha?: number;
@@ -40,8 +42,8 @@ export class Dense extends Layer {
     this.inFeatures = positiveInteger(this.name, 'inFeatures', inFeatures);
     this.outFeatures = positiveInteger(this.name, 'outFeatures', outFeatures);
     this.activation = options.activation ?? 'linear';
-    const fused: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
-    if (this.activation !== 'softmax' && !ACTIVATION_KINDS.includes(this.activation)) checkActivation(this.name, this.activation, 0);
+    const fused: ActivationKind = rowWise(this.activation) ? 'linear' : this.activation;
+    if (!rowWise(this.activation) && !ACTIVATION_KINDS.includes(this.activation)) checkActivation(this.name, this.activation, 0);
     this.alpha = options.alpha ?? defaultActivationParam(fused);
     checkActivation(this.name, fused, this.alpha);
     const rng = options.rng ?? defaultRandom;
@@ -57,9 +59,10 @@ export class Dense extends Layer {
 
   override apply(x: Tensor, options?: ForwardOptions): Tensor {
     const ws = this.workspace(options);
-    const kind: ActivationKind = this.activation === 'softmax' ? 'linear' : this.activation;
+    const kind: ActivationKind = rowWise(this.activation) ? 'linear' : this.activation;
     const y = dense(x, this.weight, this.bias, kind, this.alpha, ws, this.name);
-    return this.activation === 'softmax' ? softmax(y, ws) : y;
+    if (this.activation === 'softmax') return softmax(y, ws);
+    return this.activation === 'logSoftmax' ? logSoftmax(y, ws) : y;
   }
 
   outputShape(inputShape: Shape): number[] {

@@ -1,7 +1,26 @@
 /** Layers and the Sequential container. */
 export { Layer, uniqueLayerName, type ForwardOptions } from './layer.js';
 export { Dense, type DenseOptions, type DenseActivation } from './dense.js';
-export { Activation, Identity, ReLU, Sigmoid, Tanh, Softplus, Softmax, LeakyReLU, ELU, type ActivationName } from './activation.js';
+export {
+  Activation,
+  Identity,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  Softplus,
+  Softmax,
+  LeakyReLU,
+  ELU,
+  LogSoftmax,
+  GELU,
+  SiLU,
+  SELU,
+  Mish,
+  Softsign,
+  Hardsigmoid,
+  ReLU6,
+  type ActivationName,
+} from './activation.js';
 export { Dropout } from './dropout.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';

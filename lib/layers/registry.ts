@@ -10,7 +10,25 @@
  * silently different model.
  */
 import { NeuroblasError, fail } from '../errors.js';
-import { type Activation, ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+import {
+  type Activation,
+  ELU,
+  GELU,
+  Hardsigmoid,
+  Identity,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  ReLU,
+  ReLU6,
+  SELU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Softsign,
+  Tanh,
+} from './activation.js';
 import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv2d.js';
 import { Dense, type DenseActivation } from './dense.js';
@@ -183,6 +201,13 @@ const plainActivations: [string, new (options?: { name?: string }) => Activation
   ['Softplus', Softplus],
   ['Softmax', Softmax],
   ['Identity', Identity],
+  ['LogSoftmax', LogSoftmax],
+  ['SiLU', SiLU],
+  ['SELU', SELU],
+  ['Mish', Mish],
+  ['Softsign', Softsign],
+  ['Hardsigmoid', Hardsigmoid],
+  ['ReLU6', ReLU6],
   // Deprecated: the name Identity had before 0.2 (files saved then say "Linear"); getConfig() now writes "Identity".
   ['Linear', Identity],
 ];
@@ -195,6 +220,10 @@ for (const [type, Cls] of plainActivations) {
 registerBuiltInLayer('LeakyReLU', (c) => {
   checkConfigKeys(c, [], ['alpha']);
   return new LeakyReLU(c.alpha as number | undefined, { name: layerName(c) });
+});
+registerBuiltInLayer('GELU', (c) => {
+  checkConfigKeys(c, [], ['approximate']);
+  return new GELU({ approximate: c.approximate as 'none' | 'tanh' | undefined, name: layerName(c) });
 });
 registerBuiltInLayer('ELU', (c) => {
   checkConfigKeys(c, [], ['alpha']);

@@ -16,7 +16,10 @@ export function defaultActivationParam(kind: ActivationKind): number {
 
 export function checkActivation(where: string, kind: unknown, param: unknown): void {
   if (!ACTIVATION_KINDS.includes(kind as ActivationKind)) {
-    fail('ERR_INVALID_ARG', `${where}: activation must be one of ${ACTIVATION_KINDS.join(', ')}, softmax; got ${JSON.stringify(kind)}`);
+    fail(
+      'ERR_INVALID_ARG',
+      `${where}: activation must be one of ${ACTIVATION_KINDS.join(', ')}, softmax, logSoftmax; got ${JSON.stringify(kind)}`,
+    );
   }
   if (typeof param !== 'number' || !Number.isFinite(param) || param < 0) {
     fail('ERR_INVALID_ARG', `${where}: the ${kind} parameter must be a finite number >= 0, got ${String(param)}`);
@@ -69,6 +72,31 @@ export function softmax(x: Tensor, ws?: Workspace): Tensor {
       );
     },
     ws?.f32('softmax.grad', x.size),
+  );
+}
+
+/** Log-softmax over the last dimension: x − log Σ exp(x) per row, stable for logits of any magnitude. */
+export function logSoftmax(x: Tensor, ws?: Workspace): Tensor {
+  if (x.shape.length < 1) fail('ERR_SHAPE', `logSoftmax: expected at least one dimension, got ${formatShape(x.shape)}`);
+  const be = currentBackend();
+  const N = x.shape[x.shape.length - 1];
+  const M = N === 0 ? 0 : x.size / N;
+  const out = new Tensor(allocF32(ws, 'logSoftmax.out', x.size), x.shape);
+  be.logSoftmaxForward(M, N, x.data, out.data);
+  if (!needsGrad(x)) return out;
+  return record(
+    out,
+    'logSoftmax',
+    [x],
+    () => {
+      addGrad(
+        be,
+        x,
+        (dst) => be.logSoftmaxBackward(M, N, out.data, out.grad!, dst),
+        () => allocF32(ws, 'logSoftmax.scratch', x.size),
+      );
+    },
+    ws?.f32('logSoftmax.grad', x.size),
   );
 }
 

@@ -2,7 +2,17 @@
 export { matmul } from './matmul.js';
 export { add, sub, mul, mulScalar, reshape } from './elementwise.js';
 export { sum, mean } from './reduce.js';
-export { activation, softmax, relu, sigmoid, tanh, defaultActivationParam, DEFAULT_ELU_ALPHA, DEFAULT_LEAKY_SLOPE } from './activation.js';
+export {
+  activation,
+  softmax,
+  logSoftmax,
+  relu,
+  sigmoid,
+  tanh,
+  defaultActivationParam,
+  DEFAULT_ELU_ALPHA,
+  DEFAULT_LEAKY_SLOPE,
+} from './activation.js';
 export { dense } from './dense.js';
 export { batchNorm, type BatchNormOptions, type RunningStats } from './batchnorm.js';
 export { conv2d, convOutputSize, type Conv2dOptions } from './conv.js';

@@ -9,7 +9,11 @@ import { Rng } from '../helpers/random.js';
 import { normwise } from '../helpers/tolerances.js';
 import { reference, type MlpRef } from '../helpers/reference.js';
 
-const PARAM: Record<ActivationKind, number> = { linear: 0, sigmoid: 0, tanh: 0, relu: 0, leaky_relu: 0.1, elu: 0.7, softplus: 0 };
+const PARAM: Record<ActivationKind, number> = {
+  ...(Object.fromEntries(ACTIVATION_KINDS.map((k) => [k, 0])) as Record<ActivationKind, number>),
+  leaky_relu: 0.1,
+  elu: 0.7,
+};
 const sumTol = normwise; // results of sums: see helpers/tolerances.ts
 
 /** One dense layer in float64: Z = X·W + bias, Y = f(Z). */

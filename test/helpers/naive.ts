@@ -3,7 +3,16 @@
  * check the backends where no PyTorch reference file covers a case (other shapes, parameters, options).
  * Slow on purpose: one obvious loop per formula, so a reader can check them against the spec by eye.
  */
+import { normalCdf } from '../../lib/backend/js/activations.js';
 import type { ActivationKind } from '../../lib/index.js';
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const sig = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** GELU's tanh approximation's u = √(2/π)·(x + 0.044715x³). */
+const geluU = (x: number) => Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3);
+/** log(1 + e^x), no threshold (Mish's). */
+const softplus64 = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 /** alpha·op(A)·op(B) + beta·C in float64; beta = 0 never reads C. */
 export function gemm64(
@@ -45,6 +54,22 @@ export function act64(kind: ActivationKind, param: number, x: number): number {
       return x > 0 ? x : param * Math.expm1(x);
     case 'softplus':
       return x > 20 ? x : Math.log1p(Math.exp(x));
+    case 'gelu': // x·Φ(x); Φ is the js backend's erfc-based one (JavaScript has no erf)
+      return x * normalCdf(x);
+    case 'gelu_tanh': // 0.5x(1 + tanh u), written x·σ(2u) so the far negative tail does not cancel
+      return x * sig(2 * geluU(x));
+    case 'silu':
+      return x * sig(x);
+    case 'selu':
+      return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+    case 'mish':
+      return x * Math.tanh(softplus64(x));
+    case 'softsign':
+      return x / (1 + Math.abs(x));
+    case 'hardsigmoid':
+      return Math.min(Math.max(x + 3, 0), 6) / 6;
+    case 'relu6':
+      return Math.min(Math.max(x, 0), 6);
   }
 }
 
@@ -68,6 +93,26 @@ export function actGrad64(kind: ActivationKind, param: number, x: number, y: num
       const z = Math.exp(x);
       return (g * z) / (z + 1);
     }
+    case 'gelu':
+      return g * (normalCdf(x) + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI));
+    case 'gelu_tanh': {
+      const s = sig(2 * geluU(x));
+      return g * (s + 2 * x * s * sig(-2 * geluU(x)) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x));
+    }
+    case 'silu':
+      return g * (sig(x) + x * sig(x) * sig(-x));
+    case 'selu':
+      return g * SELU_SCALE * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x));
+    case 'mish': {
+      const t = Math.tanh(softplus64(x));
+      return g * (t + x * sig(x) * (1 - t * t));
+    }
+    case 'softsign':
+      return g / (1 + Math.abs(x)) ** 2;
+    case 'hardsigmoid':
+      return x > -3 && x < 3 ? g / 6 : 0;
+    case 'relu6':
+      return x > 0 && x < 6 ? g : 0;
   }
 }
 

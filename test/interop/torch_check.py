@@ -69,11 +69,21 @@ ACTIVATIONS = {
     "elu": lambda alpha: [nn.ELU(alpha)],
     "softplus": lambda alpha: [nn.Softplus()],
     "softmax": lambda alpha: [nn.Softmax(dim=1)],
+    "gelu": lambda alpha: [nn.GELU()],
+    "gelu_tanh": lambda alpha: [nn.GELU(approximate="tanh")],
+    "silu": lambda alpha: [nn.SiLU()],
+    "selu": lambda alpha: [nn.SELU()],
+    "mish": lambda alpha: [nn.Mish()],
+    "softsign": lambda alpha: [nn.Softsign()],
+    "hardsigmoid": lambda alpha: [nn.Hardsigmoid()],
+    "relu6": lambda alpha: [nn.ReLU6()],
+    "logSoftmax": lambda alpha: [nn.LogSoftmax(dim=1)],
 }
 # neuroblas's activation layer types, by the activation each one is.
 ACTIVATION_LAYERS = {
     "Identity": "linear", "Linear": "linear", "ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "LeakyReLU": "leaky_relu",
-    "ELU": "elu", "Softplus": "softplus", "Softmax": "softmax",
+    "ELU": "elu", "Softplus": "softplus", "Softmax": "softmax", "SiLU": "silu", "SELU": "selu", "Mish": "mish",
+    "Softsign": "softsign", "Hardsigmoid": "hardsigmoid", "ReLU6": "relu6", "LogSoftmax": "logSoftmax",
 }
 
 
@@ -112,6 +122,8 @@ def build(config, weights, prefix=""):
             if activation not in ACTIVATIONS:
                 fail(f"layer {i}: unknown Dense activation {activation!r}")
             modules += [linear] + ACTIVATIONS[activation](layer.get("alpha", 0))
+        elif kind == "GELU":
+            modules += ACTIVATIONS["gelu_tanh" if layer.get("approximate") == "tanh" else "gelu"](0)
         elif kind in ACTIVATION_LAYERS:
             modules += ACTIVATIONS[ACTIVATION_LAYERS[kind]](layer.get("alpha", 0.01 if kind == "LeakyReLU" else 1.0))
         elif kind == "BatchNorm1d":
