@@ -3,6 +3,7 @@
 // the elementwise math is float, in PyTorch's order of operations. The gradient is never written: g is a
 // local copy.
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "check.h"
@@ -148,6 +149,19 @@ void nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, i
 
 }  // namespace
 
+// How many of param's n values are NaN or ±Infinity after an update: what every optimizer step returns, so that fit
+// catches diverging weights at the step that made them, in the same crossing. Exponent bits all ones means not
+// finite; an integer test the compiler vectorizes, over values the update has just written (still in cache).
+int64_t countNonFinite(int64_t n, const float* param) {
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t bits;
+    std::memcpy(&bits, &param[i], sizeof bits);
+    count += (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  return count;
+}
+
 // sgdStep(n, param, grad, momentumBuf | null, step, lr, momentum, dampening, nesterov, weightDecay)
 Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
   const char* fn = "sgdStep";
@@ -163,7 +177,7 @@ Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
   if (momentum != 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
   sgdStep(n, param, grad, buf, step, static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(dampening), nesterov,
           static_cast<float>(wd));
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(sgdStep, sgdStepBinding);
 
@@ -183,7 +197,7 @@ Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
   const bool decoupled = a.boolean(12, "decoupled"), amsgrad = a.boolean(13, "amsgrad");
   if (amsgrad && vMax == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": vMax is required when amsgrad is true");
   adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(adamStep, adamStepBinding);
 
@@ -204,7 +218,7 @@ Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
   if (momentum > 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
   rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr),
               static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(rmspropStep, rmspropStepBinding);
 
@@ -219,7 +233,7 @@ Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
   const int64_t step = a.step(4, "step");
   const double lr = a.number(5, "lr"), lrDecay = a.number(6, "lrDecay"), wd = a.number(7, "weightDecay"), eps = a.number(8, "eps");
   adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(adagradStep, adagradStepBinding);
 
@@ -235,7 +249,7 @@ Napi::Value adadeltaStepBinding(const Napi::CallbackInfo& info) {
   const double lr = a.number(5, "lr"), rho = a.number(6, "rho"), eps = a.number(7, "eps"), wd = a.number(8, "weightDecay");
   adadeltaStep(n, param, grad, squareAvg, accDelta, static_cast<float>(lr), static_cast<float>(rho), static_cast<float>(eps),
                static_cast<float>(wd));
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(adadeltaStep, adadeltaStepBinding);
 
@@ -252,7 +266,7 @@ Napi::Value adamaxStepBinding(const Napi::CallbackInfo& info) {
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay");
   adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd));
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(adamaxStep, adamaxStepBinding);
 
@@ -269,7 +283,7 @@ Napi::Value nadamStepBinding(const Napi::CallbackInfo& info) {
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay"), momentumDecay = a.number(11, "momentumDecay");
   nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd), momentumDecay);
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
 }
 NB_EXPORT(nadamStep, nadamStepBinding);
 

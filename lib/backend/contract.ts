@@ -405,8 +405,10 @@ export const KERNELS = {
   }),
 
   // ---- optimizer steps (js/optim.ts, native/optim.cc): in place, PyTorch's update rules; `step` counts from 1;
+  // each returns how many of param's n values are not finite after the update (fit's divergence check, no extra pass);
   // state buffers start at zero. A state buffer is null when the options do not use it.
   sgdStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -418,6 +420,7 @@ export const KERNELS = {
     rules: requireSgdState,
   }),
   adamStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -431,6 +434,7 @@ export const KERNELS = {
     rules: requireAdamState,
   }),
   rmspropStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -443,6 +447,7 @@ export const KERNELS = {
     rules: requireRmspropState,
   }),
   adagradStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -454,6 +459,7 @@ export const KERNELS = {
   }),
   /** Adadelta: squareAvg and accDelta are the running averages of g² and of the squared updates. */
   adadeltaStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -465,6 +471,7 @@ export const KERNELS = {
   }),
   /** Adamax: expAvg is the first moment, expInf the exponentially weighted infinity norm. */
   adamaxStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),
@@ -477,6 +484,7 @@ export const KERNELS = {
   }),
   /** NAdam: Adam with Nesterov momentum; the momentum schedule's running product is a function of `step`. */
   nadamStep: kernel({
+    returns: 'number',
     args: [
       size('n'),
       f32('param', 'n', { output: true }),

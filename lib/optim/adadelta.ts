@@ -46,7 +46,7 @@ export class Adadelta extends Optimizer {
     return resolve(hyper);
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[]): void {
-    this.backend.adadeltaStep(n, param, grad, slots[0], slots[1], this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[]): number {
+    return this.backend.adadeltaStep(n, param, grad, slots[0], slots[1], this.o);
   }
 }

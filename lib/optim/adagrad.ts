@@ -55,7 +55,7 @@ export class Adagrad extends Optimizer {
     return resolve(hyper);
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void {
-    this.backend.adagradStep(n, param, grad, slots[0], step, this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number {
+    return this.backend.adagradStep(n, param, grad, slots[0], step, this.o);
   }
 }

@@ -56,8 +56,8 @@ abstract class AdamFamily extends Optimizer {
     return resolve(this.owner, { ...rest, betas: [beta1, beta2] }, this.o.decoupled);
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void {
-    this.backend.adamStep(n, param, grad, slots[0], slots[1], this.o.amsgrad ? slots[2] : null, step, this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number {
+    return this.backend.adamStep(n, param, grad, slots[0], slots[1], this.o.amsgrad ? slots[2] : null, step, this.o);
   }
 }
 

@@ -79,8 +79,8 @@ export class Adamax extends Optimizer {
     return resolveAdamax(withBetas(hyper));
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void {
-    this.backend.adamaxStep(n, param, grad, slots[0], slots[1], step, this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number {
+    return this.backend.adamaxStep(n, param, grad, slots[0], slots[1], step, this.o);
   }
 }
 
@@ -102,7 +102,7 @@ export class NAdam extends Optimizer {
     return resolveNadam(withBetas(hyper));
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void {
-    this.backend.nadamStep(n, param, grad, slots[0], slots[1], step, this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number {
+    return this.backend.nadamStep(n, param, grad, slots[0], slots[1], step, this.o);
   }
 }

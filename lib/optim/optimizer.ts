@@ -101,8 +101,11 @@ export abstract class Optimizer {
   protected abstract slotNamesFor(hyper: { lr: number }): readonly string[];
   /** Checks a saved state's hyper-parameters with the constructor's rules and returns them in `hyper`'s form. */
   protected abstract hyperFromState(hyper: Record<string, unknown>): { lr: number };
-  /** One kernel call: updates `param` in place from `grad`, with `slots` in the order of slotNamesFor. */
-  protected abstract update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void;
+  /**
+   * One kernel call: updates `param` in place from `grad`, with `slots` in the order of slotNamesFor, and returns how
+   * many of its values are not finite afterwards (every built-in step kernel counts them as it goes).
+   */
+  protected abstract update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number;
   /** The value a state buffer starts at (0, except Adagrad's initial accumulator). */
   protected initialSlotValue(_name: string): number {
     return 0;
@@ -127,6 +130,12 @@ export abstract class Optimizer {
     return { ...(this.hyper as unknown as Record<string, HyperValue>) };
   }
 
+  /**
+   * How many parameter values were NaN or ±Infinity after the last step() (0 when training is sound): fit reads it to
+   * stop at the step that made the weights non-finite, at no cost beyond the step itself.
+   */
+  nonFiniteAfterStep = 0;
+
   /** Updates every parameter that has a gradient, one kernel call each. */
   step(): void {
     const { params, slots, paramSteps } = this;
@@ -136,6 +145,7 @@ export abstract class Optimizer {
       if (grad !== null && grad.length !== data.length)
         fail('ERR_SHAPE', `${this.owner}: parameter ${i}'s grad has ${grad.length} elements, its data ${data.length}`);
     }
+    let nonFinite = 0;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
       const grad = p.grad;
@@ -147,9 +157,10 @@ export abstract class Optimizer {
         slots[i] = s;
       }
       const t = paramSteps[i] + 1;
-      this.update(n, p.data, grad, s, t);
+      nonFinite += this.update(n, p.data, grad, s, t);
       paramSteps[i] = t; // only once the update happened, so a failed call leaves the state as it was
     }
+    this.nonFiniteAfterStep = nonFinite;
     this.steps++;
   }
 

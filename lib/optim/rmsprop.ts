@@ -53,9 +53,17 @@ export class RMSprop extends Optimizer {
     return resolve(hyper);
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], _step: number): void {
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], _step: number): number {
     // Slots are ['squareAvg', 'gradAvg'?, 'momentum'?]: momentum sits after gradAvg when both exist.
     const { centered, momentum } = this.o;
-    this.backend.rmspropStep(n, param, grad, slots[0], centered ? slots[1] : null, momentum > 0 ? slots[centered ? 2 : 1] : null, this.o);
+    return this.backend.rmspropStep(
+      n,
+      param,
+      grad,
+      slots[0],
+      centered ? slots[1] : null,
+      momentum > 0 ? slots[centered ? 2 : 1] : null,
+      this.o,
+    );
   }
 }

@@ -56,7 +56,7 @@ export class SGD extends Optimizer {
     return resolve(hyper);
   }
 
-  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): void {
-    this.backend.sgdStep(n, param, grad, this.o.momentum !== 0 ? slots[0] : null, step, this.o);
+  protected update(n: number, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], step: number): number {
+    return this.backend.sgdStep(n, param, grad, this.o.momentum !== 0 ? slots[0] : null, step, this.o);
   }
 }

@@ -337,8 +337,8 @@ const MIN_REFERENCE_LOSS = 1e-6;
 const formatLoss = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4));
 
 /**
- * After a step: a NaN or ±Inf anywhere in a parameter makes its sum (in double) non-finite, so one kernel call per
- * parameter and no allocation find it. ERR_BAD_DATA naming the step that broke the weights, so fit never resolves
+ * After a step that left non-finite weights (the optimizer's count says so): finds the tensor (a NaN or ±Inf makes its
+ * sum in double non-finite) and fails with ERR_BAD_DATA naming the step that broke the weights, so fit never resolves
  * (or trains on) with non-finite weights.
  */
 function checkWeightsFinite(weights: [string, Tensor][], epoch: number, batch: number): void {
@@ -483,7 +483,9 @@ export async function trainLoop(
       }
       l.backward();
       optimizer.step();
-      checkWeightsFinite(weights, epoch, b + 1);
+      // The step kernels count non-finite values as they write them; only then (or for an optimizer of your own,
+      // whose count is not a number) are the weights searched, to name the tensor.
+      if (optimizer.nonFiniteAfterStep !== 0) checkWeightsFinite(weights, epoch, b + 1);
       if (epochScores) {
         epochScores.set(out.data.subarray(0, n * train.outWidth), seen * train.outWidth);
         if (epochLabels) epochLabels.set(batch.labels!, seen);

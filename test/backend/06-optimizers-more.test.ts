@@ -70,6 +70,8 @@ function stepperFor(name: string, h: Record<string, number | number[]>): Stepper
   };
 }
 
+const F = (n: number) => new Float32Array(n);
+
 describe.each(backends)('Adadelta, Adamax, NAdam kernels ($name)', (b) => {
   it.each(Object.keys(ref.cases))('%s reproduces torch.optim step by step, never writing the grad', (name) => {
     const { hyper, steps } = ref.cases[name];
@@ -100,6 +102,36 @@ describe.each(backends)('Adadelta, Adamax, NAdam kernels ($name)', (b) => {
       expectClose(p.subarray(0, 36), pJs.subarray(0, 36), { rtol: 1e-4, atol: 1e-6 }, `${name} step ${t}`);
     }
     expect(Number.isNaN(p[36]), 'a NaN gradient makes its parameter NaN, as in PyTorch').toBe(true);
+  });
+
+  it('every step kernel returns how many parameter values are not finite after it (0 when sound)', () => {
+    const adam = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false };
+    // Five parameters; the gradient makes the second NaN (a NaN gradient) and, with a huge lr, the fourth infinite.
+    const steps: [string, (p: Float32Array, g: Float32Array, lr: number) => number][] = [
+      ['sgdStep', (p, g, lr) => b.sgdStep(5, p, g, null, 1, { lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 })],
+      ['adamStep', (p, g, lr) => b.adamStep(5, p, g, F(5), F(5), null, 1, { ...adam, lr })],
+      [
+        'rmspropStep',
+        (p, g, lr) =>
+          b.rmspropStep(5, p, g, F(5), null, null, { lr, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }),
+      ],
+      ['adagradStep', (p, g, lr) => b.adagradStep(5, p, g, F(5), 1, { lr, lrDecay: 0, weightDecay: 0, eps: 1e-10 })],
+      ['adadeltaStep', (p, g, lr) => b.adadeltaStep(5, p, g, F(5), F(5), { lr, rho: 0.9, eps: 1e-6, weightDecay: 0 })],
+      ['adamaxStep', (p, g, lr) => b.adamaxStep(5, p, g, F(5), F(5), 1, { lr, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 })],
+      [
+        'nadamStep',
+        (p, g, lr) => b.nadamStep(5, p, g, F(5), F(5), 1, { lr, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }),
+      ],
+    ];
+    for (const [name, run] of steps) {
+      const p = Float32Array.from([0.5, -1, 2, 3e38, 1]);
+      expect(run(p, Float32Array.from([0.1, 0.2, -0.3, 0.4, 0.5]), 0.1), name).toBe(0);
+      expect(run(p, Float32Array.from([0.1, Number.NaN, -0.3, 0.4, 0.5]), 0.1), `${name}: a NaN gradient`).toBe(1);
+      const huge = Float32Array.from([0.5, -1, 2, 3.4e38, 1]);
+      const count = run(huge, Float32Array.from([0, 0, 0, -1, 0]), 1e38);
+      expect(count, `${name}: a step past float32's range`).toBe(huge.filter((v) => !Number.isFinite(v)).length);
+      expect(count, `${name}: a step past float32's range`).toBeGreaterThan(0);
+    }
   });
 
   it('n = 0 changes nothing', () => {

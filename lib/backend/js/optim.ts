@@ -13,14 +13,14 @@ export function sgdStep(
   momentumBuf: Float32Array | null,
   step: number,
   o: SgdOptions,
-): void {
+): number {
   const { lr, momentum, dampening, nesterov, weightDecay } = o;
   if (momentum === 0 || momentumBuf === null) {
     for (let i = 0; i < n; i++) {
       const p = param[i];
       param[i] = p - lr * (grad[i] + weightDecay * p);
     }
-    return;
+    return countNonFinite(n, param);
   }
   // PyTorch starts the buffer as a copy of the first gradient (no dampening on step 1).
   const first = step === 1;
@@ -32,6 +32,7 @@ export function sgdStep(
     momentumBuf[i] = buf;
     param[i] = p - lr * (nesterov ? g + momentum * buf : buf);
   }
+  return countNonFinite(n, param);
 }
 
 /** Adam, or AdamW when `decoupled` (weight decay shrinks the parameter instead of joining the gradient). */
@@ -44,7 +45,7 @@ export function adamStep(
   vMax: Float32Array | null,
   step: number,
   o: AdamOptions,
-): void {
+): number {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = o;
   const bc1 = 1 - beta1 ** step;
   const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
@@ -67,6 +68,7 @@ export function adamStep(
     }
     param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
   }
+  return countNonFinite(n, param);
 }
 
 export function rmspropStep(
@@ -77,7 +79,7 @@ export function rmspropStep(
   gradAvg: Float32Array | null,
   momentumBuf: Float32Array | null,
   o: RmspropOptions,
-): void {
+): number {
   const { lr, alpha, eps, weightDecay, momentum } = o;
   const oneMinusAlpha = 1 - alpha;
   const useMomentum = momentum > 0 && momentumBuf !== null;
@@ -103,9 +105,17 @@ export function rmspropStep(
       param[i] = p - (lr * g) / avg;
     }
   }
+  return countNonFinite(n, param);
 }
 
-export function adagradStep(n: number, param: Float32Array, grad: Float32Array, sum: Float32Array, step: number, o: AdagradOptions): void {
+export function adagradStep(
+  n: number,
+  param: Float32Array,
+  grad: Float32Array,
+  sum: Float32Array,
+  step: number,
+  o: AdagradOptions,
+): number {
   const { lr, lrDecay, weightDecay, eps } = o;
   const clr = lr / (1 + (step - 1) * lrDecay);
   for (let i = 0; i < n; i++) {
@@ -115,6 +125,7 @@ export function adagradStep(n: number, param: Float32Array, grad: Float32Array, 
     sum[i] = s;
     param[i] = p - (clr * g) / (Math.sqrt(s) + eps);
   }
+  return countNonFinite(n, param);
 }
 
 export function adadeltaStep(
@@ -124,7 +135,7 @@ export function adadeltaStep(
   squareAvg: Float32Array,
   accDelta: Float32Array,
   o: AdadeltaOptions,
-): void {
+): number {
   const { lr, rho, eps, weightDecay } = o;
   const oneMinusRho = 1 - rho;
   for (let i = 0; i < n; i++) {
@@ -136,6 +147,7 @@ export function adadeltaStep(
     accDelta[i] = rho * accDelta[i] + oneMinusRho * delta * delta;
     param[i] = p - lr * delta;
   }
+  return countNonFinite(n, param);
 }
 
 export function adamaxStep(
@@ -146,7 +158,7 @@ export function adamaxStep(
   expInf: Float32Array,
   step: number,
   o: AdamaxOptions,
-): void {
+): number {
   const { lr, beta1, beta2, eps, weightDecay } = o;
   const clr = lr / (1 - beta1 ** step);
   const oneMinusBeta1 = 1 - beta1;
@@ -160,6 +172,7 @@ export function adamaxStep(
     expInf[i] = u;
     param[i] = p - (clr * m) / u;
   }
+  return countNonFinite(n, param);
 }
 
 /**
@@ -185,7 +198,7 @@ export function nadamStep(
   v: Float32Array,
   step: number,
   o: NadamOptions,
-): void {
+): number {
   const { lr, beta1, beta2, eps, weightDecay, momentumDecay } = o;
   const { mu, muNext, product } = nadamCoefficients(beta1, momentumDecay, step);
   // PyTorch 1.13 multiplies mu in twice here (product already includes mu_t); later versions do not.
@@ -205,4 +218,15 @@ export function nadamStep(
     const denom = Math.sqrt(vi / bc2) + eps;
     param[i] = p - (gradScale * g) / denom - (avgScale * mi) / denom;
   }
+  return countNonFinite(n, param);
+}
+
+/** How many of param's n values are NaN or ±Infinity after an update (what every step returns: fit's divergence check). */
+function countNonFinite(n: number, param: Float32Array): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    if (p - p !== 0) count++;
+  }
+  return count;
 }
