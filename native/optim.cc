@@ -13,8 +13,18 @@ namespace nb {
 
 namespace {
 
-void sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t step, float lr, float momentum, float dampening, bool nesterov,
-             float wd) {
+// 1 when x is NaN or ±Infinity (exponent bits all ones): an integer test the compiler vectorizes. Every step counts
+// the parameter values it leaves non-finite as it writes them and returns the count, so that fit catches diverging
+// weights at the step that made them, with no second pass over the weights.
+inline uint32_t notFinite(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7f800000u) == 0x7f800000u;
+}
+
+int64_t sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t step, float lr, float momentum, float dampening,
+                bool nesterov, float wd) {
+  uint32_t bad = 0;  // at most n < 2^31
   const bool first = step == 1;
   for (int64_t i = 0; i < n; i++) {
     float g = grad[i] + wd * param[i];
@@ -25,11 +35,14 @@ void sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t ste
       g = nesterov ? g + momentum * b : b;
     }
     param[i] -= lr * g;
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
-void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1,
-              double beta2, float eps, double wd, bool decoupled) {
+int64_t adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1,
+                 double beta2, float eps, double wd, bool decoupled) {
+  uint32_t bad = 0;  // at most n < 2^31
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(step));
   const float stepSize = static_cast<float>(lr / bc1);
@@ -52,11 +65,14 @@ void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, fl
     }
     const float denom = std::sqrt(vi) / bc2Sqrt + eps;
     param[i] = p - stepSize * (mi / denom);
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
-void rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha, float eps,
-                 float wd, float momentum) {
+int64_t rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha,
+                    float eps, float wd, float momentum) {
+  uint32_t bad = 0;  // at most n < 2^31
   const float oneMinusAlpha = 1.0f - alpha;
   for (int64_t i = 0; i < n; i++) {
     const float g = grad[i] + wd * param[i];
@@ -74,23 +90,31 @@ void rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, f
       const float b = momentum * buf[i] + g / avg;
       buf[i] = b;
       param[i] -= lr * b;
+      bad += notFinite(param[i]);
     } else {
       param[i] -= lr * (g / avg);
+      bad += notFinite(param[i]);
     }
   }
+  return bad;
 }
 
-void adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t step, double lr, double lrDecay, float wd, float eps) {
+int64_t adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t step, double lr, double lrDecay, float wd, float eps) {
+  uint32_t bad = 0;  // at most n < 2^31
   const float clr = static_cast<float>(lr / (1.0 + static_cast<double>(step - 1) * lrDecay));
   for (int64_t i = 0; i < n; i++) {
     const float g = grad[i] + wd * param[i];
     const float s = sum[i] + g * g;
     sum[i] = s;
     param[i] -= clr * (g / (std::sqrt(s) + eps));
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
-void adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, float* accDelta, float lr, float rho, float eps, float wd) {
+int64_t adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, float* accDelta, float lr, float rho, float eps,
+                     float wd) {
+  uint32_t bad = 0;  // at most n < 2^31
   const float oneMinusRho = 1.0f - rho;
   for (int64_t i = 0; i < n; i++) {
     const float g = grad[i] + wd * param[i];
@@ -99,11 +123,14 @@ void adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, 
     const float delta = std::sqrt(accDelta[i] + eps) / std::sqrt(sq + eps) * g;
     accDelta[i] = rho * accDelta[i] + oneMinusRho * delta * delta;
     param[i] -= lr * delta;
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
-void adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float* expInf, int64_t step, double lr, double beta1,
-                double beta2, float eps, float wd) {
+int64_t adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float* expInf, int64_t step, double lr, double beta1,
+                   double beta2, float eps, float wd) {
+  uint32_t bad = 0;  // at most n < 2^31
   const float clr = static_cast<float>(lr / (1.0 - std::pow(beta1, static_cast<double>(step))));
   const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), oneMinusB1 = static_cast<float>(1.0 - beta1);
   for (int64_t i = 0; i < n; i++) {
@@ -114,13 +141,16 @@ void adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float
     const float u = (a > b || std::isnan(a)) ? a : b;  // torch.amax: NaN wins
     expInf[i] = u;
     param[i] -= clr * (m / u);
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
 // mu_t = beta1 (1 - 0.5 * 0.96^(t * momentumDecay)) and the running product of mu_1..mu_t, recomputed from the step
 // (stopping once 1 - product no longer changes), as js/optim.ts's nadamCoefficients.
-void nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, int64_t step, double lr, double beta1, double beta2,
-               float eps, float wd, double momentumDecay) {
+int64_t nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, int64_t step, double lr, double beta1, double beta2,
+                  float eps, float wd, double momentumDecay) {
+  uint32_t bad = 0;  // at most n < 2^31
   auto muAt = [&](double t) { return beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentumDecay)); };
   double product = 1.0;
   for (int64_t t = 1; t <= step; t++) {
@@ -144,23 +174,12 @@ void nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, i
     float p = param[i] - gradScale * (g / denom);
     p -= avgScale * (mi / denom);
     param[i] = p;
+    bad += notFinite(param[i]);
   }
+  return bad;
 }
 
 }  // namespace
-
-// How many of param's n values are NaN or ±Infinity after an update: what every optimizer step returns, so that fit
-// catches diverging weights at the step that made them, in the same crossing. Exponent bits all ones means not
-// finite; an integer test the compiler vectorizes, over values the update has just written (still in cache).
-int64_t countNonFinite(int64_t n, const float* param) {
-  int64_t count = 0;
-  for (int64_t i = 0; i < n; i++) {
-    uint32_t bits;
-    std::memcpy(&bits, &param[i], sizeof bits);
-    count += (bits & 0x7f800000u) == 0x7f800000u;
-  }
-  return count;
-}
 
 // sgdStep(n, param, grad, momentumBuf | null, step, lr, momentum, dampening, nesterov, weightDecay)
 Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
@@ -175,9 +194,9 @@ Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
   const bool nesterov = a.boolean(8, "nesterov");
   const double wd = a.number(9, "weightDecay");
   if (momentum != 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
-  sgdStep(n, param, grad, buf, step, static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(dampening), nesterov,
-          static_cast<float>(wd));
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad = sgdStep(n, param, grad, buf, step, static_cast<float>(lr), static_cast<float>(momentum),
+                              static_cast<float>(dampening), nesterov, static_cast<float>(wd));
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(sgdStep, sgdStepBinding);
 
@@ -196,8 +215,9 @@ Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
   const double wd = a.number(11, "weightDecay");
   const bool decoupled = a.boolean(12, "decoupled"), amsgrad = a.boolean(13, "amsgrad");
   if (amsgrad && vMax == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": vMax is required when amsgrad is true");
-  adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad =
+      adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adamStep, adamStepBinding);
 
@@ -216,9 +236,10 @@ Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
   const bool centered = a.boolean(11, "centered");
   if (centered && gradAvg == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": gradAvg is required when centered is true");
   if (momentum > 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
-  rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr),
-              static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad =
+      rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr),
+                  static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(rmspropStep, rmspropStepBinding);
 
@@ -232,8 +253,8 @@ Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
   float* sum = a.f32(3, "sum", n);
   const int64_t step = a.step(4, "step");
   const double lr = a.number(5, "lr"), lrDecay = a.number(6, "lrDecay"), wd = a.number(7, "weightDecay"), eps = a.number(8, "eps");
-  adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad = adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adagradStep, adagradStepBinding);
 
@@ -247,9 +268,9 @@ Napi::Value adadeltaStepBinding(const Napi::CallbackInfo& info) {
   float* squareAvg = a.f32(3, "squareAvg", n);
   float* accDelta = a.f32(4, "accDelta", n);
   const double lr = a.number(5, "lr"), rho = a.number(6, "rho"), eps = a.number(7, "eps"), wd = a.number(8, "weightDecay");
-  adadeltaStep(n, param, grad, squareAvg, accDelta, static_cast<float>(lr), static_cast<float>(rho), static_cast<float>(eps),
-               static_cast<float>(wd));
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad = adadeltaStep(n, param, grad, squareAvg, accDelta, static_cast<float>(lr), static_cast<float>(rho),
+                                   static_cast<float>(eps), static_cast<float>(wd));
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adadeltaStep, adadeltaStepBinding);
 
@@ -265,8 +286,8 @@ Napi::Value adamaxStepBinding(const Napi::CallbackInfo& info) {
   const int64_t step = a.step(5, "step");
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay");
-  adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd));
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad = adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd));
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adamaxStep, adamaxStepBinding);
 
@@ -282,8 +303,9 @@ Napi::Value nadamStepBinding(const Napi::CallbackInfo& info) {
   const int64_t step = a.step(5, "step");
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay"), momentumDecay = a.number(11, "momentumDecay");
-  nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd), momentumDecay);
-  return Napi::Number::New(info.Env(), static_cast<double>(countNonFinite(n, param)));
+  const int64_t bad =
+      nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd), momentumDecay);
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(nadamStep, nadamStepBinding);
 
