@@ -1,3 +1,5 @@
+import { sharedFloat32, sharedInt32 } from '../shared-memory.js';
+
 /** A labelled dataset held in memory: `rows` samples of `features` floats each, row-major, with integer labels. */
 export interface Dataset {
   x: Float32Array;
@@ -17,4 +19,17 @@ export interface Split {
 }
 
 // Dataset arrays are allocated on shared memory, so fit's worker reads them without a copy (lib/shared-memory.ts).
-export { sharedFloat32, sharedInt32 } from '../shared-memory.js';
+export { sharedFloat32, sharedInt32 };
+
+/** The rows `indices` of `d`, in that order, as a new dataset (on shared memory, like the loaders' data). */
+export function takeRows(d: Dataset, indices: ArrayLike<number>): Dataset {
+  const n = indices.length;
+  const x = sharedFloat32(n * d.features);
+  const y = sharedInt32(n);
+  for (let i = 0; i < n; i++) {
+    const r = indices[i];
+    x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
+    y[i] = d.y[r];
+  }
+  return { ...d, x, y, rows: n };
+}

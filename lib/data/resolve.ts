@@ -12,7 +12,7 @@ import { plural, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
 import { readCsvLabelled, type LabelInference } from './csv.js';
-import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
+import { takeRows, type Dataset, type Split } from './dataset.js';
 import { loadDigits } from './digits.js';
 import { FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnist, loadIdxPair } from './fashion-mnist.js';
 
@@ -40,19 +40,6 @@ export interface ResolvedData extends Split {
   testSource: string;
   /** CSV: how its labels became classes, over every row of the file (before the hold-out and --limit). */
   labels?: LabelInference;
-}
-
-/** The rows `indices` of `d`, in that order, as a new dataset. */
-export function takeRows(d: Dataset, indices: ArrayLike<number>): Dataset {
-  const n = indices.length;
-  const x = sharedFloat32(n * d.features);
-  const y = sharedInt32(n);
-  for (let i = 0; i < n; i++) {
-    const r = indices[i];
-    x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
-    y[i] = d.y[r];
-  }
-  return { ...d, x, y, rows: n };
 }
 
 /** A seeded random subset of `n` rows (all of them when n ≥ rows), kept in their original order. */

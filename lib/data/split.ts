@@ -7,7 +7,7 @@
  */
 import { fail } from '../errors.js';
 import { Random } from '../random.js';
-import { sharedFloat32, sharedInt32, type Dataset, type Split } from './dataset.js';
+import { takeRows, type Dataset, type Split } from './dataset.js';
 
 /** The split's seed when none is given (fit's `validationSeed`). */
 export const DEFAULT_VALIDATION_SEED = 1;
@@ -93,21 +93,8 @@ export function trainValidationSplit(rows: number, fraction: number, options: Tr
   return { train: train.sort(), validation: validation.sort() };
 }
 
-/** The rows `indices` of `d`, in that order, as a new dataset (on shared memory, like the loaders' data). */
-function datasetRows(d: Dataset, indices: Int32Array): Dataset {
-  const n = indices.length;
-  const x = sharedFloat32(n * d.features);
-  const y = sharedInt32(n);
-  for (let i = 0; i < n; i++) {
-    const r = indices[i];
-    x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
-    y[i] = d.y[r];
-  }
-  return { ...d, x, y, rows: n };
-}
-
 /** A labelled dataset split by {@link trainValidationSplit} (stratified): `test` holds the validation rows. */
 export function splitDataset(d: Dataset, fraction: number, seed: number | Random, owner = 'splitDataset'): Split {
   const { train, validation } = trainValidationSplit(d.rows, fraction, { labels: d.y, seed, owner });
-  return { train: datasetRows(d, train), test: datasetRows(d, validation) };
+  return { train: takeRows(d, train), test: takeRows(d, validation) };
 }
