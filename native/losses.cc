@@ -186,6 +186,17 @@ double sigmoidBceWeighted(int64_t M, int64_t N, const float* logits, const float
   }
   return total * invN;
 }
+
+// Every label indexes its row of N logits: refused (ERR_LABEL) before any work when one is outside [0, N).
+void checkLabels(const char* fn, int64_t M, int64_t N, const int32_t* labels) {
+  for (int64_t i = 0; i < M; i++) {
+    if (labels[i] < 0 || labels[i] >= N) {
+      fail("ERR_LABEL", std::string(fn) + ": labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " +
+                            std::to_string(N) + ")");
+    }
+  }
+}
+
 }  // namespace
 
 Napi::Value softmaxCrossEntropyBinding(const Napi::CallbackInfo& info) {
@@ -199,12 +210,7 @@ Napi::Value softmaxCrossEntropyBinding(const Napi::CallbackInfo& info) {
   float* probs = a.f32(4, "probs", mn);
   float* dLogits = a.f32(5, "dLogits", mn);
   // All labels first: a label out of range would index outside its row.
-  for (int64_t i = 0; i < M; i++) {
-    if (labels[i] < 0 || labels[i] >= N) {
-      fail("ERR_LABEL", std::string(fn) + ": labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " +
-                            std::to_string(N) + ")");
-    }
-  }
+  checkLabels(fn, M, N, labels);
   return Napi::Number::New(info.Env(), softmaxCrossEntropy(M, N, logits, labels, probs, dLogits));
 }
 NB_EXPORT(softmaxCrossEntropy, softmaxCrossEntropyBinding);
@@ -275,12 +281,7 @@ Napi::Value softmaxCrossEntropyWeightedBinding(const Napi::CallbackInfo& info) {
   float* probs = a.f32(6, "probs", mn);
   float* dLogits = a.f32(7, "dLogits", mn);
   // All labels first: a label out of range would index outside its row and the weights.
-  for (int64_t i = 0; i < M; i++) {
-    if (labels[i] < 0 || labels[i] >= N) {
-      fail("ERR_LABEL", std::string(fn) + ": labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " +
-                            std::to_string(N) + ")");
-    }
-  }
+  checkLabels(fn, M, N, labels);
   return Napi::Number::New(info.Env(), softmaxCrossEntropyWeighted(M, N, smoothing, logits, labels, weights, probs, dLogits));
 }
 NB_EXPORT(softmaxCrossEntropyWeighted, softmaxCrossEntropyWeightedBinding);
