@@ -140,8 +140,8 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   for (int64_t n = 0; n < N; n++) {
     im2col(g, X + n * chw, cols);
     float* y = Y + n * op;
-    // Seeded with the bias, then the product accumulated (beta = 1): the bias is added before sgemm's rounding,
-    // as the js specification does.
+    // Seeded with the bias, then the product accumulated (beta = 1): OpenBLAS adds its float accumulator to C, so the
+    // bias is added to the rounded product, as PyTorch's addmm and the js specification do.
     if (bias != nullptr) {
       for (int64_t o = 0; o < O; o++) std::fill(y + o * P, y + (o + 1) * P, bias[o]);
     }

@@ -166,6 +166,30 @@ describe.each(backends)('convolution and pooling ($name)', (be) => {
     },
   );
 
+  it('conv2dForward adds the bias to the product rounded to float32, as PyTorch does (F.conv2d gives 1 here)', () => {
+    // The 1×1 window's product 1 + 2^-30 rounds to 1; 1 + bias = 1 + 2^-24 is a tie that rounds to 1. Seeding the
+    // bias into the sum instead would round 1 + 2^-24 + 2^-30 up to 1 + 2^-23 (as dense's test).
+    const y = F(1).fill(NaN);
+    be.conv2dForward(
+      1,
+      2,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      0,
+      1,
+      Float32Array.from([1, 2 ** -30]),
+      Float32Array.from([1, 1]),
+      Float32Array.from([2 ** -24]),
+      F(2),
+      y,
+    );
+    expect(y[0]).toBe(1);
+  });
+
   it('2×2 max pooling: forward, argmax and backward match PyTorch', () => {
     const p = ref.maxpool2x2;
     const [N, C, H, W] = p.x_shape;

@@ -93,36 +93,6 @@ function col2imAt(
   }
 }
 
-export function im2col(
-  C: number,
-  H: number,
-  W: number,
-  kh: number,
-  kw: number,
-  stride: number,
-  pad: number,
-  dilation: number,
-  X: Float32Array,
-  cols: Float32Array,
-): void {
-  im2colAt(C, H, W, kh, kw, stride, pad, dilation, X, 0, cols);
-}
-
-export function col2im(
-  C: number,
-  H: number,
-  W: number,
-  kh: number,
-  kw: number,
-  stride: number,
-  pad: number,
-  dilation: number,
-  cols: Float32Array,
-  X: Float32Array,
-): void {
-  col2imAt(C, H, W, kh, kw, stride, pad, dilation, cols, X, 0);
-}
-
 export function conv2dForward(
   N: number,
   C: number,
@@ -144,11 +114,16 @@ export function conv2dForward(
   const K = C * kh * kw;
   for (let n = 0; n < N; n++) {
     im2colAt(C, H, W, kh, kw, stride, pad, dilation, X, n * C * H * W, cols);
-    // A view, not a copy: the js sgemm takes whole arrays. Seeding with the bias and accumulating (beta = 1)
-    // adds it before the single float32 rounding, as denseForward does.
+    // A view, not a copy: the js sgemm takes whole arrays. The bias is added to the product once it is rounded to
+    // float32, as PyTorch (OpenBLAS adds its float accumulator to C = the broadcast bias), native and denseForward do.
     const y = Y.subarray(n * O * P, (n + 1) * O * P);
-    if (bias !== null) for (let o = 0; o < O; o++) y.fill(bias[o], o * P, (o + 1) * P);
-    sgemm(false, false, O, P, K, 1, weight, cols, bias !== null ? 1 : 0, y);
+    sgemm(false, false, O, P, K, 1, weight, cols, 0, y);
+    if (bias !== null) {
+      for (let o = 0; o < O; o++) {
+        const b = bias[o];
+        for (let p = o * P, end = (o + 1) * P; p < end; p++) y[p] += b;
+      }
+    }
   }
 }
 
