@@ -8,6 +8,7 @@ import type { Backend } from '../backend/contract.js';
 import { addGrad, claimGrad, needsGrad, record } from '../graph.js';
 import { formatShape, Tensor } from '../tensor.js';
 import { currentBackend } from './current-backend.js';
+import { KernelGrads } from './gradients.js';
 import { allocF32, type Workspace } from './workspace.js';
 
 export interface RunningStats {
@@ -87,7 +88,10 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
   );
 }
 
-/** One kernel call writes dX, dGamma and dBeta; each goes straight into an empty gradient or via scratch. */
+/**
+ * One kernel call writes dX, dGamma and dBeta, each overwritten: KernelGrads puts each straight into a gradient still
+ * to be written, or into scratch that it adds to one already holding a value (and scratch alone when none is needed).
+ */
 function trainingBackward(
   be: Backend,
   ws: Workspace | undefined,
@@ -102,17 +106,14 @@ function trainingBackward(
   dY: Float32Array,
 ): void {
   const n = x.size;
-  const target = (t: Tensor, key: string, len: number): [Float32Array, boolean] => {
-    if (t.requiresGrad && claimGrad(t)) return [t.grad!, false];
-    return [allocF32(ws, key, len), t.requiresGrad];
-  };
-  const [dX, addX] = target(x, 'bn.dx', n);
-  const [dGamma, addGamma] = target(gamma, 'bn.dgamma', C);
-  const [dBeta, addBeta] = target(beta, 'bn.dbeta', C);
+  const g = new KernelGrads(be, null);
+  const scratch = (key: string, len: number) => () => allocF32(ws, key, len);
+  const [dxScratch, dGammaScratch, dBetaScratch] = [scratch('bn.dx', n), scratch('bn.dgamma', C), scratch('bn.dbeta', C)];
+  const dX = g.overwritten(x, dxScratch) ?? dxScratch();
+  const dGamma = g.overwritten(gamma, dGammaScratch) ?? dGammaScratch();
+  const dBeta = g.overwritten(beta, dBetaScratch) ?? dBetaScratch();
   be.batchNormBackward(M, C, S, x.data, mean, invStd, gamma.data, dY, dX, dGamma, dBeta);
-  if (addX) be.axpy(n, 1, dX, x.grad!);
-  if (addGamma) be.axpy(C, 1, dGamma, gamma.grad!);
-  if (addBeta) be.axpy(C, 1, dBeta, beta.grad!);
+  g.finish();
 }
 
 /**

@@ -19,6 +19,8 @@ import type { Backend } from '../backend/contract.js';
 import { claimGrad } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 
+const NO_WEIGHT = new Float32Array(0);
+
 export class KernelGrads {
   /** The beta the kernel applies to the weight and bias gradients. */
   readonly beta: 0 | 1;
@@ -26,12 +28,13 @@ export class KernelGrads {
   readonly dWeight: Float32Array;
   private readonly scratchAdds: { scratch: Float32Array; grad: Float32Array; n: number }[] = [];
 
+  /** With no weight (a kernel whose every gradient output is overwritten, such as batch norm's): beta 0, no dWeight. */
   constructor(
     private readonly be: Backend,
-    weight: Tensor,
-    unused: () => Float32Array,
+    weight: Tensor | null,
+    unused: () => Float32Array = () => NO_WEIGHT,
   ) {
-    if (weight.requiresGrad) {
+    if (weight?.requiresGrad) {
       this.beta = claimGrad(weight) ? 0 : 1;
       this.dWeight = weight.grad!;
     } else {

@@ -34,6 +34,19 @@ describe.each(backends.map((b) => [b.name, b] as const))('BatchNorm1d on %s', (_
     });
   });
 
+  it('a second backward pass adds to dx, dgamma and dbeta (gradients accumulate until zeroGrad, as in PyTorch)', () => {
+    withBackend(backend, () => {
+      const bn = layer();
+      const x = tensor(ref.x, [ref.B, ref.F], { requiresGrad: true });
+      bn.forward(x).backward(Float32Array.from(ref.g));
+      bn.forward(x).backward(Float32Array.from(ref.g));
+      const twice = (v: readonly number[]) => v.map((a) => 2 * a);
+      expectClose(x.grad!, twice(ref.dx), TOL, 'dx');
+      expectClose(bn.weight.grad!, twice(ref.dgamma), TOL, 'dgamma');
+      expectClose(bn.bias.grad!, twice(ref.dbeta), TOL, 'dbeta');
+    });
+  });
+
   it('uses the running statistics in eval mode and does not update them', () => {
     withBackend(backend, () => {
       const bn = layer();
