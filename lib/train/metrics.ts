@@ -80,20 +80,25 @@ export interface ClassScores {
   recall: Float64Array;
 }
 
-export function precisionRecall(m: ConfusionMatrix): ClassScores {
+/** Class c's column and row sums and its diagonal: rows predicted c, rows of class c, and rows both. */
+function classCounts(m: ConfusionMatrix, c: number): { predicted: number; actual: number; hits: number } {
   const { classes, counts } = m;
-  const precision = new Float64Array(classes),
-    recall = new Float64Array(classes);
-  for (let c = 0; c < classes; c++) {
-    let predicted = 0,
-      actual = 0;
-    for (let k = 0; k < classes; k++) {
-      predicted += counts[k * classes + c];
-      actual += counts[c * classes + k];
-    }
-    const hit = counts[c * classes + c];
-    precision[c] = predicted === 0 ? NaN : hit / predicted;
-    recall[c] = actual === 0 ? NaN : hit / actual;
+  let predicted = 0;
+  let actual = 0;
+  for (let k = 0; k < classes; k++) {
+    predicted += counts[k * classes + c];
+    actual += counts[c * classes + k];
+  }
+  return { predicted, actual, hits: counts[c * classes + c] };
+}
+
+export function precisionRecall(m: ConfusionMatrix): ClassScores {
+  const precision = new Float64Array(m.classes);
+  const recall = new Float64Array(m.classes);
+  for (let c = 0; c < m.classes; c++) {
+    const { predicted, actual, hits } = classCounts(m, c);
+    precision[c] = predicted === 0 ? NaN : hits / predicted;
+    recall[c] = actual === 0 ? NaN : hits / actual;
   }
   return { precision, recall };
 }
@@ -151,7 +156,7 @@ export interface ClassificationReport {
  * absent from both does not pull it down); the weighted average weights each class by its support (0 with no rows).
  */
 export function classificationReport(m: ConfusionMatrix): ClassificationReport {
-  const { classes, counts } = m;
+  const { classes } = m;
   const precision = new Float64Array(classes),
     recall = new Float64Array(classes),
     f1 = new Float64Array(classes),
@@ -161,13 +166,7 @@ export function classificationReport(m: ConfusionMatrix): ClassificationReport {
   let present = 0,
     total = 0;
   for (let c = 0; c < classes; c++) {
-    let predicted = 0,
-      actual = 0;
-    for (let k = 0; k < classes; k++) {
-      predicted += counts[k * classes + c];
-      actual += counts[c * classes + k];
-    }
-    const tp = counts[c * classes + c];
+    const { predicted, actual, hits: tp } = classCounts(m, c);
     precision[c] = predicted === 0 ? 0 : tp / predicted;
     recall[c] = actual === 0 ? 0 : tp / actual;
     f1[c] = predicted + actual === 0 ? 0 : (2 * tp) / (predicted + actual);
