@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev g++ make python3 dataset-fashion-mnist ${NEUROBLAS_EXTRA_PACKAGES:-})
+# redis-server: the queue tests start their own; python3-onnx: the ONNX export check; fortunes-*: the
+# language-identification example's text.
+packages=(libopenblas-dev g++ make python3 dataset-fashion-mnist redis-server python3-onnx
+  fortunes fortunes-de fortunes-es fortunes-it fortunes-br fortunes-cs fortunes-pl fortunes-eo fortunes-ga
+  ${NEUROBLAS_EXTRA_PACKAGES:-})
 missing=()
 for pkg in "${packages[@]}"; do
   [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == *'install ok installed'* ]] || missing+=("$pkg")
@@ -41,6 +45,9 @@ step() {
 # `npm install` with the committed lock file, not `npm ci`: npm 11 leaves other platforms' optional packages
 # (rollup's, esbuild's) out of the lock file it writes, and `npm ci` then refuses that lock as out of sync.
 # Install scripts: package.json's allowScripts approves esbuild's (the only dependency that has one).
+# onnxruntime-node (a devDependency, for the ONNX checks) would download GPU libraries at install; it ships
+# its CPU build in the package, which is all the checks use.
+export ONNXRUNTIME_NODE_INSTALL=skip
 step 'npm dependencies (npm install, from package-lock.json)' npm install --no-audit --no-fund --loglevel=error
 step 'TypeScript to dist/ (npm run build:ts)' npm run --silent build:ts
 export JOBS="${JOBS:-max}" # node-gyp compiles on every core
