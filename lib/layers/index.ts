@@ -27,4 +27,5 @@ export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';
 export { MaxPool2d, AvgPool2d, type Pool2dLayerOptions } from './pool.js';
 export { Flatten } from './flatten.js';
 export { Unflatten } from './unflatten.js';
+export { TargetScaling } from './target-scaling.js';
 export { Sequential, type SequentialForwardOptions } from './sequential.js';

@@ -37,6 +37,7 @@ import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { AvgPool2d, MaxPool2d } from './pool.js';
 import { Unflatten } from './unflatten.js';
+import { TargetScaling } from './target-scaling.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -266,6 +267,23 @@ registerBuiltInLayer('Flatten', (c) => {
   checkConfigKeys(c, []);
   return new Flatten({ name: layerName(c) });
 });
+
+registerBuiltInLayer(
+  'TargetScaling',
+  (c) => {
+    checkConfigKeys(c, ['units']);
+    return new TargetScaling(c.units as number, { name: layerName(c) });
+  },
+  (c) => {
+    const n = size(c.units);
+    return n === undefined
+      ? []
+      : [
+          ['mean', [n]],
+          ['std', [n]],
+        ];
+  },
+);
 
 registerBuiltInLayer('Unflatten', (c) => {
   checkConfigKeys(c, ['shape']);
