@@ -80,7 +80,10 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   const d = data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);
   warnOffScale(m, d.x, data.name);
-  if (m.regression) return evaluateRegression(out, modelFile, m, data, flags.batchSize, runtime.backend);
+  if (m.regression) {
+    evaluateRegression(out, modelFile, m, data, flags.batchSize, runtime.backend);
+    return;
+  }
   const started = performance.now();
   const r = evaluate(m.model, new Tensor(d.x, [d.rows, d.features]), d.y, { batchSize: flags.batchSize });
   const seconds = (performance.now() - started) / 1000;

@@ -67,7 +67,7 @@ describe('neuroblas train --data <a CSV with a float label>', () => {
 
   it("predict prints each row's value in mpg (beside the true one when the file has it)", async () => {
     const few = path.join(dir, 'few.csv');
-    fs.writeFileSync(few, fs.readFileSync(csv, 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
+    fs.writeFileSync(few, `${fs.readFileSync(csv, 'utf8').split('\n').slice(0, 4).join('\n')}\n`);
     const r = await runInProcess(['predict', model, few, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout
