@@ -7,7 +7,17 @@ import { windowOutput } from './conv.js';
 import { sgemm } from './sgemm.js';
 
 /** im2col of the C×L row starting at X[xOff]: cols[(c·k + j)·OW + o] = X[c, o·stride − pad + j·dilation], 0 in the padding. */
-function im2col1d(C: number, L: number, k: number, stride: number, pad: number, dilation: number, X: Float32Array, xOff: number, cols: Float32Array): void {
+function im2col1d(
+  C: number,
+  L: number,
+  k: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  X: Float32Array,
+  xOff: number,
+  cols: Float32Array,
+): void {
   const OW = windowOutput(L, k, stride, pad, dilation);
   for (let c = 0, dst = 0; c < C; c++) {
     const row = xOff + c * L;
@@ -21,7 +31,17 @@ function im2col1d(C: number, L: number, k: number, stride: number, pad: number, 
 }
 
 /** col2im into the C×L row starting at X[xOff]: zeroes it, then adds every column entry back to the value it came from. */
-function col2im1d(C: number, L: number, k: number, stride: number, pad: number, dilation: number, cols: Float32Array, X: Float32Array, xOff: number): void {
+function col2im1d(
+  C: number,
+  L: number,
+  k: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  cols: Float32Array,
+  X: Float32Array,
+  xOff: number,
+): void {
   const OW = windowOutput(L, k, stride, pad, dilation);
   X.fill(0, xOff, xOff + C * L);
   for (let c = 0, src = 0; c < C; c++) {

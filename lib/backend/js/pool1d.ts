@@ -59,7 +59,16 @@ export function maxPool1dBackward(
   }
 }
 
-export function avgPool1dForward(N: number, C: number, L: number, k: number, stride: number, pad: number, X: Float32Array, Y: Float32Array): void {
+export function avgPool1dForward(
+  N: number,
+  C: number,
+  L: number,
+  k: number,
+  stride: number,
+  pad: number,
+  X: Float32Array,
+  Y: Float32Array,
+): void {
   const OW = windowOutput(L, k, stride, pad, 1);
   for (let row = 0, out = 0; row < N * C; row++) {
     const base = row * L;
@@ -74,7 +83,16 @@ export function avgPool1dForward(N: number, C: number, L: number, k: number, str
 }
 
 /** dX = 0, then each output's gradient / k spread over the real values of its window. */
-export function avgPool1dBackward(N: number, C: number, L: number, k: number, stride: number, pad: number, dY: Float32Array, dX: Float32Array): void {
+export function avgPool1dBackward(
+  N: number,
+  C: number,
+  L: number,
+  k: number,
+  stride: number,
+  pad: number,
+  dY: Float32Array,
+  dX: Float32Array,
+): void {
   const OW = windowOutput(L, k, stride, pad, 1);
   dX.fill(0, 0, N * C * L);
   for (let row = 0, out = 0; row < N * C; row++) {
