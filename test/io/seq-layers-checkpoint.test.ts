@@ -68,7 +68,7 @@ function inputs(shape: number[], seed: number): Tensor {
 }
 
 describe.each(backends.map((b) => [b.name, b] as const))('save and load the sequence layers on %s', (name, backend) => {
-  it('a model with Conv1d, LayerNorm, MaxPool1d, AvgPool1d, GlobalMaxPool1d round-trips: names, shapes, predictions, optimizer', async () => {
+  it('Conv1d, LayerNorm, MaxPool1d, AvgPool1d, GlobalMaxPool1d round-trip: names, shapes, predictions, optimizer', async () => {
     await onBackend(backend, async () => {
       const model = sequenceModel();
       const x = inputs([7, 3, 20], 1);

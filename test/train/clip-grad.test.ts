@@ -56,7 +56,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('clipping against PyTor
           const total = clipGradNorm(ps, c.maxNorm!, { normType: c.normType });
           expect(Math.abs(total - c.total!)).toBeLessThanOrEqual(1e-6 * c.total!);
         } else clipGradValue(ps, c.clipValue!);
-        ps.forEach((p, i) => expectClose(p.grad!, c.clipped[i], { rtol: 1e-6 }, `gradient ${i}`));
+        for (const [i, p] of ps.entries()) expectClose(p.grad!, c.clipped[i], { rtol: 1e-6 }, `gradient ${i}`);
       });
     });
   }

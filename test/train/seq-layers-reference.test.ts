@@ -127,7 +127,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('sequence layers agains
   }
 
   for (const c of seq.pools) {
-    const name = `${c.kind === 'max' ? 'MaxPool1d' : 'AvgPool1d'}(${c.k}, stride ${c.stride}, padding ${c.pad}) on ${JSON.stringify(c.x_shape)}`;
+    const layer = c.kind === 'max' ? 'MaxPool1d' : 'AvgPool1d';
+    const name = `${layer}(${c.k}, stride ${c.stride}, padding ${c.pad}) on ${JSON.stringify(c.x_shape)}`;
     it(`${name}${c.nan ? ' with NaN (propagated, as PyTorch)' : ''}`, () => {
       withBackend(backend, () => {
         const Cls = c.kind === 'max' ? MaxPool1d : AvgPool1d;
