@@ -39,6 +39,7 @@ import { currentBackend } from '../ops/current-backend.js';
 import { add } from '../ops/elementwise.js';
 import { Workspace } from '../ops/workspace.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { checkClipOptions, clipBeforeStep } from '../optim/clip.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor } from '../tensor.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
@@ -111,6 +112,14 @@ export interface FitOptions {
    * 'weightedRecall', 'weightedF1', 'topK:<k>' (as top<k>Accuracy), 'auc' (binary problems); lib/train/metrics.ts.
    */
   metrics?: string[];
+  /**
+   * Gradient clipping before every optimizer step, over the optimizer's parameters: `clipNorm` scales the gradients
+   * so their total L2 norm is at most this (clipGradNorm; PyTorch's clip_grad_norm_), `clipValue` clamps every
+   * gradient value into [−clipValue, clipValue] (clipGradValue). One or the other; a non-finite gradient norm is an
+   * ERR_BAD_DATA naming the epoch and batch.
+   */
+  clipNorm?: number;
+  clipValue?: number;
 }
 
 /** Every option fit knows: any other key is refused (a typo such as `epoch` would otherwise be ignored). */
@@ -131,6 +140,8 @@ export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'rng',
   'worker',
   'metrics',
+  'clipNorm',
+  'clipValue',
 ];
 
 /** fit's options object: required, and only known keys. */
@@ -463,6 +474,7 @@ export async function trainLoop(
   // A validation split's rows share the training rows' targets: standardized once.
   standardizeTargets(train, regression);
   if (val && val.targets !== train.targets) standardizeTargets(val, valRegression);
+  const clip = checkClipOptions('fit', o.clipNorm, o.clipValue);
   const metrics = o.metrics === undefined ? [] : checkFitMetrics('fit', o.metrics);
   if (metrics.length > 0) {
     checkMetricsFit('fit', metrics, train.outWidth, train.labels !== null, train.targets);
@@ -532,6 +544,7 @@ export async function trainLoop(
         });
       }
       l.backward();
+      if (clip !== null) clipBeforeStep(clip, optimizer.params ?? model.parameters(), epoch, b + 1);
       optimizer.step();
       // The step kernels count non-finite values as they write them; only then (or for an optimizer of your own,
       // whose count is not a number) are the weights searched, to name the tensor.
