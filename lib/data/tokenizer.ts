@@ -161,8 +161,7 @@ export class Tokenizer {
    */
   encodeBatch(texts: readonly string[], length: number | undefined = this.length ?? undefined): EncodedBatch {
     if (!Array.isArray(texts)) fail('ERR_INVALID_ARG', `Tokenizer.encodeBatch: texts must be an array of strings, got ${show(texts)}`);
-    if (length === undefined)
-      fail('ERR_INVALID_ARG', 'Tokenizer.encodeBatch: give a length (or build the tokenizer with { length })');
+    if (length === undefined) fail('ERR_INVALID_ARG', 'Tokenizer.encodeBatch: give a length (or build the tokenizer with { length })');
     const T = checkLength('Tokenizer.encodeBatch', length);
     const rows = texts.length;
     const ids = new Float32Array(rows * T);

@@ -75,8 +75,7 @@ export interface Windows {
 const OWNER = 'seriesWindows';
 
 function asSeriesList(series: unknown): Series[] {
-  const isSeries = (s: unknown): s is Series =>
-    ArrayBuffer.isView(s) || (Array.isArray(s) && (s.length === 0 || typeof s[0] === 'number'));
+  const isSeries = (s: unknown): s is Series => ArrayBuffer.isView(s) || (Array.isArray(s) && (s.length === 0 || typeof s[0] === 'number'));
   if (isSeries(series)) return [series];
   if (Array.isArray(series) && series.length > 0 && series.every(isSeries)) return series;
   return fail(
@@ -108,7 +107,10 @@ export function seriesWindows(series: Series | Series[], options: WindowOptions)
       fail('ERR_SHAPE', `${OWNER}: series ${k} has ${s.length} values, not a whole number of steps of ${features} features`);
     for (let i = 0; i < s.length; i++) {
       if (typeof s[i] !== 'number' || !Number.isFinite(s[i]))
-        fail('ERR_BAD_DATA', `${OWNER}: series ${k} holds ${show(s[i])} at step ${Math.floor(i / features)}; fill or drop missing values first`);
+        fail(
+          'ERR_BAD_DATA',
+          `${OWNER}: series ${k} holds ${show(s[i])} at step ${Math.floor(i / features)}; fill or drop missing values first`,
+        );
     }
     const steps = s.length / features;
     return Math.floor(steps * (1 - validation));
@@ -188,8 +190,7 @@ function build(list: Series[], startsBySeries: number[][], sc: SeriesScaling): W
   startsBySeries.forEach((list0, k) => {
     const s = list[k];
     for (const i of list0) {
-      for (let t = 0; t < W; t++)
-        for (let f = 0; f < F; f++) x[(r * W + t) * F + f] = (s[(i + t) * F + f] - sc.offset[f]) / sc.scale[f];
+      for (let t = 0; t < W; t++) for (let f = 0; f < F; f++) x[(r * W + t) * F + f] = (s[(i + t) * F + f] - sc.offset[f]) / sc.scale[f];
       for (let h = 0; h < H; h++)
         targets.forEach((f, j) => {
           y[(r * H + h) * targets.length + j] = (s[(i + W + h) * F + f] - sc.offset[f]) / sc.scale[f];
@@ -243,9 +244,7 @@ export function checkSeriesScaling(owner: string, v: unknown): SeriesScaling {
   if (window > MAX_WINDOW || horizon > MAX_WINDOW || features > MAX_SERIES_FEATURES)
     fail('ERR_INVALID_ARG', `${owner}: window, horizon (at most ${MAX_WINDOW}) or features (at most ${MAX_SERIES_FEATURES}) too large`);
   const numbers = (a: unknown, positive: boolean): a is number[] =>
-    Array.isArray(a) &&
-    a.length === features &&
-    a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+    Array.isArray(a) && a.length === features && a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
   if (!numbers(s.offset, false) || !numbers(s.scale, true))
     fail('ERR_INVALID_ARG', `${owner}: offset and scale must be ${features} finite numbers each (scales > 0)`);
   const t = s.targets;

@@ -5,7 +5,16 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, decodeSafetensors, encodeSafetensors, loadModel, manualSeed, saveModel, type F32Tensor } from '../../lib/index.js';
+import {
+  Dense,
+  Sequential,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadModel,
+  manualSeed,
+  saveModel,
+  type F32Tensor,
+} from '../../lib/index.js';
 import { Tokenizer } from '../../lib/data/tokenizer.js';
 import { seriesWindows } from '../../lib/data/windows.js';
 import { CHECKSUM_KEY, checkpointChecksum } from '../../lib/io/checksum.js';
