@@ -41,6 +41,7 @@ import {
   type LrSchedule,
 } from './schedule-option.js';
 import { labelsLine } from './label-inference.js';
+import { isSequenceRun, refuseSequenceFlags, sequenceOptions, trainSequence, type SequenceFlags } from './train-sequence.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
@@ -76,7 +77,7 @@ interface TrainFlags extends RuntimeFlags {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train a classifier (an MLP, LeNet-5 or a model spec file) and report each epoch')
     .option(
@@ -137,6 +138,8 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags, command: Command) => {
       await train(flags, command);
     });
+  // Text and series data (train-sequence.ts).
+  for (const option of sequenceOptions()) command.addOption(option);
 }
 
 function normalizationFor(flags: TrainFlags, isCsv: boolean): NormalizationKind | null {
@@ -176,6 +179,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (flags.data === undefined && flags.resume === undefined)
     command.error("error: required option '--data <source>' not specified (or --resume <checkpoint>)");
+  if (isSequenceRun(flags as { data?: string; seriesColumn?: unknown })) return trainSequence(flags as unknown as SequenceFlags, given);
+  refuseSequenceFlags(given);
   const out = new Output(flags.json === true || !process.stdout.isTTY);
   // Resuming, the checkpoint is where the run goes on saving, unless --save says otherwise.
   const save = flags.save ?? flags.resume;
