@@ -28,3 +28,13 @@ export { MaxPool2d, AvgPool2d, type Pool2dLayerOptions } from './pool.js';
 export { Flatten } from './flatten.js';
 export { Unflatten } from './unflatten.js';
 export { Sequential, type SequentialForwardOptions } from './sequential.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export {
+  LSTM,
+  GRU,
+  Recurrent,
+  RECURRENT_RETURNS,
+  type RecurrentLayerOptions,
+  type RecurrentReturns,
+  type RunOptions,
+} from './recurrent.js';

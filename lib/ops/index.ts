@@ -22,3 +22,5 @@ export { softmaxCrossEntropyOp, softmaxCrossEntropySoftOp, sigmoidBceOp, mseOp, 
 export { Workspace } from './workspace.js';
 export { currentBackend, useBackend, withBackend } from './current-backend.js';
 export { checkFinite, checkLabels } from './checks.js';
+export { embedding } from './embedding.js';
+export { recurrent, type RecurrentSpec, type RecurrentWeights, type RecurrentResult } from './recurrent.js';
