@@ -12,7 +12,7 @@ import { plural } from '../check.js';
 import { describeFsError, fail, NeuroblasError } from '../errors.js';
 import { readSeriesColumn } from '../data/series-csv.js';
 import { scaleWindow, unscaleTargets } from '../data/windows.js';
-import { readsTokenIds } from '../io/data-metadata.js';
+import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import { noGrad } from '../graph.js';
 import { softmax } from '../ops/activation.js';
 import { Tensor } from '../tensor.js';
@@ -89,10 +89,12 @@ export function predictText(m: TrainedModel, files: string[], texts: string[], o
 export function predictSeries(m: TrainedModel, files: string[], column: string | number | undefined, out: Output): void {
   const sc = m.seriesScaling!;
   if (files.length === 0) fail('ERR_INVALID_ARG', 'nothing to forecast from: give a CSV file whose rows are the series, oldest first');
+  // [window, features] for a recurrent model, [window × features] for an MLP (loadTrainedModel checked it takes one).
+  const shape = forecastInputShape(m.model, sc)!;
   for (const file of files) {
     const series = readSeriesColumn(file, column ?? 0);
     const x = scaleWindow(sc, series.values);
-    const y = noGrad(() => predict(m.model, new Tensor(x, [1, m.features]))).data;
+    const y = noGrad(() => predict(m.model, new Tensor(x, [1, ...shape]))).data;
     const forecast = Array.from(unscaleTargets(sc, y));
     out.record({ file, column: series.name, steps: series.values.length, forecast });
     out.human(

@@ -117,6 +117,43 @@ describe('train and predict a text classifier', () => {
     expect(r.stderr).toMatch(/word tokens, vocabulary 300/);
   });
 
+  it('trains an Embedding → GRU spec on padded token ids, and predicts raw strings with it', async () => {
+    const spec = at('gru.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify([
+        { type: 'Embedding', numEmbeddings: '$vocab', dim: 8, paddingIdx: 0 },
+        { type: 'GRU', inputSize: 8, hiddenSize: 16, returns: 'lastStep' },
+        { type: 'Dense', in: 16, out: '$classes' },
+      ]),
+    );
+    const gru = at('gru.safetensors');
+    const r = await runInProcess([
+      'train',
+      '--data',
+      text,
+      '--model',
+      spec,
+      '--max-length',
+      '40',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.01',
+      '--epochs',
+      '3',
+      '--save',
+      gru,
+      '--json',
+    ]);
+    expect(json(r)).toHaveLength(3);
+    expect(r.stderr).toMatch(/40 tokens per text/);
+    const p = await runInProcess(['predict', gru, '--text', 'Hola', '--text', '', '--json']);
+    const rows = json(p);
+    expect(rows).toHaveLength(2); // an empty text is all padding: it still gets an answer
+    for (const row of rows) expect(['de', 'en', 'es']).toContain(row.className);
+  });
+
   it('refuses what does not fit, in one line', async () => {
     const cases: [string[], RegExp][] = [
       [['--window', '5'], /--window does not apply to a text classifier/],
@@ -178,6 +215,41 @@ describe('train and predict a forecaster', () => {
     const [next] = row.forecast as number[];
     expect(next).toBeGreaterThan(-5);
     expect(next).toBeLessThan(20); // the last days of December 2015 were 5.6 °C
+  });
+
+  it('trains an LSTM spec on [window, 1] windows and forecasts with it', async () => {
+    const spec = at('lstm.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify([
+        { type: 'LSTM', inputSize: '$features', hiddenSize: 8, returns: 'lastStep' },
+        { type: 'Dense', in: 8, out: '$outputs' },
+      ]),
+    );
+    const lstm = at('lstm.safetensors');
+    const r = await runInProcess([
+      'train',
+      '--data',
+      WEATHER,
+      '--series-column',
+      'temp_max',
+      '--window',
+      '10',
+      '--horizon',
+      '3',
+      '--model',
+      spec,
+      '--optimizer',
+      'adam',
+      '--epochs',
+      '2',
+      '--save',
+      lstm,
+      '--json',
+    ]);
+    expect(Object.keys(json(r).at(-1)!)).toContain('valMae');
+    const [row] = json(await runInProcess(['predict', lstm, WEATHER, '--series-column', 'temp_max', '--json']));
+    expect(row.forecast as number[]).toHaveLength(3);
   });
 
   it('refuses a series run without --window, and a gap in the column', async () => {

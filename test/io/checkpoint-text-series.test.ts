@@ -7,6 +7,10 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   Dense,
+  Embedding,
+  GRU,
+  Tensor,
+  predict,
   Sequential,
   decodeSafetensors,
   encodeSafetensors,
@@ -67,6 +71,35 @@ describe('tokenizer in the checkpoint', () => {
     expectError(() => saveModel(p, bagModel(), { tokenizer: tokenizer.toJSON() as never }), 'ERR_INVALID_ARG', /must be a Tokenizer/);
     expectError(() => saveModel(p, forecaster(), { tokenizer, seriesScaling: scaling }), 'ERR_INVALID_ARG', /not both/);
     expect(fs.existsSync(p)).toBe(false);
+  });
+
+  it('with an Embedding model: round-trips, and a tokenizer larger than its table is refused both ways', () => {
+    const p = file('gru.safetensors');
+    manualSeed(4);
+    const model = new Sequential([
+      new Embedding(tokenizer.size, 4, { paddingIdx: 0 }),
+      new GRU(4, 6, { returns: 'lastStep' }),
+      new Dense(6, 3),
+    ]);
+    saveModel(p, model, { tokenizer });
+    const back = loadModel(p, { restoreRandom: false });
+    const x = new Tensor(tokenizer.encodeBatch(['guten Tag 🌍', 'días']).ids, [2, 16]);
+    expect(Array.from(predict(back.model, x).data)).toEqual(Array.from(predict(model, x).data));
+    const small = new Sequential([new Embedding(5, 4, { paddingIdx: 0 }), new GRU(4, 6, { returns: 'lastStep' }), new Dense(6, 3)]);
+    expectError(
+      () => saveModel(file('small.safetensors'), small, { tokenizer }),
+      'ERR_INVALID_ARG',
+      /tokenizer has \d+ tokens, .*Embedding only 5 rows/,
+    );
+    saveModel(file('small.safetensors'), small, { tokenizer: Tokenizer.fit(['ab']) });
+    const crafted = edited(file('small.safetensors'), 'crafted-vocab.safetensors', (m) => {
+      m.tokenizer = JSON.stringify(tokenizer.toJSON());
+    });
+    expectError(
+      () => loadModel(crafted),
+      'ERR_IO',
+      /crafted-vocab\.safetensors: the tokenizer has \d+ tokens, the model's Embedding only 5 rows/,
+    );
   });
 
   it('a crafted tokenizer entry is an ERR_IO naming the file and what is wrong', () => {
