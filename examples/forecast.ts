@@ -137,8 +137,8 @@ async function run(o: ForecastOptions): Promise<ForecastResult> {
   const model = new Sequential([new LSTM(3, hidden, { returns: 'lastStep' }), new Dense(hidden, horizon)]);
   // Early stopping watches the training years' last 20 %: windows that end before it train, those after it validate.
   const inner = Math.floor(testFrom * 0.8);
-  const fitRows = [];
-  const stopRows = [];
+  const fitRows: number[] = [];
+  const stopRows: number[] = [];
   for (let r = 0; r < w.train.rows; r++) {
     const first = w.train.targetStart[r];
     if (first + horizon <= inner) fitRows.push(r);
@@ -146,7 +146,7 @@ async function run(o: ForecastOptions): Promise<ForecastResult> {
   }
   const rows = (a: Float32Array, picked: number[], width: number) => {
     const out = new Float32Array(picked.length * width);
-    picked.forEach((r, i) => out.set(a.subarray(r * width, (r + 1) * width), i * width));
+    for (let i = 0; i < picked.length; i++) out.set(a.subarray(picked[i] * width, (picked[i] + 1) * width), i * width);
     return out;
   };
   const x = new Tensor(rows(w.train.x, fitRows, window * 3), [fitRows.length, window, 3]);

@@ -153,9 +153,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`  character GRU            ${pct(r.gru.accuracy)}  (${r.gru.seconds.toFixed(0)} s)`);
   console.log(`  bag-of-characters MLP    ${pct(r.bag.accuracy)}  (${r.bag.seconds.toFixed(0)} s)`);
   console.log('\nper language     GRU     MLP');
-  r.languages.forEach((l, c) =>
-    console.log(`  ${l.padEnd(12)} ${pct(r.gru.perLanguage[c]).padStart(6)}  ${pct(r.bag.perLanguage[c]).padStart(6)}`),
-  );
+  for (const [c, l] of r.languages.entries())
+    console.log(`  ${l.padEnd(12)} ${pct(r.gru.perLanguage[c]).padStart(6)}  ${pct(r.bag.perLanguage[c]).padStart(6)}`);
   console.log('\nGRU confusion matrix (rows: true language):');
   console.log(formatConfusionMatrix(r.gru.matrix, r.languages));
   console.log('\nbag-of-characters MLP confusion matrix:');
