@@ -2,7 +2,8 @@
  * One column of a CSV file as a time series, in file order (the rows are the time steps, oldest first): what
  * `neuroblas train --series-column` and `predict` read. The other columns may hold anything (dates, words); the
  * column read must hold numbers on every row, or the error names `file:line` (a gap in a series is not a value to
- * guess). A first line whose field in that column is not a number is the header.
+ * guess; a line of empty fields is such a gap, a blank line is skipped). A first line whose field in that column is not
+ * a number is the header.
  */
 import { fail } from '../errors.js';
 import { readCsvText } from './csv.js';
@@ -26,7 +27,8 @@ export interface SeriesColumn {
 /** The values of `column` (a header name, or a 0-based index, negative from the end) in `content`. */
 export function parseSeriesColumn(content: string, file: string, column: string | number): SeriesColumn {
   const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const rows = lines.map((l, i) => ({ line: i + 1, f: fields(l) })).filter((r) => r.f.some((x) => x !== ''));
+  // Blank lines are skipped; a line of empty fields (",") is a row with a gap.
+  const rows = lines.flatMap((l, i) => (l.trim() === '' ? [] : [{ line: i + 1, f: fields(l) }]));
   if (rows.length === 0) fail('ERR_BAD_DATA', `${file}: no rows`);
   const width = rows[0].f.length;
   let index: number;
