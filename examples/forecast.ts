@@ -213,8 +213,9 @@ async function run(o: ForecastOptions): Promise<ForecastResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const epochs = Number(process.argv[2] ?? 60);
   const r = await forecast({ epochs });
+  const cell = (v: number) => v.toFixed(2).padStart(6);
   const row = (name: string, e: Errors) =>
-    `  ${name.padEnd(24)} ${e.mae.toFixed(2).padStart(6)} ${e.rmse.toFixed(2).padStart(6)}   ${e.nextDayMae.toFixed(2).padStart(6)} ${e.nextDayRmse.toFixed(2).padStart(6)}`;
+    `  ${name.padEnd(24)} ${cell(e.mae)} ${cell(e.rmse)}   ${cell(e.nextDayMae)} ${cell(e.nextDayRmse)}`;
   console.log(`\nSeattle daily max temperature, 2015 held out (${r.forecasts} forecasts of 7 days), °C:`);
   console.log(`  ${''.padEnd(24)}  all 7 days     next day`);
   console.log(`  ${''.padEnd(24)} ${'MAE'.padStart(6)} ${'RMSE'.padStart(6)}   ${'MAE'.padStart(6)} ${'RMSE'.padStart(6)}`);
