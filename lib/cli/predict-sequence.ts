@@ -4,13 +4,16 @@
  * - A text model (its checkpoint holds a tokenizer) classifies raw strings: each `--text` value, and each non-blank
  *   line of the files given. A line `label<TAB>text` whose label is one of the model's classes is scored against it
  *   (so the training file format works as a test file); any other line is the text as it stands.
+ * - `evaluate` on a text model reads `label<TAB>text` lines (textEvaluationData), the training file format.
  * - A forecaster (its checkpoint holds the window, horizon and scaling) reads a CSV column (`--series-column`, or the
  *   only column) and forecasts the `horizon` steps after its last row, in the series' units.
  */
 import fs from 'node:fs';
 import { plural } from '../check.js';
 import { describeFsError, fail, NeuroblasError } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
 import { readSeriesColumn } from '../data/series-csv.js';
+import { readLabelledText } from '../data/text.js';
 import { scaleWindow, unscaleTargets } from '../data/windows.js';
 import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import { noGrad } from '../graph.js';
@@ -102,4 +105,17 @@ export function predictSeries(m: TrainedModel, files: string[], column: string |
         `${forecast.map((v) => +v.toPrecision(6)).join(', ')}`,
     );
   }
+}
+
+/** A text model's evaluation data: `label<TAB>text` lines, labels mapped onto the model's classes, encoded as in training. */
+export function textEvaluationData(m: TrainedModel, file: string): { name: string; testSource: string; test: Dataset } {
+  if (m.classNames === undefined) fail('ERR_IO', `${file}: the model has no class names to map the file's labels onto`);
+  const d = readLabelledText(file, m.classNames);
+  const x = readsTokenIds(m.model) ? m.tokenizer!.encodeBatch(d.texts).ids : m.tokenizer!.bagOfTokens(d.texts);
+  const rows = d.texts.length;
+  return {
+    name: file,
+    testSource: 'every line',
+    test: { x, y: d.y, rows, features: m.features, classes: m.classes, sampleShape: [m.features], classNames: d.classNames },
+  };
 }

@@ -88,6 +88,11 @@ describe('train and predict a text classifier', () => {
     const human = await runInProcess(['predict', model, text]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/accuracy on the labelled lines: \d+\/240/);
+    const evaluated = await runInProcess(['evaluate', model, '--data', text, '--json']);
+    const [summary] = json(evaluated);
+    expect(summary.rows).toBe(240);
+    expect(summary.classNames).toEqual(['de', 'en', 'es']);
+    expect(summary.accuracy as number).toBeGreaterThan(0.75);
     const info = await runInProcess(['info', model]);
     expect(info.stdout).toMatch(/text: char-level tokens, vocabulary \d+, \d+ tokens per text/);
   });
