@@ -149,7 +149,8 @@ function parent(): void {
   }
   console.log('SEQ-A: Embedding(96, 64) → RNN(64 → 128) → last step → Dense(128 → 10), Adam 1e-3, batch 64, length 64, 1 thread');
   console.log(
-    '| model | OpenBLAS kernels | native step | js step | PyTorch step | native/PyTorch | native infer | js infer | PyTorch infer | native/PyTorch |',
+    '| model | OpenBLAS kernels | native step | js step | PyTorch step | native/PyTorch | ' +
+      'native infer | js infer | PyTorch infer | native/PyTorch |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);

@@ -81,7 +81,8 @@ function tokenData(rows: number, T: number, V: number, seed: number): { x: Tenso
 
 describe.each(backends.map((b) => [b.name, b] as const))('sequence models on %s', (_name, backend) => {
   for (const c of reference<{ cases: ClassifierCase[] }>('sequence_classifier').cases) {
-    it(`Embedding → ${c.kind.toUpperCase()} → last step → Dense: logits, loss and every gradient as PyTorch, in the training loop's reuse mode`, () => {
+    const title = `Embedding → ${c.kind.toUpperCase()} → last step → Dense`;
+    it(`${title}: logits, loss and every gradient as PyTorch, in the training loop's reuse mode`, () => {
       withBackend(backend, () => {
         const model = classifier(c);
         const [emb, rnn, head] = model.layers as [Embedding, LSTM | GRU, Dense];

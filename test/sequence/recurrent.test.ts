@@ -138,7 +138,8 @@ describe.skipIf(!bothBackends)('LSTM and GRU: native against js on odd sizes', (
       [5, 2, true],
       [37, 1, false],
     ] as const) {
-      it(`${kind} H ${H}, ${L} layers${bidirectional ? ', bidirectional' : ''}, uneven lengths and initial states: outputs, states, every gradient`, () => {
+      const title = `${kind} H ${H}, ${L} layers${bidirectional ? ', bidirectional' : ''}`;
+      it(`${title}, uneven lengths and initial states: outputs, states, every gradient`, () => {
         const layer = make(7, H, { numLayers: L, bidirectional });
         const D = bidirectional ? 2 : 1;
         const [B, T] = [5, 9];
