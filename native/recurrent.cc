@@ -1,7 +1,7 @@
 // LSTM and GRU layer-directions over a whole [B, T, I] batch in one crossing each way, matching
 // lib/backend/js/recurrent.ts (the specification): the input projection for all steps is one sgemm, each step's hidden
 // product one sgemm (straight into that step's rows of the gate buffer, whose rows are T·G apart), then one fused,
-// vectorized pass over the gates and the cell. Elementwise math runs in double on float32 values, rounded once on store.
+// vectorized pass over the gates and the cell, in float (the js backend computes in double; see expNonPositive).
 #include <cblas.h>
 
 #include <algorithm>
@@ -18,14 +18,42 @@ namespace nb {
 
 namespace {
 
-NB_ALWAYS_INLINE double sigmoidOf(double x) {
-  const double e = vexp(clampExpArg(-std::fabs(x)));
-  return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+// The gates' sigmoid and tanh in float, vectorizable (no libm call, no branch): exp(a) for a <= 0 by Cody–Waite
+// reduction a = k·ln2 + r, |r| <= ln2/2, and its Taylor series to degree 6 (remainder below 1.2e-7 relative). Within a
+// few float ulps of the js backend's double-precision Math.exp/Math.tanh (the tests compare the two), and twice the
+// vector width of double math: the cells are most of a recurrent step's non-GEMM time.
+NB_ALWAYS_INLINE float expNonPositive(float a) {
+  a = a < -87.0f ? -87.0f : a;           // exp(-87) ≈ 1.6e-38 is still a normal float; NaN passes (the comparison is false)
+  constexpr float kRound = 12582912.0f;  // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
+  const float t = a * 1.44269504088896341f + kRound;
+  const float k = t - kRound;
+  const float r = (a - k * 0.693145751953125f) - k * 1.42860682030941723e-6f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t bits;
+  std::memcpy(&bits, &t, sizeof bits);
+  bits = (bits - 0x4B400000 + 127) << 23;  // k (in [-126, 0]) as the exponent field of 2^k
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
 }
 
-NB_ALWAYS_INLINE double tanhOf(double x) {
-  const double m = vexpm1(clampExpArg(-2.0 * std::fabs(x)));
-  return std::copysign(-m / (2.0 + m), x);
+NB_ALWAYS_INLINE float sigmoidOf(float x) {
+  const float e = expNonPositive(-std::fabs(x));
+  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+// tanh|x| = (1 − e)/(1 + e), e = exp(−2|x|); below 1/16, where 1 − e would cancel, its odd series to x⁵ (error < 1e-9).
+NB_ALWAYS_INLINE float tanhOf(float x) {
+  const float a = std::fabs(x), e = expNonPositive(-2.0f * a);
+  const float a2 = a * a;
+  const float small = a * (1.0f + a2 * (-1.0f / 3.0f + a2 * (2.0f / 15.0f)));
+  return std::copysign(a < 0.0625f ? small : (1.0f - e) / (1.0f + e), x);
 }
 
 // C (M×N, rows ldc apart) = A (M×K, rows lda apart)·op(B) + beta·C, for the per-step products; sizes are >= 1 here
@@ -93,16 +121,16 @@ void weightGradients(int64_t BT, int64_t I, int64_t H, int64_t G, const float* X
 NB_MULTIVERSION void lstmCell(int64_t H, float* __restrict g, float* __restrict cState, float* __restrict cOut, float* __restrict hState,
                               float* __restrict hOut) {
   for (int64_t j = 0; j < H; j++) {
-    const float i = static_cast<float>(sigmoidOf(g[j]));
-    const float f = static_cast<float>(sigmoidOf(g[H + j]));
-    const float z = static_cast<float>(tanhOf(g[2 * H + j]));
-    const float o = static_cast<float>(sigmoidOf(g[3 * H + j]));
+    const float i = sigmoidOf(g[j]);
+    const float f = sigmoidOf(g[H + j]);
+    const float z = tanhOf(g[2 * H + j]);
+    const float o = sigmoidOf(g[3 * H + j]);
     g[j] = i;
     g[H + j] = f;
     g[2 * H + j] = z;
     g[3 * H + j] = o;
-    const float c = static_cast<float>(static_cast<double>(f) * cState[j] + static_cast<double>(i) * z);
-    const float h = static_cast<float>(o * tanhOf(c));
+    const float c = f * cState[j] + i * z;
+    const float h = o * tanhOf(c);
     cOut[j] = c;
     cState[j] = c;
     hOut[j] = h;
@@ -113,15 +141,15 @@ NB_MULTIVERSION void lstmCell(int64_t H, float* __restrict g, float* __restrict 
 NB_MULTIVERSION void lstmCellBackward(int64_t H, const float* __restrict g, const float* __restrict c, const float* __restrict cPrev,
                                       const float* __restrict dY, float* __restrict dh, float* __restrict dc, float* __restrict dG) {
   for (int64_t j = 0; j < H; j++) {
-    const double i = g[j], f = g[H + j], z = g[2 * H + j], o = g[3 * H + j];
-    const double tc = tanhOf(c[j]);
-    const double dhj = static_cast<double>(dh[j]) + dY[j];
-    const double dct = dc[j] + dhj * o * (1.0 - tc * tc);
-    dG[j] = static_cast<float>(dct * z * i * (1.0 - i));
-    dG[H + j] = static_cast<float>(dct * cPrev[j] * f * (1.0 - f));
-    dG[2 * H + j] = static_cast<float>(dct * i * (1.0 - z * z));
-    dG[3 * H + j] = static_cast<float>(dhj * tc * o * (1.0 - o));
-    dc[j] = static_cast<float>(dct * f);
+    const float i = g[j], f = g[H + j], z = g[2 * H + j], o = g[3 * H + j];
+    const float tc = tanhOf(c[j]);
+    const float dhj = dh[j] + dY[j];
+    const float dct = dc[j] + dhj * o * (1.0f - tc * tc);
+    dG[j] = dct * z * i * (1.0f - i);
+    dG[H + j] = dct * cPrev[j] * f * (1.0f - f);
+    dG[2 * H + j] = dct * i * (1.0f - z * z);
+    dG[3 * H + j] = dhj * tc * o * (1.0f - o);
+    dc[j] = dct * f;
   }
 }
 
@@ -130,11 +158,11 @@ NB_MULTIVERSION void lstmCellBackward(int64_t H, const float* __restrict g, cons
 NB_MULTIVERSION void gruCell(int64_t H, float* __restrict g, const float* __restrict hid, const float* __restrict bhh, float* __restrict hn,
                              float* __restrict hState, float* __restrict hOut) {
   for (int64_t j = 0; j < H; j++) {
-    const float r = static_cast<float>(sigmoidOf(g[j] + (static_cast<double>(hid[j]) + bhh[j])));
-    const float u = static_cast<float>(sigmoidOf(g[H + j] + (static_cast<double>(hid[H + j]) + bhh[H + j])));
-    const float n2 = static_cast<float>(static_cast<double>(hid[2 * H + j]) + bhh[2 * H + j]);
-    const float n = static_cast<float>(tanhOf(g[2 * H + j] + static_cast<double>(r) * n2));
-    const float h = static_cast<float>((1.0 - u) * n + static_cast<double>(u) * hState[j]);
+    const float r = sigmoidOf(g[j] + (hid[j] + bhh[j]));
+    const float u = sigmoidOf(g[H + j] + (hid[H + j] + bhh[H + j]));
+    const float n2 = hid[2 * H + j] + bhh[2 * H + j];
+    const float n = tanhOf(g[2 * H + j] + r * n2);
+    const float h = (1.0f - u) * n + u * hState[j];
     g[j] = r;
     g[H + j] = u;
     g[2 * H + j] = n;
@@ -147,18 +175,18 @@ NB_MULTIVERSION void gruCell(int64_t H, float* __restrict g, const float* __rest
 NB_MULTIVERSION void gruCellBackward(int64_t H, const float* __restrict g, const float* __restrict hn, const float* __restrict hPrev,
                                      const float* __restrict dY, float* __restrict dh, float* __restrict dGx, float* __restrict dGh) {
   for (int64_t j = 0; j < H; j++) {
-    const double r = g[j], u = g[H + j], n = g[2 * H + j];
-    const double dhj = static_cast<double>(dh[j]) + dY[j];
-    const double dan = dhj * (1.0 - u) * (1.0 - n * n);
-    const double dar = dan * hn[j] * r * (1.0 - r);
-    const double dau = dhj * (hPrev[j] - n) * u * (1.0 - u);
-    dGx[j] = static_cast<float>(dar);
-    dGx[H + j] = static_cast<float>(dau);
-    dGx[2 * H + j] = static_cast<float>(dan);
-    dGh[j] = static_cast<float>(dar);
-    dGh[H + j] = static_cast<float>(dau);
-    dGh[2 * H + j] = static_cast<float>(dan * r);
-    dh[j] = static_cast<float>(dhj * u);
+    const float r = g[j], u = g[H + j], n = g[2 * H + j];
+    const float dhj = dh[j] + dY[j];
+    const float dan = dhj * (1.0f - u) * (1.0f - n * n);
+    const float dar = dan * hn[j] * r * (1.0f - r);
+    const float dau = dhj * (hPrev[j] - n) * u * (1.0f - u);
+    dGx[j] = dar;
+    dGx[H + j] = dau;
+    dGx[2 * H + j] = dan;
+    dGh[j] = dar;
+    dGh[H + j] = dau;
+    dGh[2 * H + j] = dan * r;
+    dh[j] = dhj * u;
   }
 }
 

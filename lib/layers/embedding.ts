@@ -81,6 +81,7 @@ export class Embedding extends Layer {
   }
 
   override toString(): string {
-    return `${this.name}: Embedding(${this.numEmbeddings}, ${this.dim}${this.paddingIdx === null ? '' : `, paddingIdx ${this.paddingIdx}`})`;
+    const pad = this.paddingIdx === null ? '' : `, paddingIdx ${this.paddingIdx}`;
+    return `${this.name}: Embedding(${this.numEmbeddings}, ${this.dim}${pad})`;
   }
 }

@@ -47,6 +47,9 @@ export interface RunOptions {
   lengths?: ArrayLike<number> | null;
 }
 
+/** A bound on stacked layers, so a config (from a file) cannot make the state list itself huge before any check. */
+export const MAX_RECURRENT_LAYERS = 1024;
+
 const OPTION_KEYS = ['numLayers', 'bidirectional', 'dropout', 'returns', 'name', 'rng'];
 
 export abstract class Recurrent extends Layer {
@@ -68,6 +71,8 @@ export abstract class Recurrent extends Layer {
     this.inputSize = integer(this.name, 'inputSize', inputSize);
     this.hiddenSize = integer(this.name, 'hiddenSize', hiddenSize);
     this.numLayers = integer(this.name, 'numLayers', o.numLayers ?? 1);
+    if (this.numLayers > MAX_RECURRENT_LAYERS)
+      fail('ERR_INVALID_ARG', `${this.name}: numLayers must be at most ${MAX_RECURRENT_LAYERS}, got ${this.numLayers}`);
     this.bidirectional = bool(this.name, 'bidirectional', o.bidirectional ?? false);
     const dropout = o.dropout ?? 0;
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))

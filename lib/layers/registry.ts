@@ -38,7 +38,7 @@ import { Layer, type LayerConfig } from './layer.js';
 import { AvgPool2d, MaxPool2d } from './pool.js';
 import { Unflatten } from './unflatten.js';
 import { Embedding } from './embedding.js';
-import { GRU, LSTM, type RecurrentReturns } from './recurrent.js';
+import { GRU, LSTM, MAX_RECURRENT_LAYERS, type RecurrentReturns } from './recurrent.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -354,7 +354,13 @@ for (const [type, Cls, gates] of [
 function recurrentShapes(c: LayerConfig, gates: number): [string, number[]][] {
   const [I, H] = [size(c.inputSize), size(c.hiddenSize)];
   const L = c.numLayers === undefined ? 1 : size(c.numLayers);
-  if (I === undefined || H === undefined || L === undefined || (c.bidirectional !== undefined && typeof c.bidirectional !== 'boolean'))
+  if (
+    I === undefined ||
+    H === undefined ||
+    L === undefined ||
+    L > MAX_RECURRENT_LAYERS ||
+    (c.bidirectional !== undefined && typeof c.bidirectional !== 'boolean')
+  )
     return [];
   const D = c.bidirectional === true ? 2 : 1;
   const out: [string, number[]][] = [];

@@ -99,7 +99,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('LSTM and GRU on %s', (
             for (let j = 0; j < p.size; j++) sums[i][j] += p.grad![j];
           });
         }
-        layer.parameters().forEach((p, i) => expectClose(batchGrads[i], sums[i], normwise(sums[i], 1e-4), layer.namedParameters()[i][0]));
+        for (const [i, [name]] of layer.namedParameters().entries()) expectClose(batchGrads[i], sums[i], normwise(sums[i], 1e-4), name);
       });
     });
 
@@ -108,7 +108,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('LSTM and GRU on %s', (
         const seq = make(3, 4, { bidirectional: true });
         const last = make(3, 4, { bidirectional: true, returns: 'lastStep' });
         const final = make(3, 4, { bidirectional: true, returns: 'finalState' });
-        for (const other of [last, final]) other.parameters().forEach((p, i) => p.data.set(seq.parameters()[i].data));
+        for (const other of [last, final]) for (const [i, p] of other.parameters().entries()) p.data.set(seq.parameters()[i].data);
         const lengths = [5, 2, 0];
         const x = withLengths(random(11, [3, 5, 3], 1, false), lengths);
         const out = seq.forward(x);
@@ -138,7 +138,8 @@ describe.skipIf(!bothBackends)('LSTM and GRU: native against js on odd sizes', (
       [5, 2, true],
       [37, 1, false],
     ] as const) {
-      it(`${kind} H ${H}, ${L} layers${bidirectional ? ', bidirectional' : ''}, uneven lengths and initial states: outputs, states, every gradient`, () => {
+      const title = `${kind} H ${H}, ${L} layers${bidirectional ? ', bidirectional' : ''}`;
+      it(`${title}, uneven lengths and initial states: outputs, states, every gradient`, () => {
         const layer = make(7, H, { numLayers: L, bidirectional });
         const D = bidirectional ? 2 : 1;
         const [B, T] = [5, 9];
@@ -164,7 +165,7 @@ describe.skipIf(!bothBackends)('LSTM and GRU: native against js on odd sizes', (
             ].map((t) => (t instanceof Tensor ? t.data.slice() : t.slice()));
           }),
         );
-        results[0].forEach((want, i) => expectClose(results[1][i], want, normwise(want, 1e-4), `array ${i}`));
+        for (const [i, want] of results[0].entries()) expectClose(results[1][i], want, normwise(want, 1e-4), `array ${i}`);
       });
     }
   }

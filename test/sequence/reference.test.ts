@@ -73,7 +73,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('sequence layers agains
 
   for (const kind of ['lstm', 'gru'] as const) {
     for (const c of reference<{ cases: RnnCase[] }>(kind).cases) {
-      const title = `${kind.toUpperCase()} B ${c.B} T ${c.T} I ${c.I} H ${c.H}${c.bidirectional ? ' bidirectional' : ''}${c.h0 ? ' with initial states' : ''}`;
+      const extra = `${c.bidirectional ? ' bidirectional' : ''}${c.h0 ? ' with initial states' : ''}`;
+      const title = `${kind.toUpperCase()} B ${c.B} T ${c.T} I ${c.I} H ${c.H}${extra}`;
       it(`${title}: output, final states and every gradient`, () => {
         withBackend(backend, () => {
           const options = { bidirectional: c.bidirectional };
