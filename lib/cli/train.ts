@@ -82,7 +82,8 @@ export function registerTrain(program: Command): void {
     .description('train a classifier (an MLP, LeNet-5 or a model spec file) and report each epoch')
     .option(
       '--data <source>',
-      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column); required unless --resume`,
+      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column) | ` +
+        'label<TAB>text lines (*.tsv, *.txt: a text classifier); required unless --resume',
     )
     .option(
       '--model <spec>',
