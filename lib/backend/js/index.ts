@@ -17,6 +17,11 @@ import * as optim from './optim.js';
 import * as pool from './pool.js';
 import * as recurrent from './recurrent.js';
 import * as softmax from './softmax.js';
+// The sequence layers' kernels.
+import * as clip from './clip.js';
+import * as conv1d from './conv1d.js';
+import * as layernorm from './layernorm.js';
+import * as pool1d from './pool1d.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
 
@@ -33,6 +38,10 @@ const families: Record<string, unknown> = {
   ...pool,
   ...recurrent,
   ...softmax,
+  ...clip,
+  ...conv1d,
+  ...layernorm,
+  ...pool1d,
 };
 
 const kernels: Record<string, unknown> = {};
