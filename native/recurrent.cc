@@ -65,16 +65,18 @@ void stepGemm(bool transB, int64_t M, int64_t N, int64_t K, const float* A, int6
               static_cast<int>(K), 1.0f, A, static_cast<int>(lda), B, static_cast<int>(transB ? K : N), beta, C, static_cast<int>(ldc));
 }
 
+// gates = X·Wihᵀ + bih (+ bhh): each row starts as the bias, and the GEMM adds onto it (beta = 1), which saves a pass
+// over the B·T·G gates compared with zeroing them for the GEMM and adding the bias after.
 void project(int64_t BT, int64_t G, int64_t I, const float* X, const float* Wih, const float* bih, const float* bhh, float* gates) {
-  sgemm(false, true, BT, G, I, 1.0f, X, Wih, 0.0f, gates);
   for (int64_t r = 0; r < BT; r++) {
     float* row = gates + r * G;
     if (bhh == nullptr) {
-      for (int64_t j = 0; j < G; j++) row[j] = static_cast<float>(static_cast<double>(row[j]) + bih[j]);
+      std::memcpy(row, bih, static_cast<size_t>(G) * sizeof(float));
     } else {
-      for (int64_t j = 0; j < G; j++) row[j] = static_cast<float>(static_cast<double>(row[j]) + bih[j] + bhh[j]);
+      for (int64_t j = 0; j < G; j++) row[j] = static_cast<float>(static_cast<double>(bih[j]) + bhh[j]);
     }
   }
+  sgemm(false, true, BT, G, I, 1.0f, X, Wih, 1.0f, gates);
 }
 
 void start(int64_t n, const float* init, float* state) {
@@ -108,12 +110,36 @@ void previousStates(int64_t B, int64_t T, int64_t H, bool reverse, const int32_t
   }
 }
 
+// colSum (kernels.h) written into two outputs, each with its own beta·out: the same sums, bit for bit, read once.
+void colSumTwice(int64_t M, int64_t N, const float* X, double beta, float* out1, float* out2) {
+  constexpr int64_t kBlock = 256;
+  double acc[kBlock];
+  for (int64_t j0 = 0; j0 < N; j0 += kBlock) {
+    const int64_t width = std::min(kBlock, N - j0);
+    for (int64_t j = 0; j < width; j++) acc[j] = 0.0;
+    for (int64_t i = 0; i < M; i++) {
+      const float* row = X + i * N + j0;
+      for (int64_t j = 0; j < width; j++) acc[j] += row[j];
+    }
+    for (float* out : {out1, out2}) {
+      for (int64_t j = 0; j < width; j++) {
+        float* o = out + j0 + j;
+        *o = static_cast<float>(beta == 0.0 ? acc[j] : beta * static_cast<double>(*o) + acc[j]);
+      }
+    }
+  }
+}
+
 void weightGradients(int64_t BT, int64_t I, int64_t H, int64_t G, const float* X, const float* Wih, const float* Hprev, const float* dGx,
                      const float* dGh, float beta, float* dWih, float* dWhh, float* dbih, float* dbhh, float* dX) {
   sgemm(true, false, G, I, BT, 1.0f, dGx, X, beta, dWih);
   sgemm(true, false, G, H, BT, 1.0f, dGh, Hprev, beta, dWhh);
-  colSum(BT, G, dGx, beta, dbih);
-  colSum(BT, G, dGh, beta, dbhh);
+  if (dGx == dGh) {
+    colSumTwice(BT, G, dGx, beta, dbih, dbhh);  // the LSTM's two bias gradients are the same sums: one pass
+  } else {
+    colSum(BT, G, dGx, beta, dbih);
+    colSum(BT, G, dGh, beta, dbhh);
+  }
   if (dX != nullptr) sgemm(false, false, BT, I, G, 1.0f, dGx, Wih, 0.0f, dX);
 }
 

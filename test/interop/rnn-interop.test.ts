@@ -62,8 +62,10 @@ function python(args: string[]) {
 }
 
 const MODELS = [
-  ['LSTM', () => new LSTM(8, 12, { returns: 'lastStep' }), 12],
-  ['GRU (2 layers, bidirectional)', () => new GRU(8, 6, { numLayers: 2, bidirectional: true, dropout: 0.1, returns: 'finalState' }), 12],
+  ['LSTM', () => [new LSTM(8, 12, { returns: 'lastStep' })], 12],
+  ['GRU (2 layers, bidirectional)', () => [new GRU(8, 6, { numLayers: 2, bidirectional: true, dropout: 0.1, returns: 'finalState' })], 12],
+  // Two layers of their own: the lengths ride from the Embedding through the first to the second.
+  ['LSTM → LSTM', () => [new LSTM(8, 6, { bidirectional: true }), new LSTM(12, 5, { returns: 'lastStep' })], 5],
 ] as const;
 
 describe.each(backends.map((b) => [b.name, b] as const))('PyTorch loads recurrent models trained on %s', (name, backend) => {
@@ -71,12 +73,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('PyTorch loads recurren
     it(`Embedding → ${title} → Linear: the same logits (max abs difference ≤ ${TOLERANCE})`, async () => {
       await onBackend(backend, async () => {
         manualSeed(12);
-        const model = new Sequential([new Embedding(10, 8, { paddingIdx: 0 }), rnn(), new Dense(width, 3)]);
+        const model = new Sequential([new Embedding(10, 8, { paddingIdx: 0 }), ...rnn(), new Dense(width, 3)]);
         const train = tokens(512, 14, 10, 1);
         await model.fit(train.x, train.y, { optimizer: new Adam(model.parameters(), { lr: 0.01 }), epochs: 2, batchSize: 64 });
         const { x } = tokens(50, 14, 10, 2);
         const logits = model.predict(x);
-        const slug = `${title.slice(0, 3)}-${name}`;
+        const slug = `${title.replace(/\W+/g, '-')}-${name}`;
         const modelPath = file(`${slug}.safetensors`);
         const casesPath = file(`${slug}-cases.safetensors`);
         saveModel(modelPath, model);

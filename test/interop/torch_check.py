@@ -117,6 +117,7 @@ class Recurrent(nn.Module):
 
     def forward(self, inp):
         x, lengths = inp if isinstance(inp, tuple) else (inp, None)
+        given = lengths is not None
         B, T = x.shape[0], x.shape[1]
         if lengths is None:
             out, state = self.rnn(x)
@@ -127,7 +128,7 @@ class Recurrent(nn.Module):
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=T)
         h = state[0] if isinstance(state, tuple) else state
         if self.returns == "sequence":
-            return out
+            return (out, lengths) if given else out  # the lengths go on to a recurrent layer stacked on this one
         if self.returns == "lastStep":
             return out[torch.arange(B), lengths - 1]
         D = 2 if self.rnn.bidirectional else 1

@@ -250,4 +250,13 @@ describe('sequence models: fit', () => {
     for (const [i, w] of inWorker.getWeights().entries()) expect(Array.from(w)).toEqual(Array.from(reference[i]));
     expect(history.at(-1)!.accuracy).toBeGreaterThan(0.9);
   }, 120_000);
+
+  it('the default fit (a GRU classifier large enough for the worker: batch rows × parameters above 2^18) learns too', async () => {
+    manualSeed(2);
+    const m = new Sequential([new Embedding(6, 8, { paddingIdx: 0 }), new GRU(8, 48, { returns: 'finalState' }), new Dense(48, 2)]);
+    expect(64 * m.parameterCount()).toBeGreaterThan(2 ** 18);
+    const { x, y } = tokenData(512, 12, 6, 4);
+    const history = await m.fit(x, y, { optimizer: new Adam(m.parameters(), { lr: 0.01 }), epochs: 4, batchSize: 64 });
+    expect(history.at(-1)!.accuracy).toBeGreaterThan(0.9);
+  }, 120_000);
 });

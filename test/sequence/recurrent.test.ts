@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GRU, LSTM, type Recurrent } from '../../lib/layers/index.js';
 import { gradcheck } from '../../lib/gradcheck.js';
+import { Random } from '../../lib/random.js';
 import { Tensor } from '../../lib/tensor.js';
 import { withBackend } from '../../lib/ops/current-backend.js';
 import { withLengths } from '../../lib/ops/sequence-lengths.js';
@@ -55,6 +56,30 @@ describe.each(backends.map((b) => [b.name, b] as const))('LSTM and GRU on %s', (
           expect(report.checked).toBe(inputs.reduce((n, t) => n + t.size, 0));
           expect(report.ok, `${part}: ${JSON.stringify(report)}`).toBe(true);
         }
+      });
+    });
+
+    it(`${kind}: dropout between stacked layers (training): gradcheck with the masks held fixed, none in eval`, () => {
+      withBackend(backend, () => {
+        const rng = new Random(3);
+        const layer = make(2, 3, { numLayers: 3, dropout: 0.5, rng });
+        const x = random(4, [2, 3, 2]);
+        const start = rng.getState();
+        // Each forward draws its masks' seeds from rng: restoring its state repeats the same masks.
+        const report = gradcheck(
+          (xi) => {
+            rng.setState(start);
+            return run(layer, xi, null, null, [3, 2]).output;
+          },
+          [x, ...layer.parameters()],
+        );
+        expect(report.ok, JSON.stringify(report)).toBe(true);
+        rng.setState(start);
+        const a = run(layer, x, null, null, null).output.data.slice();
+        const b = run(layer, x, null, null, null).output.data.slice();
+        expect(Array.from(a)).not.toEqual(Array.from(b)); // fresh masks per call in training
+        layer.eval();
+        expect(Array.from(run(layer, x, null, null, null).output.data)).toEqual(Array.from(run(layer, x, null, null, null).output.data));
       });
     });
 
