@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { type Job, Worker } from 'bullmq';
+import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
@@ -72,6 +72,18 @@ export async function trainingWorker(queueName: string, o: TrainingWorkerOptions
   const budget = threadBudgetWarning(concurrency, threads, os.availableParallelism());
   if (budget !== null) process.emitWarning(budget, { code: 'NEUROBLAS_THREAD_BUDGET' });
   currentBackend().setNumThreads(threads);
+  // Checked before any connection is opened (an open connection would keep a failed process alive).
+  const options: WorkerOptions = {
+    connection,
+    concurrency,
+    name,
+    maxStalledCount: positiveInteger('trainingWorker', 'maxStalledCount', o.maxStalledCount ?? 5),
+    // Given only when set: BullMQ takes an undefined value as the setting, not as "use the default".
+    ...(o.lockDuration === undefined ? {} : { lockDuration: positiveInteger('trainingWorker', 'lockDuration', o.lockDuration) }),
+    ...(o.stalledInterval === undefined
+      ? {}
+      : { stalledInterval: positiveInteger('trainingWorker', 'stalledInterval', o.stalledInterval) }),
+  };
 
   // Cancellations: a channel every worker listens on, plus a key per job for a job between workers when it is sent.
   const running = new Map<string, AbortController>();
@@ -119,14 +131,7 @@ export async function trainingWorker(queueName: string, o: TrainingWorkerOptions
       const result = job.name === SWEEP_JOB ? await summarizeSweep(job) : await train(job as Job<TrainingJobData>, signal);
       return { ...result, worker: name };
     },
-    {
-      connection,
-      concurrency,
-      name,
-      lockDuration: o.lockDuration,
-      stalledInterval: o.stalledInterval,
-      maxStalledCount: o.maxStalledCount ?? 5,
-    },
+    options,
   );
   worker.on('error', () => {}); // connection errors while Redis restarts: the worker reconnects by itself
   await worker.waitUntilReady();
