@@ -22,6 +22,9 @@ import { addModelFlags, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_SEED } from 
 
 const DEFAULT_QUEUE = 'neuroblas';
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+const CONNECT_TIMEOUT_MS = 5000;
+/** A command's connection retries (about 200 ms apart) before giving up: a Redis restart of a few seconds is ridden out. */
+const CONNECT_RETRIES = 25;
 
 type QueueModule = typeof import('../queue/index.js');
 type TrainingJob = import('../queue/index.js').TrainingJob;
@@ -48,10 +51,24 @@ function addRedisFlags(command: Command): Command {
     .option('--queue <name>', 'the queue', DEFAULT_QUEUE);
 }
 
+/** The queue, once Redis answers; a command (not a worker, which waits for Redis) fails at once when it does not. */
 async function openQueue(q: QueueModule, flags: RedisFlags): Promise<Queue> {
   const { Queue } = await import('bullmq');
-  const queue = new Queue(flags.queue, { connection: q.redisConnection(flags.redis) });
-  await queue.waitUntilReady();
+  const queue = new Queue(flags.queue, { connection: q.redisConnection(flags.redis, { retries: CONNECT_RETRIES }) });
+  let lastError = 'no answer';
+  queue.on('error', (e) => {
+    lastError = e.message;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), CONNECT_TIMEOUT_MS);
+  });
+  const ready = await Promise.race([queue.waitUntilReady().then(() => true), late]);
+  clearTimeout(timer);
+  if (!ready) {
+    // Its connection gives up retrying by itself (CONNECT_RETRIES), which lets the process exit.
+    fail('ERR_IO', `--redis ${flags.redis}: cannot reach Redis within ${CONNECT_TIMEOUT_MS / 1000} s (${lastError})`);
+  }
   return queue;
 }
 
@@ -251,7 +268,9 @@ async function submit(flags: SubmitFlags, command: Command): Promise<void> {
   const job = jobFromFlags(flags, command);
   const queue = await openQueue(q, flags);
   const { QueueEvents } = await import('bullmq');
-  const events = flags.wait ? new QueueEvents(flags.queue, { connection: q.redisConnection(flags.redis) }) : null;
+  const events = flags.wait
+    ? new QueueEvents(flags.queue, { connection: q.redisConnection(flags.redis, { retries: CONNECT_RETRIES }) })
+    : null;
   try {
     await events?.waitUntilReady();
     const added = await q.submitTraining(queue, job);
@@ -302,7 +321,9 @@ async function sweep(flags: SubmitFlags, command: Command): Promise<void> {
   const grid = Object.fromEntries(flags.grid) as import('../queue/index.js').Grid;
   const queue = await openQueue(q, flags);
   const { QueueEvents } = await import('bullmq');
-  const events = flags.wait ? new QueueEvents(flags.queue, { connection: q.redisConnection(flags.redis) }) : null;
+  const events = flags.wait
+    ? new QueueEvents(flags.queue, { connection: q.redisConnection(flags.redis, { retries: CONNECT_RETRIES }) })
+    : null;
   try {
     await events?.waitUntilReady();
     const s = await q.submitSweep(queue, job, grid, { connection: flags.redis, random: flags.random, seed: flags.seed });
@@ -424,14 +445,19 @@ export function registerQueue(program: Command): void {
     .action(async (flags: RedisFlags & { json?: boolean }) => {
       await jobsList(flags);
     });
-  addRedisFlags(jobs.command('status').argument('<id>').description("a job's state, progress, checkpoint and result")).action(
-    async (id: string, flags: RedisFlags) => {
-      await jobStatus(id, flags);
-    },
-  );
-  addRedisFlags(jobs.command('cancel').argument('<id>').description('cancel a job (a running one stops within one batch)')).action(
-    async (id: string, flags: RedisFlags) => {
-      await jobCancel(id, flags);
-    },
-  );
+  // --redis and --queue belong to `jobs` (commander gives a parent's options to it wherever they are written).
+  jobs
+    .command('status')
+    .argument('<id>')
+    .description("a job's state, progress, checkpoint and result (--redis, --queue as for jobs)")
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      await jobStatus(id, command.optsWithGlobals() as RedisFlags);
+    });
+  jobs
+    .command('cancel')
+    .argument('<id>')
+    .description('cancel a job: a running one stops within one batch (--redis, --queue as for jobs)')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      await jobCancel(id, command.optsWithGlobals() as RedisFlags);
+    });
 }

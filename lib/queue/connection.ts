@@ -8,16 +8,24 @@ import { fail } from '../errors.js';
 export interface RedisConnection {
   url: string;
   maxRetriesPerRequest: null;
-  /** Reconnect every 200 ms, at most, while Redis is away (ioredis's default backs off up to 2 s). */
-  retryStrategy: (times: number) => number;
+  /**
+   * Reconnect every 200 ms, at most, while Redis is away (ioredis's default backs off up to 2 s); null: give up
+   * (a one-shot command, `retries` given), which ends the connection so that the process can exit.
+   */
+  retryStrategy: (times: number) => number | null;
 }
 
-/** A connection from a `redis://host:port[/db]` URL (or the options themselves). */
-export function redisConnection(url: string | RedisConnection): RedisConnection {
+/** A connection from a `redis://host:port[/db]` URL (or the options themselves); `retries`: give up after that many. */
+export function redisConnection(url: string | RedisConnection, options: { retries?: number } = {}): RedisConnection {
   if (typeof url !== 'string') return url;
   if (!/^rediss?:\/\//.test(url))
     fail('ERR_INVALID_ARG', `redis: expected a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
-  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(50 * times, 200) };
+  const { retries } = options;
+  return {
+    url,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => (retries !== undefined && times > retries ? null : Math.min(50 * times, 200)),
+  };
 }
 
 /** The Redis key (and pub/sub channel) that carries cancellations of a queue's jobs. */

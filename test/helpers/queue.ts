@@ -13,8 +13,10 @@ import { gaussianBlobs } from './blobs.js';
 export function writeBlobsCsv(file: string, rows: number, features: number, classes: number, seed: number, spread = 1): string {
   const { x, y } = gaussianBlobs(rows, features, classes, seed, spread);
   const lines = [[...Array.from({ length: features }, (_, j) => `f${j}`), 'label'].join(',')];
-  for (let i = 0; i < rows; i++)
-    lines.push([...x.data.subarray(i * features, (i + 1) * features)].map((v) => v.toFixed(4)).join(',') + `,${y[i]}`);
+  for (let i = 0; i < rows; i++) {
+    const values = [...x.data.subarray(i * features, (i + 1) * features)].map((v) => v.toFixed(4));
+    lines.push(`${values.join(',')},${y[i]}`);
+  }
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }

@@ -28,7 +28,7 @@ let dir: string;
 let redis: RedisServer;
 let queue: Queue;
 let events: QueueEvents;
-let workers: WorkerProcess[] = [];
+const workers: WorkerProcess[] = [];
 let small: string;
 let large: string;
 
