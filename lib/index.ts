@@ -132,3 +132,8 @@ export {
 } from './data/input-range.js';
 export { renderCurvesSvg, writeCurvesSvg, type CurvesOptions, type CurvesFileOptions } from './plot/svg-curves.js';
 export type { RandomState } from './random.js';
+// Data larger than memory: batch sources streamed from disk, for model.fit(source, options) / fitSource.
+export { isBatchSource, type BatchDataset, type BatchSource, type SourceBatch } from './data/source.js';
+export { csvBatches, type CsvStreamOptions } from './data/csv-stream.js';
+export { idxBatches, type IdxStreamOptions } from './data/idx-stream.js';
+export { fitSource, type SourceFitOptions } from './train/fit-source.js';

@@ -101,7 +101,8 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   w.worker.on('failed', (job, e) => say(`job ${job?.id} failed: ${e.message}`));
   say(
     `neuroblas: worker ${w.name} on queue ${flags.queue} at ${flags.redis}: concurrency ${flags.concurrency}, ` +
-      `${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}, ${runtime.backend} backend, checkpoints in ${path.resolve(flags.checkpointDir)}`,
+      `${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}, ${runtime.backend} backend, ` +
+      `checkpoints in ${path.resolve(flags.checkpointDir)}`,
   );
   // Runs until SIGINT or SIGTERM; then waits for the running jobs' current step to end (BullMQ's graceful close).
   await new Promise<void>((resolve) => {
@@ -345,7 +346,8 @@ async function sweep(flags: SubmitFlags, command: Command): Promise<void> {
     out.say(
       summary.best === null
         ? `neuroblas: sweep ${s.id}: no trial completed`
-        : `neuroblas: best trial ${summary.best.jobId} ${JSON.stringify(summary.best.params)}: val loss ${summary.best.valLoss.toFixed(4)}, ` +
+        : `neuroblas: best trial ${summary.best.jobId} ${JSON.stringify(summary.best.params)}: ` +
+            `val loss ${summary.best.valLoss.toFixed(4)}, ` +
             `val accuracy ${pct(summary.best.valAccuracy ?? undefined)}; checkpoint ${summary.best.checkpoint}`,
     );
   } finally {
