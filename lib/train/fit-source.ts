@@ -4,7 +4,8 @@
  * one step of the ordinary loop (fitBlocking over that batch: the same checks, loss, step and NaN guards), on the
  * calling thread; the loop awaits the source between steps, so the event loop keeps running. Callbacks, `signal`
  * (stops before the next batch), `initialEpoch` and the history work as in `fit`; validation data may be tensors or
- * another source. Shuffling is the source's (csvBatches' and idxBatches' seeded shuffle buffer).
+ * another source. Shuffling is the source's (csvBatches' and idxBatches' seeded shuffle buffer). onBatchEnd's
+ * `batches` is the dataset's length, or 0 for an iterable (which does not say how many batches it holds).
  */
 import { checkKnownKeys, nonNegativeInteger, positiveInteger } from '../check.js';
 import { fail } from '../errors.js';
