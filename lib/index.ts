@@ -163,3 +163,8 @@ export {
   type Windows,
 } from './data/windows.js';
 export { forecastInputShape } from './io/data-metadata.js';
+// Data larger than memory: batch sources streamed from disk, for model.fit(source, options) / fitSource.
+export { isBatchSource, type BatchDataset, type BatchSource, type SourceBatch } from './data/source.js';
+export { csvBatches, type CsvStreamOptions } from './data/csv-stream.js';
+export { idxBatches, type IdxStreamOptions } from './data/idx-stream.js';
+export { fitSource, type SourceFitOptions } from './train/fit-source.js';

@@ -82,10 +82,12 @@ interface TrainFlags extends RuntimeFlags {
   progress: boolean;
 }
 
-export function registerTrain(program: Command): void {
-  const command = program
-    .command('train')
-    .description('train a classifier or a regressor (an MLP, LeNet-5 or a model spec file) and report each epoch')
+/**
+ * The flags that name the data, the model and the optimizer: `train`'s, and `submit`'s and `sweep`'s (lib/cli/queue.ts),
+ * which describe the same run for a worker to train.
+ */
+export function addModelFlags(command: Command): Command {
+  return command
     .option(
       '--data <source>',
       `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column) | ` +
@@ -113,7 +115,14 @@ export function registerTrain(program: Command): void {
       parseNonNegative,
     )
     .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0)', parseNonNegative)
-    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative)
+    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative);
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description('train a classifier or a regressor (an MLP, LeNet-5 or a model spec file) and report each epoch');
+  addModelFlags(command)
     .option('--lr-schedule <schedule>', `learning-rate schedule: ${LR_SCHEDULE_SYNTAX}`, parseLrSchedule)
     .option(
       '--early-stopping <patience>',
