@@ -132,3 +132,7 @@ export {
 } from './data/input-range.js';
 export { renderCurvesSvg, writeCurvesSvg, type CurvesOptions, type CurvesFileOptions } from './plot/svg-curves.js';
 export type { RandomState } from './random.js';
+
+// ONNX export and import (lib/io/onnx/).
+export { exportOnnx, encodeOnnx, ONNX_OPSETS, type ExportOnnxOptions, type OnnxExportInfo } from './io/onnx/export.js';
+export { importOnnx, readOnnx, decodeOnnx, type OnnxImport } from './io/onnx/import.js';
