@@ -83,7 +83,7 @@ for (const backend of backends) {
       );
       const after = await onBackend(backend, async () => evaluate(model, testX, labels));
       expect(after.loss).toBeLessThan(before.loss);
-      expect(after.accuracy).toBeGreaterThan(before.accuracy);
+      expect(after.accuracy).toBeGreaterThan(before.accuracy as number);
       expect(after.accuracy).toBeGreaterThan(0.85);
       const saved = file(`tuned-${backend.name}.safetensors`);
       saveModel(saved, model, { epoch: 1 });

@@ -133,6 +133,8 @@ export class GraphView {
       if (values.length !== n) fail('ERR_IO', `${this.file}: ${what} declares dims [${dims.join(', ')}] but holds ${values.length} floats`);
       data = Float32Array.from(values);
     }
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail('ERR_IO', `${this.file}: ${what} holds ${data[bad]} at index ${bad}: weights must be finite numbers`);
     const c = { dims: [...dims], data };
     this.floats.set(name, c);
     return c;

@@ -8,6 +8,7 @@ import { Activation, type ActivationName } from '../../../layers/activation.js';
 import type { Layer } from '../../../layers/layer.js';
 import type { GraphBuilder } from '../builder.js';
 import type { ImportMatch, Imported, OnnxMapping } from '../mapping.js';
+import { Attributes } from '../graph-view.js';
 import { c, emit, matchTemplate, op, type Expr } from '../template.js';
 
 const SQRT2 = Math.SQRT2;
@@ -99,7 +100,29 @@ function importActivation(m: ImportMatch): Imported | null {
       return { layers: [layer], nodes: match.nodes, output: end };
     }
   }
+  explainAttributes(m);
   return null;
+}
+
+/** For a one-node activation whose attributes kept it from matching: ERR_UNSUPPORTED naming the first such attribute. */
+function explainAttributes(m: ImportMatch): void {
+  for (const [kind, expr] of BY_SIZE) {
+    if (expr === 'x' || 'c' in expr || expr.op !== m.node.op_type || !expr.args.every((a) => a === 'x' || 'c' in a)) continue;
+    const specs = expr.attrs ?? {};
+    const attrs = new Attributes(m.node, m.view.file);
+    for (const a of m.node.attribute ?? []) {
+      const name = a.name ?? '';
+      const spec = specs[name];
+      if (spec === undefined) attrs.unsupported(name, `is not supported by neuroblas's ${kind}`);
+      if (typeof spec.value === 'number') {
+        const v = spec.float ? attrs.float(name, Number.NaN) : attrs.int(name, Number.NaN);
+        if (!(Math.abs(v - spec.value) <= 1e-6 * Math.max(1, Math.abs(spec.value))))
+          attrs.unsupported(name, `= ${v} is not supported (neuroblas's ${kind} has ${spec.value})`);
+      }
+      if (spec.value === 'lastAxis')
+        attrs.unsupported(name, `= ${attrs.int(name, 0)} is not supported here (neuroblas's ${kind} is over the last axis)`);
+    }
+  }
 }
 
 const OPS = ['Identity', 'Sigmoid', 'Tanh', 'Relu', 'LeakyRelu', 'Elu', 'Softplus', 'Selu', 'Softsign', 'HardSigmoid', 'Clip'];
