@@ -13,6 +13,7 @@ import { registerInfo } from './info.js';
 import { CliExit } from './interrupt.js';
 import { registerPredict } from './predict.js';
 import { registerTrain } from './train.js';
+import { registerOnnx } from './onnx.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerPredict(program);
   registerInfo(program);
+  registerOnnx(program);
   return program;
 }
 
