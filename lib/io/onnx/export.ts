@@ -127,14 +127,9 @@ export function encodeOnnx(model: Layer, options: ExportOnnxOptions = {}): { byt
   g.nodes[g.nodes.length - 1].output = ['logits'];
   if (o.probabilities) {
     const last = leafLayers(model).at(-1);
-    if (
-      (last instanceof Activation && (last.kind === 'softmax' || last.kind === 'logSoftmax')) ||
-      (last instanceof Dense && last.activation === 'softmax')
-    )
-      fail(
-        'ERR_INVALID_ARG',
-        `exportOnnx: ${model.name} already ends in ${last instanceof Dense ? 'softmax' : (last as Activation).kind}: probabilities would apply it twice`,
-      );
+    const ending = last instanceof Activation ? last.kind : last instanceof Dense ? last.activation : undefined;
+    if (ending === 'softmax' || ending === 'logSoftmax')
+      fail('ERR_INVALID_ARG', `exportOnnx: ${model.name} already ends in ${ending}: probabilities would apply it twice`);
     const softmax = shapeSize(outputShape) > 1;
     const attribute = softmax ? [{ name: 'axis', type: AttributeType.INT, i: -1 }] : [];
     g.nodes.push({
