@@ -90,12 +90,14 @@ export {
   topKAccuracy,
 } from './train/metrics.js';
 export type { AveragedScores, ClassificationReport, ClassScores, ConfusionMatrix } from './train/metrics.js';
+export { regressionMetrics, RegressionAccumulator, type RegressionMetrics } from './train/regression-metrics.js';
 
 // Data.
 export { sharedFloat32, sharedInt32, type Dataset, type Split } from './data/dataset.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
 export { trainValidationSplit, type TrainValidationSplitOptions, type RowSplit } from './data/split.js';
+export { fitNormalization, applyNormalization, type Normalization, type NormalizationKind } from './data/normalize.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';
 
 // Save and load.

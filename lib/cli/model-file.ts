@@ -8,6 +8,7 @@ import { foldNormalization, type Normalization } from '../data/normalize.js';
 import { fail } from '../errors.js';
 import type { StatefulCallback } from '../io/callback-io.js';
 import { Dense } from '../layers/dense.js';
+import { TargetScaling } from '../layers/target-scaling.js';
 import type { Sequential } from '../layers/sequential.js';
 import { checkInputRange, type InputRange } from '../data/input-range.js';
 import { loadModel, saveModel } from '../io/checkpoint.js';
@@ -22,8 +23,10 @@ export interface TrainedModel {
   model: Sequential;
   /** Inputs per row the first layer takes. */
   features: number;
-  /** Outputs per row (the number of classes). */
+  /** Outputs per row (the number of classes, or a regression's targets). */
   classes: number;
+  /** A regressor (it ends in TargetScaling): it predicts numbers in the targets' units, not classes. */
+  regression: boolean;
   classNames?: string[];
   /** The raw training features' range, when the file records it. */
   inputRange: InputRange | null;
@@ -68,7 +71,7 @@ export function foldTarget(model: Sequential, flag: string): Dense & { bias: Non
 export function saveTrainedModel(file: string, model: Sequential, o: SaveTrainedOptions): void {
   const last = o.weightsOf ?? o.history[o.history.length - 1];
   const metrics: Record<string, number> = {};
-  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) {
+  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'mae', 'rmse', 'r2', 'valMae', 'valRmse', 'valR2'] as const) {
     const v = last?.[key];
     if (v !== undefined && Number.isFinite(v)) metrics[key] = v;
   }
@@ -114,7 +117,8 @@ export function loadTrainedModel(file: string): TrainedModel {
   const plain = Object.fromEntries(Object.entries(metrics).filter(([key]) => !OLD_CLASS_KEY.test(key)));
   const classes = outShape[outShape.length - 1];
   const complete = names !== null && names.length === classes;
-  return { model, features, classes, classNames: complete ? names : undefined, inputRange, history, metrics: plain };
+  const regression = model.layers[model.layers.length - 1] instanceof TargetScaling;
+  return { model, features, classes, regression, classNames: complete ? names : undefined, inputRange, history, metrics: plain };
 }
 
 /** One warning line on stderr when rows lie far outside the range the model was trained on (evaluate, predict). */

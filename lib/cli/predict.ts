@@ -1,11 +1,12 @@
 /**
- * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file. A file is
+ * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file (a regressor's
+ * predicted value, in the targets' units). A file is
  * an IDX images file (plain or gzip; pixels scaled to [0, 1] as the IDX datasets are for training) or a CSV of
  * feature rows, with or without a label column (when present, the true label is shown beside the prediction).
  */
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { csvColumnCount, labelsToClasses, parseCsvTable, readCsvText } from '../data/csv.js';
+import { csvColumnCount, labelsToClasses, labelsToTargets, parseCsvTable, readCsvText } from '../data/csv.js';
 import { readIdx } from '../data/idx.js';
 import { plural } from '../check.js';
 import { NeuroblasError, describeFsError, fail } from '../errors.js';
@@ -27,7 +28,7 @@ interface PredictFlags extends RuntimeFlags {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('classify every row of CSV or IDX files with a saved model')
+    .description('classify every row of CSV or IDX files with a saved model (or predict its value, for a regressor)')
     .argument('<model>', 'a model saved by `neuroblas train --save`')
     .argument('<files...>', 'CSV files of feature rows (an extra label column is allowed) or IDX image files')
     .option('--label-column <name|index>', 'CSV with labels: the label column (default: the last)', parseColumn)
@@ -42,6 +43,8 @@ interface Rows {
   rows: number;
   /** True class indices when the file has labels. */
   truth: Int32Array | null;
+  /** A regressor's true targets when the file has them. */
+  targets?: Float32Array;
 }
 
 function isIdx(file: string): boolean {
@@ -85,6 +88,7 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
     const t = parseCsvTable(text, file, { labelColumn: labelColumn ?? -1 });
     if (t.features !== m.features)
       fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
+    if (m.regression) return { x: t.x, rows: t.rows, truth: null, targets: labelsToTargets(t, false).targets };
     return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames, m.classes).y };
   }
   return fail(
@@ -92,6 +96,19 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
     `${file}: ${width} columns; the model takes ${m.features} features per row ` +
       `(give ${m.features} columns, or ${m.features + 1} with a label)`,
   );
+}
+
+/** A regressor's prediction for each row, in the targets' units (TargetScaling), beside the true value when given. */
+function predictValues(out: Output, file: string, m: TrainedModel, data: Rows): void {
+  const values = predict(m.model, new Tensor(data.x, [data.rows, m.features])).data;
+  out.human(`${file}: ${plural(data.rows, 'row')}; predicted values`);
+  for (let r = 0; r < data.rows; r++) {
+    const v = values[r];
+    const target = data.targets ? data.targets[r] : null;
+    out.record({ file, row: r + 1, value: v, target });
+    const truth = target === null ? '' : `  · true ${target} (error ${(v - target).toPrecision(3)})`;
+    out.human(`row ${r + 1}: ${v.toPrecision(5)}${truth}`);
+  }
 }
 
 function predictCommand(modelFile: string, files: string[], flags: PredictFlags): void {
@@ -102,6 +119,10 @@ function predictCommand(modelFile: string, files: string[], flags: PredictFlags)
   for (const file of files) {
     const data = isIdx(file) ? readIdxRows(file, m) : readCsvRows(file, m, flags.labelColumn);
     warnOffScale(m, data.x, file);
+    if (m.regression) {
+      predictValues(out, file, m, data);
+      continue;
+    }
     const probs = noGrad(() => softmax(predict(m.model, new Tensor(data.x, [data.rows, m.features])))).data;
     const classes = m.classes;
     const pred = argmax(probs, data.rows, classes);

@@ -37,6 +37,11 @@ import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { AvgPool2d, MaxPool2d } from './pool.js';
 import { Unflatten } from './unflatten.js';
+import { TargetScaling } from './target-scaling.js';
+// The sequence layers.
+import { Conv1d } from './conv1d.js';
+import { LayerNorm } from './layernorm.js';
+import { AvgPool1d, GlobalAvgPool1d, GlobalAvgPool2d, GlobalMaxPool1d, GlobalMaxPool2d, MaxPool1d } from './pool1d.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -267,6 +272,23 @@ registerBuiltInLayer('Flatten', (c) => {
   return new Flatten({ name: layerName(c) });
 });
 
+registerBuiltInLayer(
+  'TargetScaling',
+  (c) => {
+    checkConfigKeys(c, ['units']);
+    return new TargetScaling(c.units as number, { name: layerName(c) });
+  },
+  (c) => {
+    const n = size(c.units);
+    return n === undefined
+      ? []
+      : [
+          ['mean', [n]],
+          ['std', [n]],
+        ];
+  },
+);
+
 registerBuiltInLayer('Unflatten', (c) => {
   checkConfigKeys(c, ['shape']);
   return new Unflatten(c.shape as number[], { name: layerName(c) });
@@ -310,4 +332,75 @@ for (const [type, Cls] of [
       name: layerName(c),
     });
   });
+}
+
+// The sequence layers: Conv1d, 1-D and global pooling, LayerNorm.
+
+registerBuiltInLayer(
+  'Conv1d',
+  (c) => {
+    checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+    return new Conv1d(c.inChannels as number, c.outChannels as number, c.kernelSize as number, {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      dilation: c.dilation as number | undefined,
+      bias: optionalBool(c, 'bias', true),
+      name: layerName(c),
+    });
+  },
+  conv1dShapes,
+);
+
+function conv1dShapes(c: LayerConfig): [string, number[]][] {
+  const [inC, outC, k] = [size(c.inChannels), size(c.outChannels), size(c.kernelSize)];
+  if (inC === undefined || outC === undefined || k === undefined) return [];
+  return [['weight', [outC, inC, k]], ...(c.bias === false ? [] : [['bias', [outC]] as [string, number[]]])];
+}
+
+for (const [type, Cls] of [
+  ['MaxPool1d', MaxPool1d],
+  ['AvgPool1d', AvgPool1d],
+] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
+    return new Cls(c.kernelSize as number, {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      name: layerName(c),
+    });
+  });
+}
+
+for (const [type, Cls] of [
+  ['GlobalAvgPool1d', GlobalAvgPool1d],
+  ['GlobalMaxPool1d', GlobalMaxPool1d],
+  ['GlobalAvgPool2d', GlobalAvgPool2d],
+  ['GlobalMaxPool2d', GlobalMaxPool2d],
+] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, []);
+    return new Cls({ name: layerName(c) });
+  });
+}
+
+registerBuiltInLayer(
+  'LayerNorm',
+  (c) => {
+    checkConfigKeys(c, ['normalizedShape'], ['eps', 'elementwiseAffine']);
+    return new LayerNorm(c.normalizedShape as number, {
+      eps: optionalNumber(c, 'eps'),
+      elementwiseAffine: optionalBool(c, 'elementwiseAffine', true),
+      name: layerName(c),
+    });
+  },
+  layerNormShapes,
+);
+
+function layerNormShapes(c: LayerConfig): [string, number[]][] {
+  const n = size(c.normalizedShape);
+  if (n === undefined || c.elementwiseAffine === false) return [];
+  return [
+    ['weight', [n]],
+    ['bias', [n]],
+  ];
 }

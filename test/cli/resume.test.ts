@@ -13,6 +13,7 @@ import { loadModel, saveModel } from '../../lib/io/checkpoint.js';
 import { Dense } from '../../lib/layers/dense.js';
 import { Sequential } from '../../lib/layers/sequential.js';
 import { SGD } from '../../lib/optim/index.js';
+import { writeCarsCsv } from '../helpers/cars-csv.js';
 import { backends } from '../helpers/backends.js';
 import { expectOneLineError, ROOT, runInProcess, type CliResult } from './run-cli.js';
 
@@ -93,6 +94,15 @@ describe.each(backends.map((b) => [b.name] as const))('--resume on %s', (backend
     // The saved file takes raw rows: evaluate scores it as the run's last epoch did.
     const r = await runInProcess(['evaluate', file(`csv-${backend}-whole.safetensors`), '--data', csv, '--json', '--backend', backend]);
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe.each(backends.map((b) => [b.name] as const))('--resume of a regression on %s', (backend) => {
+  it('cars → mpg, with the target scaling and a --loss: 3 epochs, or 1 and --resume to 3, bit for bit', async () => {
+    const csv = file('cars.csv');
+    writeCarsCsv(csv);
+    const args = ['--data', csv, '--batch-size', '32', '--backend', backend, '--optimizer', 'adam', '--loss', 'huber'];
+    await expectSameRun(args, 3, 1, `cars-${backend}`);
   });
 });
 

@@ -15,6 +15,11 @@ import * as losses from './losses.js';
 import * as optim from './optim.js';
 import * as pool from './pool.js';
 import * as softmax from './softmax.js';
+// The sequence layers' kernels.
+import * as clip from './clip.js';
+import * as conv1d from './conv1d.js';
+import * as layernorm from './layernorm.js';
+import * as pool1d from './pool1d.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
 
@@ -29,6 +34,10 @@ const families: Record<string, unknown> = {
   ...optim,
   ...pool,
   ...softmax,
+  ...clip,
+  ...conv1d,
+  ...layernorm,
+  ...pool1d,
 };
 
 const kernels: Record<string, unknown> = {};
