@@ -132,7 +132,8 @@ async function run(options: CarsOptions) {
   const [linear, mlp] = Object.values(results);
   const sample = models[1][1].predict(xTest).data.slice(0, 5);
   log(
-    `first held-out cars: predicted ${Array.from(sample, (v) => v.toFixed(1)).join(', ')} mpg; actual ${Array.from(test.y.slice(0, 5)).join(', ')}`,
+    `first held-out cars: predicted ${Array.from(sample, (v) => v.toFixed(1)).join(', ')} mpg; ` +
+      `actual ${Array.from(test.y.slice(0, 5)).join(', ')}`,
   );
   return { linear, mlp, meanMpg: train.y.reduce((a, b) => a + b, 0) / train.rows };
 }

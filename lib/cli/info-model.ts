@@ -158,11 +158,13 @@ export function printModelInfo(out: Output, info: ModelInfo): void {
           ? `${info.inputChannels} channel${info.inputChannels === 1 ? '' : 's'}, height and width not recorded in the file`
           : 'shape not recorded in the file';
   out.human(`input: ${input}${info.inputRange === null ? '' : `; range ${formatRange(info.inputRange)}`}`);
-  if (info.regression !== null)
+  if (info.regression !== null) {
+    const n = info.regression.mean.length;
     out.human(
-      `task: regression, ${plural(info.regression.mean.length, 'target')} predicted in ${info.regression.mean.length === 1 ? 'its' : 'their'} units ` +
+      `task: regression, ${plural(n, 'target')} predicted in ${n === 1 ? 'its' : 'their'} units ` +
         `(training targets' mean ${info.regression.mean.join(', ')}, standard deviation ${info.regression.std.join(', ')})`,
     );
+  }
   if (info.classes !== null)
     out.human(`classes: ${info.classes}${info.classNames ? `: ${info.classNames.join(', ')}` : ' (indices, no names)'}`);
   const optimizer = info.optimizer ? `, ${info.optimizer.type} lr ${info.optimizer.lr}` : ', no optimizer state';

@@ -291,8 +291,15 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   if (labels !== null) process.stderr.write(labels);
   if (normalization !== null && save !== undefined) foldTarget(model, `--normalize ${normKind}`);
 
+  if (resume !== null && f.lrSchedule?.kind === 'onecycle' && epochs !== resume.settings.epochs)
+    throw new NeuroblasError(
+      'ERR_INVALID_ARG',
+      `--resume ${flags.resume}: its --lr-schedule onecycle spans the run's ${resume.settings.epochs} epochs; ` +
+        `resume it with --epochs ${resume.settings.epochs} (a one-cycle run cannot be made longer)`,
+    );
   const stateful: (StatefulCallback & TrainingCallback)[] = [];
-  if (f.lrSchedule !== undefined) stateful.push(buildSchedule(f.lrSchedule, optimizer));
+  const stepsPerEpoch = Math.ceil(trainSet.rows / f.batchSize);
+  if (f.lrSchedule !== undefined) stateful.push(buildSchedule(f.lrSchedule, optimizer, { epochs, stepsPerEpoch }));
   if (f.earlyStopping !== undefined) stateful.push(buildEarlyStopping(f.earlyStopping));
   const settings: RunSettings = { epochs, rows: trainSet.rows, features: trainSet.features, classes: trainSet.classes, description };
   for (const key of Object.keys(RUN_FLAGS) as RunFlag[]) if (f[key] !== undefined) settings[key] = f[key];

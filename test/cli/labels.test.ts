@@ -1,8 +1,9 @@
 /**
  * Issue 12, item 7: `neuroblas train` on a CSV says in one line (stderr) how it read the labels, and refuses a label
  * column that cannot be classes: non-integer numbers asked to be classes (else they are a regression's targets,
- * issue 13), or more classes than a tenth of the rows (an id or measurement column) unless --allow-many-classes. Integer labels that are not 0..k−1
- * are class names in numeric order, never 301 classes for 100/200/300; evaluate maps a file onto the model's classes.
+ * issue 13), or more classes than a tenth of the rows (an id or measurement column) unless --allow-many-classes.
+ * Integer labels that are not 0..k−1 are class names in numeric order, never 301 classes for 100/200/300; evaluate
+ * maps a file onto the model's classes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
