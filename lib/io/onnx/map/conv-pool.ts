@@ -1,5 +1,5 @@
 /**
- * Conv2d ↔ Conv (weights [O, C, kh, kw] as ONNX wants them), MaxPool2d ↔ MaxPool, AvgPool2d ↔ AveragePool with
+ * Conv1d/Conv2d ↔ Conv (weights [O, C, …kernel] as ONNX wants them), MaxPool1d/2d ↔ MaxPool, AvgPool1d/2d ↔ AveragePool with
  * count_include_pad = 1 (neuroblas divides by the whole window, padding included, as PyTorch's default). neuroblas
  * has one stride, padding and dilation for both axes and no groups: a node asking otherwise is ERR_UNSUPPORTED naming
  * the attribute. PyTorch 1.13 writes a padded AvgPool2d as Pad (zeros) + AveragePool: that pair imports too.
@@ -8,12 +8,20 @@ import { fail } from '../../../errors.js';
 import { Conv2d } from '../../../layers/conv2d.js';
 import type { Layer } from '../../../layers/layer.js';
 import { AvgPool2d, MaxPool2d } from '../../../layers/pool.js';
+import { AvgPool1d, MaxPool1d } from '../../../layers/pool1d.js';
+import { Conv1d } from '../../../layers/conv1d.js';
 import type { GraphBuilder } from '../builder.js';
 import { Attributes, describeNode } from '../graph-view.js';
 import type { ImportMatch, Imported, OnnxMapping } from '../mapping.js';
 import type { NodeProto } from '../proto.js';
 
 function exportConv(layer: Layer, g: GraphBuilder, x: string): string {
+  if (layer instanceof Conv1d) {
+    const inputs = [x, g.weight('weight', [layer.outChannels, layer.inChannels, layer.kernelSize], layer.weight.data)];
+    if (layer.bias !== null) inputs.push(g.weight('bias', [layer.outChannels], layer.bias.data));
+    const [k, p] = [layer.kernelSize, layer.padding];
+    return g.node('Conv', inputs, { kernel_shape: [k], strides: [layer.stride], pads: [p, p], dilations: [layer.dilation], group: 1 });
+  }
   if (!(layer instanceof Conv2d)) fail('ERR_INVALID_ARG', `${layer.name}: not a Conv2d layer`);
   const [kh, kw] = layer.kernelSize;
   const inputs = [x, g.weight('weight', [layer.outChannels, layer.inChannels, kh, kw], layer.weight.data)];
@@ -29,10 +37,14 @@ function exportConv(layer: Layer, g: GraphBuilder, x: string): string {
 }
 
 function exportPool(layer: Layer, g: GraphBuilder, x: string): string {
-  if (!(layer instanceof MaxPool2d || layer instanceof AvgPool2d)) fail('ERR_INVALID_ARG', `${layer.name}: not a pooling layer`);
+  const oneD = layer instanceof MaxPool1d || layer instanceof AvgPool1d;
+  if (!(oneD || layer instanceof MaxPool2d || layer instanceof AvgPool2d)) fail('ERR_INVALID_ARG', `${layer.name}: not a pooling layer`);
   const [k, s, p] = [layer.kernelSize, layer.stride, layer.padding];
-  const attrs = { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], ceil_mode: 0 };
-  return layer instanceof MaxPool2d ? g.node('MaxPool', [x], attrs) : g.node('AveragePool', [x], { ...attrs, count_include_pad: 1 });
+  const attrs = oneD
+    ? { kernel_shape: [k], strides: [s], pads: [p, p], ceil_mode: 0 }
+    : { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], ceil_mode: 0 };
+  const max = layer instanceof MaxPool2d || layer instanceof MaxPool1d;
+  return max ? g.node('MaxPool', [x], attrs) : g.node('AveragePool', [x], { ...attrs, count_include_pad: 1 });
 }
 
 /** The one value of a per-axis attribute (2 values; pads 4), or ERR_UNSUPPORTED when they differ. */
@@ -46,12 +58,14 @@ function same(attrs: Attributes, name: string, values: number[] | undefined, cou
   return values[0];
 }
 
-function checkImages(m: ImportMatch): void {
-  if (m.shape.length !== 3)
+/** The spatial axes of the samples (1: [C, L], 2: [C, H, W]); ERR_UNSUPPORTED for others. */
+function spatialAxes(m: ImportMatch): 1 | 2 {
+  if (m.shape.length !== 2 && m.shape.length !== 3)
     fail(
       'ERR_UNSUPPORTED',
-      `${m.view.file}: ${describeNode(m.node)} on samples of shape [${m.shape.join(', ')}]: neuroblas has 2-D ones only`,
+      `${m.view.file}: ${describeNode(m.node)} on samples of shape [${m.shape.join(', ')}]: neuroblas has 1-D and 2-D ones`,
     );
+  return m.shape.length === 2 ? 1 : 2;
 }
 
 function checkAutoPad(attrs: Attributes): void {
@@ -61,28 +75,30 @@ function checkAutoPad(attrs: Attributes): void {
 
 function importConv(m: ImportMatch): Imported {
   const where = describeNode(m.node);
-  checkImages(m);
+  const axes = spatialAxes(m);
   const attrs = new Attributes(m.node, m.view.file);
   checkAutoPad(attrs);
   const group = attrs.int('group', 1);
   if (group !== 1) attrs.unsupported('group', `= ${group} is not supported (grouped convolutions)`);
-  const stride = same(attrs, 'strides', attrs.ints('strides'), 2, 1);
-  const padding = same(attrs, 'pads', attrs.ints('pads'), 4, 0);
-  const dilation = same(attrs, 'dilations', attrs.ints('dilations'), 2, 1);
+  const stride = same(attrs, 'strides', attrs.ints('strides'), axes, 1);
+  const padding = same(attrs, 'pads', attrs.ints('pads'), 2 * axes, 0);
+  const dilation = same(attrs, 'dilations', attrs.ints('dilations'), axes, 1);
   const kernelShape = attrs.ints('kernel_shape');
   attrs.done();
   const [x, wName, bName] = m.node.input ?? [];
   if (x !== m.x) fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: the layer input must be Conv's first input`);
   const w = m.view.float(wName ?? '', where);
-  if (w.dims.length !== 4 || w.dims[1] !== m.shape[0])
-    fail('ERR_IO', `${m.view.file}: ${where}: weight "${wName}" has dims [${w.dims.join(', ')}], not [out, ${m.shape[0]}, kh, kw]`);
+  if (w.dims.length !== 2 + axes || w.dims[1] !== m.shape[0])
+    fail('ERR_IO', `${m.view.file}: ${where}: weight "${wName}" has dims [${w.dims.join(', ')}], not [out, ${m.shape[0]}, …kernel]`);
   const [outC, inC, kh, kw] = w.dims;
-  if (kernelShape !== undefined && (kernelShape[0] !== kh || kernelShape[1] !== kw || kernelShape.length !== 2))
-    fail('ERR_IO', `${m.view.file}: ${where}: kernel_shape [${kernelShape.join(', ')}] differs from the weight's [${kh}, ${kw}]`);
+  const kernel = w.dims.slice(2);
+  if (kernelShape !== undefined && kernelShape.join() !== kernel.join())
+    fail('ERR_IO', `${m.view.file}: ${where}: kernel_shape [${kernelShape.join(', ')}] differs from the weight's [${kernel.join(', ')}]`);
   const bias = bName ? m.view.float(bName, where) : null;
   if (bias !== null && bias.data.length !== outC)
     fail('ERR_IO', `${m.view.file}: ${where}: bias "${bName}" holds ${bias.data.length} values for ${outC} channels`);
-  const layer = new Conv2d(inC, outC, [kh, kw], { stride, padding, dilation, bias: bias !== null });
+  const options = { stride, padding, dilation, bias: bias !== null };
+  const layer = axes === 1 ? new Conv1d(inC, outC, kh, options) : new Conv2d(inC, outC, [kh, kw], options);
   layer.weight.data.set(w.data);
   if (bias !== null) layer.bias?.data.set(bias.data);
   return { layers: [layer], nodes: [m.node], output: m.node.output?.[0] ?? '' };
@@ -90,32 +106,32 @@ function importConv(m: ImportMatch): Imported {
 
 /** A pool node's layer; `extraPadding` is a Pad of zeros before it (PyTorch's way of writing a padded AvgPool2d). */
 function poolLayer(m: ImportMatch, node: NodeProto, extraPadding: number): Layer {
+  const axes = spatialAxes(m);
   const attrs = new Attributes(node, m.view.file);
   checkAutoPad(attrs);
-  const kernel = same(attrs, 'kernel_shape', attrs.ints('kernel_shape'), 2, Number.NaN);
+  const kernel = same(attrs, 'kernel_shape', attrs.ints('kernel_shape'), axes, Number.NaN);
   if (Number.isNaN(kernel)) attrs.unsupported('kernel_shape', 'is missing');
-  const stride = same(attrs, 'strides', attrs.ints('strides'), 2, 1);
-  const padding = same(attrs, 'pads', attrs.ints('pads'), 4, 0) + extraPadding;
+  const stride = same(attrs, 'strides', attrs.ints('strides'), axes, 1);
+  const padding = same(attrs, 'pads', attrs.ints('pads'), 2 * axes, 0) + extraPadding;
   const ceil = attrs.int('ceil_mode', 0);
   if (ceil !== 0) attrs.unsupported('ceil_mode', `= ${ceil} is not supported (neuroblas rounds output sizes down)`);
-  if (same(attrs, 'dilations', attrs.ints('dilations'), 2, 1) !== 1) attrs.unsupported('dilations', 'other than 1 are not supported');
+  if (same(attrs, 'dilations', attrs.ints('dilations'), axes, 1) !== 1) attrs.unsupported('dilations', 'other than 1 are not supported');
   if (node.op_type === 'MaxPool') {
     if (attrs.int('storage_order', 0) !== 0) attrs.unsupported('storage_order', '= 1 is not supported');
     if ((node.output ?? []).filter(Boolean).length > 1)
       fail('ERR_UNSUPPORTED', `${m.view.file}: ${describeNode(node)}: the Indices output`);
     attrs.done();
-    return new MaxPool2d(kernel, { stride, padding });
+    return axes === 1 ? new MaxPool1d(kernel, { stride, padding }) : new MaxPool2d(kernel, { stride, padding });
   }
   const countPad = attrs.int('count_include_pad', 0);
   attrs.done();
   // Padding added by a Pad node is counted whatever the attribute says: it is data to AveragePool.
   if (countPad === 0 && padding - extraPadding > 0)
     attrs.unsupported('count_include_pad', '= 0 with padding is not supported (neuroblas counts the padding in the divisor)');
-  return new AvgPool2d(kernel, { stride, padding });
+  return axes === 1 ? new AvgPool1d(kernel, { stride, padding }) : new AvgPool2d(kernel, { stride, padding });
 }
 
 function importPool(m: ImportMatch): Imported {
-  checkImages(m);
   if (m.node.input?.[0] !== m.x) fail('ERR_UNSUPPORTED', `${m.view.file}: ${describeNode(m.node)}: unexpected input`);
   return { layers: [poolLayer(m, m.node, 0)], nodes: [m.node], output: m.node.output?.[0] ?? '' };
 }
@@ -137,16 +153,23 @@ function importPad(m: ImportMatch): Imported {
   const out = m.node.output?.[0] ?? '';
   if (pads.every((p) => p === 0)) return { layers: [], nodes: [m.node], output: out };
   const next = m.view.consumers.get(out) ?? [];
-  const spatial = pads.length === 8 && [0, 1, 4, 5].every((i) => pads[i] === 0) && [3, 6, 7].every((i) => pads[i] === pads[2]);
-  if (!spatial || next.length !== 1 || next[0].op_type !== 'AveragePool' || m.shape.length !== 3)
+  // [x1_begin, x2_begin, …, x1_end, …]: zero on batch and channels, the same on every spatial side.
+  const r = m.shape.length + 1;
+  const onSpatial = pads.length === 2 * r && pads.every((p, i) => (i % r < 2 ? p === 0 : p === pads[2]));
+  if (!onSpatial || next.length !== 1 || next[0].op_type !== 'AveragePool')
     fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: pads [${pads.join(', ')}] are supported only as an AveragePool's padding`);
   return { layers: [poolLayer(m, next[0], pads[2])], nodes: [m.node, next[0]], output: next[0].output?.[0] ?? '' };
 }
 
-export const convMapping: OnnxMapping = { layerTypes: ['Conv2d'], exportLayer: exportConv, ops: ['Conv'], importNode: importConv };
+export const convMapping: OnnxMapping = {
+  layerTypes: ['Conv1d', 'Conv2d'],
+  exportLayer: exportConv,
+  ops: ['Conv'],
+  importNode: importConv,
+};
 
 export const poolMapping: OnnxMapping = {
-  layerTypes: ['MaxPool2d', 'AvgPool2d'],
+  layerTypes: ['MaxPool1d', 'AvgPool1d', 'MaxPool2d', 'AvgPool2d'],
   exportLayer: exportPool,
   ops: ['MaxPool', 'AveragePool'],
   importNode: importPool,

@@ -7,6 +7,7 @@ import { activationMapping } from './activations.js';
 import { convMapping, padMapping, poolMapping } from './conv-pool.js';
 import { denseMapping } from './dense.js';
 import { batchNormMapping, dropoutMapping, flattenMapping, unflattenMapping } from './norm-shape.js';
+import { globalPoolMapping, layerNormMapping, targetScalingMapping } from './sequence.js';
 
 export const ONNX_MAPPINGS: readonly OnnxMapping[] = [
   denseMapping,
@@ -18,6 +19,10 @@ export const ONNX_MAPPINGS: readonly OnnxMapping[] = [
   unflattenMapping,
   dropoutMapping,
   activationMapping,
+  // After the activations, whose trees start with Mul too.
+  targetScalingMapping,
+  globalPoolMapping,
+  layerNormMapping,
 ];
 
 /** The entry exporting layer type `type`, if any. */
