@@ -138,3 +138,5 @@ export type { RandomState } from './random.js';
 // ONNX export and import (lib/io/onnx/).
 export { exportOnnx, encodeOnnx, ONNX_OPSETS, type ExportOnnxOptions, type OnnxExportInfo } from './io/onnx/export.js';
 export { importOnnx, readOnnx, decodeOnnx, type OnnxImport } from './io/onnx/import.js';
+// Sequences: per-row lengths of a padded batch (Embedding with paddingIdx attaches them itself).
+export { withLengths, lengthsOf } from './ops/sequence-lengths.js';

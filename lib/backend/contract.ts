@@ -46,6 +46,7 @@ import {
   positivePower,
   orderedBounds,
 } from './kernel-rules.js';
+import { gruGates, indicesInRange, lstmGates } from './sequence-rules.js';
 
 export { ACTIVATION_KINDS, type ActivationKind } from './kernel-spec.js';
 
@@ -119,6 +120,8 @@ const poolWindow = [size('k', 1), size('stride', 1), size('pad')] as const;
 const sequence = [size('N'), size('C'), size('L')] as const;
 const conv1dWindow = [size('O'), size('k', 1), size('stride', 1), size('pad'), size('dilation', 1)] as const;
 const poolSequence = [size('N'), size('C'), size('L', 1), size('k', 1), size('stride', 1), size('pad')] as const;
+// A recurrent layer-direction's sizes: batch, steps, input and hidden width, G = gates·H, and the direction.
+const recurrentSizes = [size('B'), size('T'), size('I'), size('H'), size('G'), boolean('reverse')] as const;
 
 export const KERNELS = {
   // ---- matrices (js/dense.ts, native/gemm.cc)
@@ -611,6 +614,132 @@ export const KERNELS = {
   powerSum: kernel({ args: [size('n'), anyNumber('p'), f32('X', 'n')], returns: 'number', rules: positivePower }),
   /** X = min(max(X, lo), hi); NaN stays NaN (torch.clamp). */
   clamp: kernel({ args: [size('n'), number('lo'), number('hi'), f32('X', 'n', { output: true })], rules: orderedBounds }),
+  // ---- sequences (js/embedding.ts, js/recurrent.ts; native/embedding.cc, native/recurrent.cc)
+  /** Y[i] = weight[indices[i]] (rows of D floats) for n indices, each in [0, V). */
+  embeddingForward: kernel({
+    args: [size('n'), size('V'), size('D'), i32('indices', 'n'), f32('weight', 'V*D'), f32('Y', 'n*D', { output: true })],
+    rules: indicesInRange,
+  }),
+  /** dWeight = beta·dWeight + Σ_i dY[i] scattered to row indices[i] (repeats add up); the row paddingIdx (−1: none) gets 0. */
+  embeddingBackward: kernel({
+    args: [
+      size('n'),
+      size('V'),
+      size('D'),
+      i32('indices', 'n'),
+      f32('dY', 'n*D'),
+      integer('paddingIdx', -1, 2147483647, 'in [-1, 2^31)'),
+      number('beta'),
+      f32('dWeight', 'V*D', { output: true }),
+    ],
+    rules: indicesInRange,
+  }),
+  /** One LSTM layer-direction over a [B, T, I] batch in one crossing (PyTorch's gate order i, f, g, o; G = 4H rows of
+   *  weight_ih [G, I] and weight_hh [G, H]). The input projection is one GEMM, each step's hidden product one GEMM, then
+   *  a fused gates/cell pass. `reverse` runs each row from its last valid step down to 0. A row b stops at lengths[b]
+   *  (null: all T): its later steps output 0 and its final state is the one at its length. Writes the activated gates
+   *  [B, T, G], the cells C and outputs Y [B, T, H], and the final hT, cT [B, H]; h0, c0 null start from zeros. */
+  lstmForward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('bih', 'G'),
+      f32('bhh', 'G'),
+      f32('h0', 'B*H', { nullable: true }),
+      f32('c0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G', { output: true }),
+      f32('C', 'B*T*H', { output: true }),
+      f32('Y', 'B*T*H', { output: true }),
+      f32('hT', 'B*H', { output: true }),
+      f32('cT', 'B*H', { output: true }),
+    ],
+    rules: lstmGates,
+  }),
+  /** Its backward through time in one crossing, given dY [B, T, H] (padded steps ignored) and dhT, dcT (null: 0).
+   *  Writes dG (the gates' pre-activation gradients) and the scratch Hprev, dhStep; then dWih, dWhh, dbih, dbhh with
+   *  beta (0 overwrites, 1 adds), dX (when not null; overwritten), and dh0, dc0 (overwritten). */
+  lstmBackward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('h0', 'B*H', { nullable: true }),
+      f32('c0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G'),
+      f32('C', 'B*T*H'),
+      f32('Y', 'B*T*H'),
+      f32('dY', 'B*T*H'),
+      f32('dhT', 'B*H', { nullable: true }),
+      f32('dcT', 'B*H', { nullable: true }),
+      f32('dG', 'B*T*G', { output: true }),
+      f32('Hprev', 'B*T*H', { output: true }),
+      f32('dhStep', 'B*H', { output: true }),
+      number('beta'),
+      f32('dWih', 'G*I', { output: true }),
+      f32('dWhh', 'G*H', { output: true }),
+      f32('dbih', 'G', { output: true }),
+      f32('dbhh', 'G', { output: true }),
+      f32('dX', 'B*T*I', { nullable: true, output: true }),
+      f32('dh0', 'B*H', { output: true }),
+      f32('dc0', 'B*H', { output: true }),
+    ],
+    rules: lstmGates,
+  }),
+  /** One GRU layer-direction (gate order r, z, n; G = 3H; n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+   *  h' = (1 − z) ⊙ n + z ⊙ h), lengths and reverse as lstmForward. Writes the activated gates [B, T, G], HN (W_hn h + b_hn)
+   *  and Y [B, T, H], hT [B, H]; hidden is scratch for one step's hidden product. */
+  gruForward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('bih', 'G'),
+      f32('bhh', 'G'),
+      f32('h0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G', { output: true }),
+      f32('HN', 'B*T*H', { output: true }),
+      f32('hidden', 'B*G', { output: true }),
+      f32('Y', 'B*T*H', { output: true }),
+      f32('hT', 'B*H', { output: true }),
+    ],
+    rules: gruGates,
+  }),
+  /** Its backward through time: dGx, dGh (input- and hidden-side pre-activation gradients) and the scratch Hprev, dhStep;
+   *  then the weight gradients with beta, dX (when not null) and dh0 (overwritten). */
+  gruBackward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('h0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G'),
+      f32('HN', 'B*T*H'),
+      f32('Y', 'B*T*H'),
+      f32('dY', 'B*T*H'),
+      f32('dhT', 'B*H', { nullable: true }),
+      f32('dGx', 'B*T*G', { output: true }),
+      f32('dGh', 'B*T*G', { output: true }),
+      f32('Hprev', 'B*T*H', { output: true }),
+      f32('dhStep', 'B*H', { output: true }),
+      number('beta'),
+      f32('dWih', 'G*I', { output: true }),
+      f32('dWhh', 'G*H', { output: true }),
+      f32('dbih', 'G', { output: true }),
+      f32('dbhh', 'G', { output: true }),
+      f32('dX', 'B*T*I', { nullable: true, output: true }),
+      f32('dh0', 'B*H', { output: true }),
+    ],
+    rules: gruGates,
+  }),
 };
 
 export type KernelName = keyof typeof KERNELS;

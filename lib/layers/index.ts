@@ -41,3 +41,13 @@ export {
   type Pool1dLayerOptions,
 } from './pool1d.js';
 export { LayerNorm, type LayerNormOptions } from './layernorm.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export {
+  LSTM,
+  GRU,
+  Recurrent,
+  RECURRENT_RETURNS,
+  type RecurrentLayerOptions,
+  type RecurrentReturns,
+  type RunOptions,
+} from './recurrent.js';

@@ -42,6 +42,8 @@ import { TargetScaling } from './target-scaling.js';
 import { Conv1d } from './conv1d.js';
 import { LayerNorm } from './layernorm.js';
 import { AvgPool1d, GlobalAvgPool1d, GlobalAvgPool2d, GlobalMaxPool1d, GlobalMaxPool2d, MaxPool1d } from './pool1d.js';
+import { Embedding } from './embedding.js';
+import { GRU, LSTM, MAX_RECURRENT_LAYERS, type RecurrentReturns } from './recurrent.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -403,4 +405,68 @@ function layerNormShapes(c: LayerConfig): [string, number[]][] {
     ['weight', [n]],
     ['bias', [n]],
   ];
+}
+
+// Sequence layers: Embedding, LSTM, GRU (lib/layers/embedding.ts, lib/layers/recurrent.ts).
+registerBuiltInLayer(
+  'Embedding',
+  (c) => {
+    checkConfigKeys(c, ['numEmbeddings', 'dim'], ['paddingIdx']);
+    const pad = c.paddingIdx;
+    if (pad !== undefined && pad !== null && typeof pad !== 'number')
+      fail('ERR_INVALID_ARG', `"paddingIdx" must be a number or null, got ${show(pad)}`);
+    return new Embedding(c.numEmbeddings as number, c.dim as number, { paddingIdx: pad as number | null | undefined, name: layerName(c) });
+  },
+  (c) => {
+    const [n, d] = [size(c.numEmbeddings), size(c.dim)];
+    return n === undefined || d === undefined ? [] : [['weight', [n, d]]];
+  },
+);
+
+for (const [type, Cls, gates] of [
+  ['LSTM', LSTM, 4],
+  ['GRU', GRU, 3],
+] as const) {
+  registerBuiltInLayer(
+    type,
+    (c) => {
+      checkConfigKeys(c, ['inputSize', 'hiddenSize'], ['numLayers', 'bidirectional', 'dropout', 'returns']);
+      return new Cls(c.inputSize as number, c.hiddenSize as number, {
+        numLayers: optionalNumber(c, 'numLayers'),
+        bidirectional: optionalBool(c, 'bidirectional', false),
+        dropout: optionalNumber(c, 'dropout'),
+        returns: c.returns as RecurrentReturns | undefined,
+        name: layerName(c),
+      });
+    },
+    (c) => recurrentShapes(c, gates),
+  );
+}
+
+/** PyTorch's names: per layer l and direction (suffix `_reverse` for the second), weight_ih, weight_hh, bias_ih, bias_hh. */
+function recurrentShapes(c: LayerConfig, gates: number): [string, number[]][] {
+  const [I, H] = [size(c.inputSize), size(c.hiddenSize)];
+  const L = c.numLayers === undefined ? 1 : size(c.numLayers);
+  if (
+    I === undefined ||
+    H === undefined ||
+    L === undefined ||
+    L > MAX_RECURRENT_LAYERS ||
+    (c.bidirectional !== undefined && typeof c.bidirectional !== 'boolean')
+  )
+    return [];
+  const D = c.bidirectional === true ? 2 : 1;
+  const out: [string, number[]][] = [];
+  for (let l = 0; l < L; l++) {
+    for (let d = 0; d < D; d++) {
+      const s = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      out.push(
+        [`weight_ih${s}`, [gates * H, l === 0 ? I : D * H]],
+        [`weight_hh${s}`, [gates * H, H]],
+        [`bias_ih${s}`, [gates * H]],
+        [`bias_hh${s}`, [gates * H]],
+      );
+    }
+  }
+  return out;
 }

@@ -26,3 +26,5 @@ export { checkFinite, checkLabels } from './checks.js';
 export { conv1d, type Conv1dOptions } from './conv1d.js';
 export { maxPool1d, avgPool1d, globalMaxPool, globalAvgPool, type Pool1dOptions } from './pool1d.js';
 export { layerNorm } from './layernorm.js';
+export { embedding } from './embedding.js';
+export { recurrent, type RecurrentSpec, type RecurrentWeights, type RecurrentResult } from './recurrent.js';

@@ -11,9 +11,11 @@ import * as conv from './conv.js';
 import * as dense from './dense.js';
 import * as dropout from './dropout.js';
 import * as elementwise from './elementwise.js';
+import * as embedding from './embedding.js';
 import * as losses from './losses.js';
 import * as optim from './optim.js';
 import * as pool from './pool.js';
+import * as recurrent from './recurrent.js';
 import * as softmax from './softmax.js';
 // The sequence layers' kernels.
 import * as clip from './clip.js';
@@ -30,9 +32,11 @@ const families: Record<string, unknown> = {
   ...dense,
   ...dropout,
   ...elementwise,
+  ...embedding,
   ...losses,
   ...optim,
   ...pool,
+  ...recurrent,
   ...softmax,
   ...clip,
   ...conv1d,
