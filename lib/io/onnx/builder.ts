@@ -13,6 +13,12 @@ export class GraphBuilder {
   readonly initializers: TensorProto[] = [];
   /** The state_dict prefix of the layer being exported ("3." in a Sequential), for its weights' names. */
   prefix = '';
+  /**
+   * Per-row sequence lengths (an INT32 [batch] value) riding beside the layers' output, as neuroblas carries them
+   * (lib/ops/sequence-lengths.ts): set by an Embedding with a paddingIdx, read by LSTM/GRU, dropped by the exporter
+   * after a layer that changes the steps.
+   */
+  lengths: string | null = null;
   private readonly names = new Set<string>();
   private counter = 0;
 
@@ -31,10 +37,21 @@ export class GraphBuilder {
    * the numbers being INT(S).
    */
   node(op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, floats: readonly string[] = []): string {
-    const output = this.unique(`${this.prefix}${op}_output`);
+    return this.nodeOutputs(op, inputs, 1, attributes, floats)[0];
+  }
+
+  /** A node with `count` outputs (LSTM's Y and Y_h); returns their names. */
+  nodeOutputs(
+    op: string,
+    inputs: string[],
+    count: number,
+    attributes: Record<string, AttributeValue> = {},
+    floats: readonly string[] = [],
+  ): string[] {
+    const outputs = Array.from({ length: count }, () => this.unique(`${this.prefix}${op}_output`));
     const attribute = Object.entries(attributes).map(([name, v]) => toAttribute(name, v, floats.includes(name)));
-    this.nodes.push({ op_type: op, name: this.unique(`${this.prefix}${op}`), input: inputs, output: [output], attribute });
-    return output;
+    this.nodes.push({ op_type: op, name: this.unique(`${this.prefix}${op}`), input: inputs, output: outputs, attribute });
+    return outputs;
   }
 
   /** A layer's state tensor as an initializer named by its state_dict name (prefix + local name). */
@@ -47,10 +64,10 @@ export class GraphBuilder {
     return this.floatInitializer(this.unique(`${this.prefix}const`), dims, Float32Array.from(values));
   }
 
-  /** An int64 constant (Reshape's shape, Pad's pads). */
-  int64Constant(values: readonly number[]): string {
+  /** An int64 constant (Reshape's shape, Pad's pads); a scalar when `scalar` (Gather's index of one step). */
+  int64Constant(values: readonly number[], scalar = false): string {
     const name = this.unique(`${this.prefix}const`);
-    this.initializers.push({ name, dims: [values.length], data_type: DataType.INT64, int64_data: [...values] });
+    this.initializers.push({ name, dims: scalar ? [] : [values.length], data_type: DataType.INT64, int64_data: [...values] });
     return name;
   }
 

@@ -82,7 +82,10 @@ function exportLayer(layer: Layer, prefix: string, g: GraphBuilder, x: string, s
     );
   const out = layer.outputShape(shape);
   g.prefix = prefix;
-  return [mapping.exportLayer(layer, g, x, shape), out];
+  const value = mapping.exportLayer(layer, g, x, shape);
+  // Lengths ride along while the steps stay (a Sequential's carryLengths: rank ≥ 2 per sample, the same first dim).
+  if (out.length < 2 || out[0] !== shape[0]) g.lengths = null;
+  return [value, out];
 }
 
 function checkOptions(model: unknown, options: unknown): Required<Pick<ExportOnnxOptions, 'opset' | 'probabilities'>> & ExportOnnxOptions {

@@ -8,7 +8,7 @@ import protobuf from 'protobufjs/light.js';
 import { ONNX_DESCRIPTOR } from './onnx-descriptor.js';
 
 /** TensorProto.DataType values neuroblas reads or writes. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 

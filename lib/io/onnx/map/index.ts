@@ -8,6 +8,7 @@ import { convMapping, padMapping, poolMapping } from './conv-pool.js';
 import { denseMapping } from './dense.js';
 import { batchNormMapping, dropoutMapping, flattenMapping, unflattenMapping } from './norm-shape.js';
 import { globalPoolMapping, layerNormMapping, targetScalingMapping } from './sequence.js';
+import { embeddingMapping, recurrentMapping } from './recurrent.js';
 
 export const ONNX_MAPPINGS: readonly OnnxMapping[] = [
   denseMapping,
@@ -23,6 +24,8 @@ export const ONNX_MAPPINGS: readonly OnnxMapping[] = [
   targetScalingMapping,
   globalPoolMapping,
   layerNormMapping,
+  embeddingMapping,
+  recurrentMapping,
 ];
 
 /** The entry exporting layer type `type`, if any. */
