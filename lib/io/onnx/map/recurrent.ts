@@ -43,7 +43,9 @@ function exportEmbedding(layer: Layer, g: GraphBuilder, x: string, shape: readon
 function reorder(data: Float32Array, order: readonly number[]): Float32Array {
   const block = data.length / order.length;
   const out = new Float32Array(data.length);
-  order.forEach((from, to) => out.set(data.subarray(from * block, (from + 1) * block), to * block));
+  order.forEach((from, to) => {
+    out.set(data.subarray(from * block, (from + 1) * block), to * block);
+  });
   return out;
 }
 
