@@ -153,11 +153,19 @@ describe('well-formed models neuroblas cannot map', () => {
       'ERR_UNSUPPORTED',
     );
     refused(
+      edited('double-input.onnx', (m) => {
+        const t = m.graph?.input?.[0].type?.tensor_type;
+        if (t) t.elem_type = 11;
+      }),
+      /input "input" is DOUBLE; neuroblas takes FLOAT inputs/,
+      'ERR_UNSUPPORTED',
+    );
+    refused(
       edited('int-input.onnx', (m) => {
         const t = m.graph?.input?.[0].type?.tensor_type;
         if (t) t.elem_type = 7;
       }),
-      /input "input" is INT64; neuroblas takes FLOAT inputs/,
+      /the input is integer \(token ids\) but the first layer is Dense, not an Embedding/,
       'ERR_UNSUPPORTED',
     );
   });

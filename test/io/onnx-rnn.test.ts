@@ -6,7 +6,20 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Adam, Dense, Embedding, Flatten, GRU, LSTM, Sequential, Tensor, exportOnnx, manualSeed, withBackend } from '../../lib/index.js';
+import {
+  Adam,
+  Dense,
+  Embedding,
+  Flatten,
+  GRU,
+  LSTM,
+  Sequential,
+  Tensor,
+  exportOnnx,
+  importOnnx,
+  manualSeed,
+  withBackend,
+} from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { checkWithOnnxChecker, maxAbsDiff, ortRun } from './onnx-helpers.js';
 import { scratchDir } from './scratch-dir.js';
@@ -53,6 +66,12 @@ async function check(name: string, model: Sequential, backend: (typeof backends)
   written.push(p);
   const x = ids(test);
   const ours = withBackend(backend, () => model.predict(new Tensor(x, [test.length, T])));
+  // Imported back: the same layers and weights, the same predictions.
+  const back = importOnnx(p);
+  const config = (s: Sequential) => s.toConfig().layers.map(({ name, dropout, ...c }) => c); // dropout: training only
+  expect(config(back)).toEqual(config(model));
+  const again = withBackend(backend, () => back.predict(new Tensor(x, [test.length, T])));
+  expect(maxAbsDiff(again.data, ours.data)).toBeLessThanOrEqual(1e-6);
   return maxAbsDiff((await ortRun(p, x, [test.length, T])).logits, ours.data);
 }
 

@@ -83,11 +83,16 @@ function fromProto(proto: ModelProto, file: string): OnnxImport {
     fail('ERR_UNSUPPORTED', `${file}: opset ${opset} is not supported (neuroblas reads opsets ${OPSETS.min}–${OPSETS.max})`);
   const nodes = graph.node ?? [];
   const view = new GraphView(file, nodes, graph.initializer ?? []);
-  const [input, inputShape] = graphInput(graph, view, file);
+  const [input, inputShape, ids] = graphInput(graph, view, file);
   checkOrder(nodes, view, input, file);
   const target = graph.output?.[0]?.name;
   if (!target) fail('ERR_IO', `${file}: the graph has no output`);
   const layers = walk(view, input, inputShape, target, opset, graph);
+  if (ids && layers[0]?.type !== 'Embedding')
+    fail(
+      'ERR_UNSUPPORTED',
+      `${file}: the input is integer (token ids) but the first layer is ${layers[0]?.type ?? 'none'}, not an Embedding`,
+    );
   const model = new Sequential(layers);
   const metadata = Object.fromEntries((proto.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   return {
@@ -103,7 +108,7 @@ function fromProto(proto: ModelProto, file: string): OnnxImport {
 }
 
 /** The graph's one real input (graph inputs that are initializers are defaults, not inputs) and its sample shape. */
-function graphInput(graph: GraphProto, view: GraphView, file: string): [string, number[]] {
+function graphInput(graph: GraphProto, view: GraphView, file: string): [string, number[], boolean] {
   const inputs = (graph.input ?? []).filter((v) => !view.isConstant(v.name ?? ''));
   if (inputs.length !== 1)
     fail(
@@ -113,8 +118,10 @@ function graphInput(graph: GraphProto, view: GraphView, file: string): [string, 
   const { name, type } = inputs[0];
   const tensorType = type?.tensor_type;
   if (!name || tensorType === undefined) fail('ERR_IO', `${file}: the graph's input has no name or no tensor type`);
-  if (tensorType.elem_type !== DataType.FLOAT)
-    fail('ERR_UNSUPPORTED', `${file}: input "${name}" is ${typeName(tensorType.elem_type)}; neuroblas takes FLOAT inputs`);
+  // Integer inputs are token ids (PyTorch's Embedding): neuroblas takes them as numbers, which an Embedding first reads.
+  const ids = tensorType.elem_type === DataType.INT64 || tensorType.elem_type === DataType.INT32;
+  if (tensorType.elem_type !== DataType.FLOAT && !ids)
+    fail('ERR_UNSUPPORTED', `${file}: input "${name}" is ${typeName(tensorType.elem_type)}; neuroblas takes FLOAT inputs (or token ids)`);
   const dims = tensorType.shape?.dim ?? [];
   if (dims.length < 2)
     fail('ERR_UNSUPPORTED', `${file}: input "${name}" must be [batch, …] with the sample's sizes given, got rank ${dims.length}`);
@@ -129,7 +136,7 @@ function graphInput(graph: GraphProto, view: GraphView, file: string): [string, 
   });
   elementCount(shape, `input "${name}"`, file); // at most MAX_ELEMENTS per sample
   if (shape.reduce((n, d) => n * d, 1) > MAX_ELEMENTS) fail('ERR_IO', `${file}: input "${name}" is too large`);
-  return [name, shape];
+  return [name, shape, ids];
 }
 
 /** Every node input exists, and the nodes have an order (no cycle): Kahn's algorithm over the values. */
@@ -167,12 +174,12 @@ function checkOrder(nodes: NodeProto[], view: GraphView, input: string, file: st
 }
 
 /** The first mapping that imports `node`, or ERR_UNSUPPORTED naming it. */
-function importStep(view: GraphView, node: NodeProto, x: string, shape: number[], opset: number): Imported | null {
+function importStep(view: GraphView, node: NodeProto, x: string, shape: number[], opset: number, lengths: string | null): Imported | null {
   if (!DEFAULT_DOMAINS.includes(node.domain ?? ''))
     fail('ERR_UNSUPPORTED', `${view.file}: ${describeNode(node)}: operator domain "${node.domain}" is not supported`);
   for (const mapping of mappingsForOp(node.op_type ?? '')) {
     try {
-      const result = mapping.importNode({ view, node, x, shape, opset });
+      const result = mapping.importNode({ view, node, x, shape, opset, lengths });
       if (result !== null) return result;
     } catch (e) {
       if (!(e instanceof NeuroblasError) || e.message.startsWith(`${view.file}: `)) throw e;
@@ -188,12 +195,13 @@ function walk(view: GraphView, input: string, inputShape: number[], target: stri
   const consumed = new Set<NodeProto>();
   const layers: Layer[] = [];
   let [x, shape] = [input, inputShape];
+  let lengths: string | null = null;
   while (x !== target) {
     const readers = (view.consumers.get(x) ?? []).filter((n) => !consumed.has(n));
     if (readers.length === 0) fail('ERR_IO', `${file}: value "${x}" is read by no node, and the output "${target}" is not reached`);
     let step: Imported | null = null;
     for (const node of readers) {
-      step = importStep(view, node, x, shape, opset);
+      step = importStep(view, node, x, shape, opset, lengths);
       if (step !== null) break;
     }
     if (step === null) {
@@ -209,13 +217,17 @@ function walk(view: GraphView, input: string, inputShape: number[], target: stri
     checkSelfContained(view, step, readers, graph);
     for (const node of step.nodes) consumed.add(node);
     for (const layer of step.layers) {
+      const before = shape;
       try {
         shape = layer.outputShape(shape);
       } catch (e) {
         throw new NeuroblasError('ERR_IO', `${file}: ${describeNode(step.nodes[0])}: ${(e as Error).message}`, { cause: e });
       }
+      // Lengths ride along while the steps stay, as a Sequential carries them (lib/ops/sequence-lengths.ts).
+      if (shape.length < 2 || shape[0] !== before[0]) lengths = null;
       layers.push(layer);
     }
+    if (step.lengths !== undefined) lengths = step.lengths;
     x = step.output;
   }
   for (const node of view.consumers.get(target) ?? []) if (isProbabilityHead(node, graph)) consumed.add(node);
@@ -245,7 +257,7 @@ function checkSelfContained(view: GraphView, step: Imported, readers: NodeProto[
     );
   for (const node of step.nodes) {
     for (const out of node.output ?? []) {
-      if (out === '' || out === step.output) continue;
+      if (out === '' || out === step.output || out === step.lengths) continue;
       const other = (view.consumers.get(out) ?? []).find((n) => !step.nodes.includes(n));
       if (other !== undefined || outputs.has(out))
         fail('ERR_UNSUPPORTED', `${view.file}: "${out}" is used ${other ? `by ${describeNode(other)}` : 'as a graph output'}: a branch`);

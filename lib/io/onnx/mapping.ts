@@ -16,6 +16,8 @@ export interface ImportMatch {
   /** The per-sample shape of `x` (without the batch dimension). */
   shape: number[];
   opset: number;
+  /** The value holding per-row sequence lengths riding beside `x` (set by an Embedding with a padding index), or null. */
+  lengths: string | null;
 }
 
 export interface Imported {
@@ -25,6 +27,8 @@ export interface Imported {
   nodes: NodeProto[];
   /** The value the layers' output is. */
   output: string;
+  /** A value of per-row lengths computed by these nodes, which later nodes (LSTM's sequence_lens) may read. */
+  lengths?: string;
 }
 
 export interface OnnxMapping {

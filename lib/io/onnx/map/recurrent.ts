@@ -13,9 +13,10 @@
 import { fail } from '../../../errors.js';
 import { Embedding } from '../../../layers/embedding.js';
 import type { Layer } from '../../../layers/layer.js';
-import { Recurrent } from '../../../layers/recurrent.js';
+import { GRU, LSTM, Recurrent } from '../../../layers/recurrent.js';
 import type { GraphBuilder } from '../builder.js';
-import { DataType } from '../proto.js';
+import { Attributes, describeNode } from '../graph-view.js';
+import { DataType, type NodeProto } from '../proto.js';
 import type { ImportMatch, Imported, OnnxMapping } from '../mapping.js';
 
 /** ONNX's gate blocks, each the index of PyTorch's block it takes. */
@@ -97,20 +98,252 @@ function exportRecurrent(layer: Layer, g: GraphBuilder, x: string, shape: readon
   return g.node('ReduceSum', [g.node('Mul', [batchFirst, mask]), g.int64Constant([1])], { keepdims: 0 });
 }
 
-function importNothing(_m: ImportMatch): Imported | null {
-  return null;
+/** The one node of `op` reading `value` (and no other reader), or undefined. */
+function only(m: ImportMatch, value: string, op: string): NodeProto | undefined {
+  const readers = m.view.consumers.get(value) ?? [];
+  return readers.length === 1 && readers[0].op_type === op ? readers[0] : undefined;
+}
+
+function out(node: NodeProto | undefined, i = 0): string {
+  return node?.output?.[i] ?? '';
+}
+
+function attrInts(m: ImportMatch, node: NodeProto, name: string): number[] | undefined {
+  return new Attributes(node, m.view.file).ints(name);
+}
+
+/**
+ * Gather(table, ids) (PyTorch: integer ids straight from the input) or Cast(ids → INT64) + Gather (exportOnnx), with
+ * exportOnnx's lengths subgraph beside it when the Embedding had a padding index: Equal(ids, pad) → Not → Cast → Mul by
+ * the steps 1..T → ReduceMax over the steps → Cast INT32.
+ */
+function importEmbedding(m: ImportMatch): Imported | null {
+  const where = describeNode(m.node);
+  const readers = m.view.consumers.get(m.x) ?? [];
+  const cast = readers.find((n) => n.op_type === 'Cast');
+  const gather = cast ? only(m, out(cast), 'Gather') : readers.find((n) => n.op_type === 'Gather' && n.input?.[1] === m.x);
+  if (gather === undefined || gather.input?.[1] !== (cast ? out(cast) : m.x) || !m.view.isConstant(gather.input?.[0] ?? '')) return null;
+  const axis = new Attributes(gather, m.view.file).int('axis', 0);
+  if (axis !== 0) return null;
+  const table = m.view.float(gather.input?.[0] ?? '', where);
+  if (table.dims.length !== 2) fail('ERR_IO', `${m.view.file}: ${where}: an embedding table of dims [${table.dims.join(', ')}]`);
+  const nodes = [gather, ...(cast ? [cast] : [])];
+  let paddingIdx: number | null = null;
+  let lengths: string | undefined;
+  const equal = readers.find((n) => n.op_type === 'Equal');
+  if (equal !== undefined) {
+    const pad = m.view.scalar(equal.input?.find((v) => v !== m.x) ?? '');
+    const not = only(m, out(equal), 'Not');
+    const toFloat = not && only(m, out(not), 'Cast');
+    const mul = toFloat && only(m, out(toFloat), 'Mul');
+    const max = mul && only(m, out(mul), 'ReduceMax');
+    const toInt = max && only(m, out(max), 'Cast');
+    if (pad === undefined || toInt === undefined || !Number.isInteger(pad) || !equal || !not || !toFloat || !mul || !max)
+      fail(
+        'ERR_UNSUPPORTED',
+        `${m.view.file}: ${describeNode(equal)}: only exportOnnx's padding-length subgraph reads the ids besides the Embedding`,
+      );
+    paddingIdx = pad;
+    lengths = out(toInt);
+    nodes.push(equal, not, toFloat, mul, max, toInt);
+  }
+  const layer = new Embedding(table.dims[0], table.dims[1], { paddingIdx });
+  layer.weight.data.set(table.data);
+  return { layers: [layer], nodes, output: out(gather), lengths };
+}
+
+/** Ops a zero initial state is computed with (PyTorch: Shape(x) → … → ConstantOfShape(0) → Slice). */
+const ZERO_STATE_OPS = new Set(['Shape', 'Gather', 'Unsqueeze', 'Concat', 'ConstantOfShape', 'Slice', 'Constant', 'Expand']);
+
+/** The nodes computing `value` when it is a tensor of zeros whose shape comes from `x`; null otherwise. */
+function zeroState(m: ImportMatch, value: string, nodes: Set<NodeProto>): boolean {
+  if (m.view.isConstant(value)) {
+    const c = m.view.float(value, 'initial state');
+    return c.data.every((v) => v === 0);
+  }
+  const node = m.view.producer.get(value);
+  if (node === undefined || !ZERO_STATE_OPS.has(node.op_type ?? '')) return false;
+  if (node.op_type === 'ConstantOfShape') {
+    const t = node.attribute?.find((a) => a.name === 'value')?.t;
+    const raw = t?.raw_data ?? new Uint8Array(0);
+    if (!(t === undefined || (raw.every((v) => v === 0) && (t.float_data ?? []).every((v) => v === 0)))) return false;
+  }
+  nodes.add(node);
+  if (node.op_type === 'Shape') return node.input?.[0] === m.x;
+  if (node.op_type === 'ConstantOfShape') return zeroShape(m, node.input?.[0] ?? '', nodes);
+  // Slice and Expand of zeros are zeros; their other inputs are shapes.
+  return zeroState(m, node.input?.[0] ?? '', nodes) && (node.input ?? []).slice(1).every((v) => v === '' || zeroShape(m, v, nodes));
+}
+
+/** A shape computed from constants and Shape(x) only. */
+function zeroShape(m: ImportMatch, value: string, nodes: Set<NodeProto>): boolean {
+  if (m.view.isConstant(value)) return true;
+  const node = m.view.producer.get(value);
+  if (node === undefined || !ZERO_STATE_OPS.has(node.op_type ?? '') || node.op_type === 'ConstantOfShape') return false;
+  nodes.add(node);
+  if (node.op_type === 'Shape') return node.input?.[0] === m.x;
+  return (node.input ?? []).every((v) => v === '' || zeroShape(m, v, nodes));
+}
+
+/** ONNX's gate blocks back into PyTorch's order. */
+function unorder(data: Float32Array, order: readonly number[]): Float32Array {
+  const block = data.length / order.length;
+  const result = new Float32Array(data.length);
+  order.forEach((from, to) => {
+    result.set(data.subarray(to * block, (to + 1) * block), from * block);
+  });
+  return result;
+}
+
+/**
+ * Transpose(x, [1, 0, 2]) → LSTM/GRU (→ Transpose [0, 2, 1, 3] + Reshape, or Squeeze, → the next stacked node …) and
+ * what the classifier takes: the whole sequence (Transpose back), the last step (Gather of step −1 or T − 1, or
+ * exportOnnx's one-hot over the lengths), or the top layer's final state (Y_h, Transpose + Reshape, or Squeeze / Gather
+ * of direction 0 for one direction).
+ */
+function importRecurrent(m: ImportMatch): Imported | null {
+  if (m.shape.length !== 2) return null;
+  const [T, inputSize] = m.shape;
+  const readers = m.view.consumers.get(m.x) ?? [];
+  const enter = readers.find((n) => n.op_type === 'Transpose' && attrInts(m, n, 'perm')?.join() === '1,0,2');
+  const first = enter && (m.view.consumers.get(out(enter)) ?? []).find((n) => n.op_type === 'LSTM' || n.op_type === 'GRU');
+  if (enter === undefined || first === undefined) return null;
+  const kind = first.op_type === 'LSTM' ? 'lstm' : 'gru';
+  const order = ONNX_GATE_ORDER[kind];
+  const nodes = new Set<NodeProto>([enter]);
+  const weights: { wih: Float32Array; whh: Float32Array; bih: Float32Array; bhh: Float32Array }[] = [];
+  let [node, H, D, seqIn] = [first as NodeProto | undefined, 0, 0, out(enter)];
+  let lastY = '';
+  let lastYh = '';
+  while (node !== undefined && node.op_type === first.op_type && node.input?.[0] === seqIn) {
+    const where = describeNode(node);
+    const attrs = new Attributes(node, m.view.file);
+    const hidden = attrs.int('hidden_size', 0);
+    const direction = attrs.string('direction', 'forward');
+    if (kind === 'gru' && attrs.int('linear_before_reset', 0) !== 1)
+      attrs.unsupported('linear_before_reset', '= 0 is not supported (PyTorch and neuroblas reset after the linear map: 1)');
+    if (kind === 'lstm' && attrs.int('input_forget', 0) !== 0) attrs.unsupported('input_forget', '= 1 is not supported');
+    if (attrs.int('layout', 0) !== 0) attrs.unsupported('layout', '= 1 is not supported');
+    if (attrs.float('clip', Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY) attrs.unsupported('clip', 'is not supported');
+    attrs.done();
+    if (direction !== 'forward' && direction !== 'bidirectional') attrs.unsupported('direction', `= ${direction} is not supported`);
+    const d = direction === 'bidirectional' ? 2 : 1;
+    if (weights.length > 0 && (hidden !== H || d !== D))
+      fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: stacked layers of different sizes`);
+    [H, D] = [hidden, d];
+    const G = order.length * H;
+    const In = weights.length === 0 ? inputSize : D * H;
+    const [, wName, rName, bName, lensName, h0, c0, p] = node.input ?? [];
+    const W = m.view.float(wName ?? '', where);
+    const R = m.view.float(rName ?? '', where);
+    if (H < 1 || W.dims.join() !== [D, G, In].join() || R.dims.join() !== [D, G, H].join())
+      fail(
+        'ERR_IO',
+        `${m.view.file}: ${where}: W [${W.dims.join(', ')}] and R [${R.dims.join(', ')}] do not fit hidden_size ${H}, input ${In}`,
+      );
+    const B = bName ? m.view.float(bName, where).data : new Float32Array(D * 2 * G);
+    if (B.length !== D * 2 * G) fail('ERR_IO', `${m.view.file}: ${where}: B holds ${B.length} values, not ${D * 2 * G}`);
+    if (p) fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: peepholes (input P) are not supported`);
+    if (lensName && lensName !== m.lengths)
+      fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: sequence_lens other than an Embedding's padding lengths`);
+    for (const state of [h0, c0]) {
+      if (state && !zeroState(m, state, nodes)) fail('ERR_UNSUPPORTED', `${m.view.file}: ${where}: an initial state that is not zeros`);
+    }
+    for (let dir = 0; dir < D; dir++) {
+      const w = W.data.subarray(dir * G * In, (dir + 1) * G * In);
+      const r = R.data.subarray(dir * G * H, (dir + 1) * G * H);
+      const b = B.subarray(dir * 2 * G, (dir + 1) * 2 * G);
+      weights.push({
+        wih: unorder(w, order),
+        whh: unorder(r, order),
+        bih: unorder(b.subarray(0, G), order),
+        bhh: unorder(b.subarray(G), order),
+      });
+    }
+    nodes.add(node);
+    [lastY, lastYh] = [out(node, 0), out(node, 1)];
+    // The next layer's input: [T, B, D·H] from Y [T, D, B, H].
+    const squeeze = D === 1 ? only(m, lastY, 'Squeeze') : undefined;
+    const tr = only(m, lastY, 'Transpose');
+    const reshape = tr && attrInts(m, tr, 'perm')?.join() === '0,2,1,3' ? only(m, out(tr), 'Reshape') : undefined;
+    const flat = squeeze ?? reshape;
+    if (flat === undefined) break;
+    const next = m.view.consumers.get(out(flat)) ?? [];
+    nodes.add(flat);
+    if (tr && reshape) nodes.add(tr);
+    seqIn = out(flat);
+    lastY = '';
+    node = next.length === 1 && next[0].op_type === first.op_type ? next[0] : undefined;
+    if (node === undefined) break;
+  }
+  const numLayers = weights.length / D;
+  let returns: 'sequence' | 'lastStep' | 'finalState' = 'sequence';
+  let output = '';
+  const steps = lastY === '' ? only(m, seqIn, 'Transpose') : undefined; // [T, B, F] → [B, T, F]
+  if (steps && attrInts(m, steps, 'perm')?.join() === '1,0,2' && (m.view.consumers.get(lastYh) ?? []).length === 0) {
+    nodes.add(steps);
+    output = out(steps);
+    const pick = only(m, output, 'Gather');
+    const index = pick && m.view.isConstant(pick.input?.[1] ?? '') ? m.view.ints(pick.input?.[1] ?? '', describeNode(pick)) : undefined;
+    const mul = only(m, output, 'Mul');
+    if (pick && new Attributes(pick, m.view.file).int('axis', 0) === 1 && index?.length === 1 && (index[0] === -1 || index[0] === T - 1)) {
+      if (m.lengths !== null) fail('ERR_UNSUPPORTED', `${m.view.file}: ${describeNode(pick)}: the last step of rows that have lengths`);
+      [returns, output] = ['lastStep', out(pick)];
+      nodes.add(pick);
+    } else if (mul && m.lengths !== null) {
+      const sum = only(m, out(mul), 'ReduceSum');
+      const mask = mul.input?.find((v) => v !== output) ?? '';
+      const maskNodes = new Set<NodeProto>();
+      if (sum === undefined || !lengthsOneHot(m, mask, maskNodes)) return null;
+      [returns, output] = ['lastStep', out(sum)];
+      for (const n of [mul, sum, ...maskNodes]) nodes.add(n);
+    }
+  } else if (lastY !== '' || (m.view.consumers.get(seqIn) ?? []).length === 0) {
+    // The final state: Y_h [D, B, H] → [B, D·H].
+    const tr = only(m, lastYh, 'Transpose');
+    const reshape = tr && attrInts(m, tr, 'perm')?.join() === '1,0,2' ? only(m, out(tr), 'Reshape') : undefined;
+    const squeeze = D === 1 ? (only(m, lastYh, 'Squeeze') ?? only(m, lastYh, 'Gather')) : undefined;
+    const end = reshape ?? squeeze;
+    if (end === undefined) return null;
+    if (tr && reshape) nodes.add(tr);
+    nodes.add(end);
+    [returns, output] = ['finalState', out(end)];
+  } else return null;
+  const Cls = kind === 'lstm' ? LSTM : GRU;
+  const layer = new Cls(inputSize, H, { numLayers, bidirectional: D === 2, returns });
+  layer.weights.forEach((w, i) => {
+    w.wih.data.set(weights[i].wih);
+    w.whh.data.set(weights[i].whh);
+    w.bih.data.set(weights[i].bih);
+    w.bhh.data.set(weights[i].bhh);
+  });
+  return { layers: [layer], nodes: [...nodes], output };
+}
+
+/** exportOnnx's one-hot over the steps at lengths − 1: Unsqueeze(Cast(Equal(Unsqueeze(Cast(lengths)), steps)), 2). */
+function lengthsOneHot(m: ImportMatch, mask: string, nodes: Set<NodeProto>): boolean {
+  const chain = ['Unsqueeze', 'Cast', 'Equal', 'Unsqueeze', 'Cast'];
+  let value = mask;
+  for (const op of chain) {
+    const node = m.view.producer.get(value);
+    if (node?.op_type !== op) return false;
+    nodes.add(node);
+    value = node.input?.find((v) => !m.view.isConstant(v)) ?? '';
+  }
+  return value === m.lengths;
 }
 
 export const embeddingMapping: OnnxMapping = {
   layerTypes: ['Embedding'],
   exportLayer: exportEmbedding,
-  ops: [],
-  importNode: importNothing,
+  ops: ['Cast', 'Gather', 'Equal'],
+  importNode: importEmbedding,
 };
 
 export const recurrentMapping: OnnxMapping = {
   layerTypes: ['LSTM', 'GRU'],
   exportLayer: exportRecurrent,
-  ops: [],
-  importNode: importNothing,
+  // The first reader of a sequence: PyTorch's Shape (for the zero initial state) or the Transpose to [T, B, F].
+  ops: ['Transpose', 'Shape'],
+  importNode: importRecurrent,
 };
