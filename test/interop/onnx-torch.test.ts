@@ -40,6 +40,46 @@ function torchLogits(name: string): Float32Array {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
+/** Fortune lines of at least STEPS printable characters, as ids 1..95 (PyTorch runs them unpacked: no padding). */
+const STEPS = 20;
+const lines = fs
+  .readFileSync('/usr/share/games/fortunes/computers', 'latin1')
+  .split('\n')
+  .filter((l) => l.length >= STEPS)
+  .slice(0, 100);
+const ids = Float32Array.from(
+  lines.flatMap((l) => Array.from(l.slice(0, STEPS), (ch) => Math.min(95, Math.max(1, ch.charCodeAt(0) - 31)))),
+);
+
+beforeAll(() => {
+  fs.writeFileSync(file('ids.f32'), new Uint8Array(ids.buffer));
+  const args = [SCRIPT, '--sequences', file('ids.f32'), String(lines.length), String(STEPS), path.dirname(file('x'))];
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+}, 120_000);
+
+for (const backend of backends) {
+  describe(`PyTorch's recurrent ONNX exports in neuroblas (${backend.name})`, () => {
+    it('Embedding → LSTM → Linear on the last step (integer ids in, zero initial states from Shape): logits within 1e-4', () => {
+      const imported = readOnnx(file('lstm.onnx'));
+      expect(imported.model.toConfig().layers.map((l) => [l.type, l.returns ?? null])).toEqual([
+        ['Embedding', null],
+        ['LSTM', 'lastStep'],
+        ['Dense', null],
+      ]);
+      const ours = withBackend(backend, () => imported.model.predict(new Tensor(ids, [lines.length, STEPS])));
+      expect(maxAbsDiff(ours.data, torchLogits('lstm'))).toBeLessThanOrEqual(TOLERANCE);
+    });
+
+    it('Embedding → 2-layer bidirectional GRU → Linear: logits within 1e-4', () => {
+      const model = importOnnx(file('gru.onnx'));
+      expect(model.toConfig().layers[1]).toMatchObject({ type: 'GRU', numLayers: 2, bidirectional: true, returns: 'lastStep' });
+      const ours = withBackend(backend, () => model.predict(new Tensor(ids, [lines.length, STEPS])));
+      expect(maxAbsDiff(ours.data, torchLogits('gru'))).toBeLessThanOrEqual(TOLERANCE);
+    });
+  });
+}
+
 for (const backend of backends) {
   describe(`PyTorch's ONNX exports in neuroblas (${backend.name})`, () => {
     it('the MLP: Gemm, BatchNormalization, Relu, SiLU as Sigmoid + Mul; logits within 1e-4', () => {
