@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import {
   Conv2d,
   Dense,
+  Embedding,
+  LSTM,
   Flatten,
   MaxPool2d,
   NeuroblasError,
@@ -33,6 +35,12 @@ const mlp = new Sequential([new Dense(6, 5, { activation: 'relu' }), new Dense(5
 const goodBytes = encodeOnnx(mlp).bytes;
 const cnn = new Sequential([new Unflatten([1, 8, 8]), new Conv2d(1, 2, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Dense(18, 3)]);
 const cnnBytes = encodeOnnx(cnn).bytes;
+const rnn = new Sequential([
+  new Embedding(10, 4, { paddingIdx: 0 }),
+  new LSTM(4, 3, { bidirectional: true, returns: 'lastStep' }),
+  new Dense(6, 2),
+]);
+const rnnBytes = encodeOnnx(rnn, { inputShape: [5] }).bytes;
 
 function write(name: string, bytes: Uint8Array): string {
   const p = file(name);
@@ -240,8 +248,8 @@ describe('a few hundred seeded mutations of a good file', () => {
     const p = file('mutated.onnx');
     const unexpected: string[] = [];
     let refusedCount = 0;
-    for (let trial = 0; trial < 400; trial++) {
-      const bytes = Uint8Array.from(trial % 2 === 0 ? goodBytes : cnnBytes);
+    for (let trial = 0; trial < 450; trial++) {
+      const bytes = Uint8Array.from([goodBytes, cnnBytes, rnnBytes][trial % 3]);
       const kind = trial % 4;
       let mutated: Uint8Array = bytes;
       if (kind === 0) bytes[rng.int(bytes.length)] ^= 1 << rng.int(8);
@@ -254,9 +262,14 @@ describe('a few hundred seeded mutations of a good file', () => {
       fs.writeFileSync(p, mutated);
       try {
         const model = importOnnx(p);
-        const width = trial % 2 === 0 ? 6 : 64;
+        const width = [6, 64, 5][trial % 3];
         model.eval();
-        model.predict(new Tensor(new Float32Array(2 * width), [2, width]));
+        model.predict(
+          new Tensor(
+            Float32Array.from({ length: 2 * width }, (_, i) => i % 3),
+            [2, width],
+          ),
+        );
       } catch (e) {
         refusedCount++;
         const ok = e instanceof NeuroblasError && e.message.startsWith(`${p}: `) && ['ERR_IO', 'ERR_UNSUPPORTED'].includes(e.code);
