@@ -6,14 +6,29 @@
  *
  * Models: the digits MLP of the README (784-100-10 sigmoid), LeNet-5 (examples/lenet.ts, images [1, 28, 28]) on
  * Fashion-MNIST, a regression net (4-16-8-1) on the vega-datasets cars, each trained briefly (1 epoch; the cars 20),
- * and PyTorch 1.13's exports of test/interop/onnx_torch_export.py (MLP and CNN) imported into neuroblas.
+ * Embedding→LSTM and Embedding→GRU classifiers on Debian fortune lines, and PyTorch 1.13's exports of
+ * test/interop/onnx_torch_export.py (MLP, CNN, LSTM and bidirectional GRU classifiers) imported into neuroblas.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { Adam, Dense, SGD, Sequential, Tensor, exportOnnx, importOnnx, loadDigits, loadFashionMnist, manualSeed } from '../lib/index.js';
+import {
+  Adam,
+  Dense,
+  Embedding,
+  GRU,
+  LSTM,
+  SGD,
+  Sequential,
+  Tensor,
+  exportOnnx,
+  importOnnx,
+  loadDigits,
+  loadFashionMnist,
+  manualSeed,
+} from '../lib/index.js';
 import { lenet } from '../examples/lenet.js';
 import { median, option } from './args.js';
 
@@ -115,6 +130,27 @@ reg.fitBlocking(
   },
 );
 await row('cars regression', reg, cx, [4]);
+
+// A character-level classifier: fortune lines (computers vs art) as ids, 0 = trailing padding (per-row lengths).
+const T = 32;
+const toIds = (name: string) =>
+  fs
+    .readFileSync(`/usr/share/games/fortunes/${name}`, 'latin1')
+    .split('\n')
+    .filter((l) => l.trim().length >= 3)
+    .slice(0, 500)
+    .map((l) => Array.from({ length: T }, (_, t) => (t < l.length ? Math.min(95, Math.max(1, l.charCodeAt(t) - 31)) : 0)));
+const [ca, cb] = [toIds('computers'), toIds('art')];
+const ids = Float32Array.from([...ca, ...cb].flat());
+const idLabels = Int32Array.from([...ca, ...cb], (_, i) => (i < ca.length ? 0 : 1));
+for (const [name, rnn] of [
+  ['Embedding→LSTM (lengths)', new LSTM(16, 32, { returns: 'lastStep' })],
+  ['Embedding→biGRU×2', new GRU(16, 24, { numLayers: 2, bidirectional: true, returns: 'finalState' })],
+] as const) {
+  const model = new Sequential([new Embedding(96, 16, { paddingIdx: 0 }), rnn, new Dense(rnn.directions * rnn.hiddenSize, 2)]);
+  model.fitBlocking(new Tensor(ids, [ids.length / T, T]), idLabels, { optimizer: new Adam(model.parameters(), { lr: 1e-2 }), epochs: 1 });
+  await row(name, model, ids.slice(0, Math.min(rows, ids.length / T) * T), [T]);
+}
 console.log(table.map((r) => r.join(' | ')).join('\n'));
 
 // PyTorch's exports imported: their logits against PyTorch's own.
@@ -138,6 +174,32 @@ for (const [name, sample] of [
   const bytes = fs.readFileSync(path.join(dir, `${name}.logits.f32`));
   const torch = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const ours = model.eval().predict(new Tensor(x, [torchRows, ...sample])).data;
+  console.log(`${name} | ${ms.toFixed(1)} | ${maxDiff(ours, torch).toExponential(1)}`);
+}
+const STEPS = 20;
+const longLines = fs
+  .readFileSync('/usr/share/games/fortunes/computers', 'latin1')
+  .split('\n')
+  .filter((l) => l.length >= STEPS)
+  .slice(0, 100);
+const seq = Float32Array.from(
+  longLines.flatMap((l) => Array.from(l.slice(0, STEPS), (ch) => Math.min(95, Math.max(1, ch.charCodeAt(0) - 31)))),
+);
+fs.writeFileSync(path.join(dir, 'ids.f32'), new Uint8Array(seq.buffer));
+const seqRun = spawnSync(
+  '/usr/bin/python3',
+  ['test/interop/onnx_torch_export.py', '--sequences', path.join(dir, 'ids.f32'), String(longLines.length), String(STEPS), dir],
+  { encoding: 'utf8' },
+);
+if (seqRun.status !== 0) throw new Error(seqRun.stderr);
+for (const name of ['lstm', 'gru']) {
+  let model = new Sequential([]);
+  const ms = timed(() => {
+    model = importOnnx(path.join(dir, `${name}.onnx`));
+  });
+  const bytes = fs.readFileSync(path.join(dir, `${name}.logits.f32`));
+  const torch = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const ours = model.eval().predict(new Tensor(seq, [longLines.length, STEPS])).data;
   console.log(`${name} | ${ms.toFixed(1)} | ${maxDiff(ours, torch).toExponential(1)}`);
 }
 fs.rmSync(dir, { recursive: true, force: true });
