@@ -140,3 +140,30 @@ export { exportOnnx, encodeOnnx, ONNX_OPSETS, type ExportOnnxOptions, type OnnxE
 export { importOnnx, readOnnx, decodeOnnx, type OnnxImport } from './io/onnx/import.js';
 // Sequences: per-row lengths of a padded batch (Embedding with paddingIdx attaches them itself).
 export { withLengths, lengthsOf } from './ops/sequence-lengths.js';
+// Text and time series (issue 14): tokenizer, forecasting windows, and what checkpoints keep of them.
+export {
+  Tokenizer,
+  TOKEN_LEVELS,
+  PAD_ID,
+  OOV_ID,
+  PAD_TOKEN,
+  OOV_TOKEN,
+  type TokenLevel,
+  type TokenizerOptions,
+  type TokenizerJSON,
+  type EncodedBatch,
+} from './data/tokenizer.js';
+export {
+  seriesWindows,
+  scaleWindow,
+  unscaleTargets,
+  checkSeriesScaling,
+  SCALING_KINDS,
+  type ScalingKind,
+  type Series,
+  type SeriesScaling,
+  type WindowOptions,
+  type WindowSet,
+  type Windows,
+} from './data/windows.js';
+export { forecastInputShape } from './io/data-metadata.js';

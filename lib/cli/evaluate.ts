@@ -3,7 +3,10 @@
  * R² of a regressor) on the test split of a built-in or IDX dataset, or on every row of a CSV file.
  */
 import { Option, type Command } from 'commander';
-import { BUILTIN_DATASETS, resolveEvaluationData } from '../data/resolve.js';
+import { BUILTIN_DATASETS, resolveEvaluationData, sampleRows } from '../data/resolve.js';
+import { Random } from '../random.js';
+import type { Dataset } from '../data/dataset.js';
+import { textEvaluationData } from './predict-sequence.js';
 import { plural } from '../check.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -19,6 +22,7 @@ interface EvaluateFlags extends RuntimeFlags {
   data: string;
   labelColumn?: string | number;
   limit?: number;
+  seed: number;
   batchSize: number;
   json?: boolean;
 }
@@ -30,7 +34,8 @@ export function registerEvaluate(program: Command): void {
     .argument('<model>', 'a model saved by `neuroblas train --save`')
     .requiredOption(
       '--data <source>',
-      `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row)`,
+      `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row) | ` +
+        'label<TAB>text lines (a text model)',
     )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
     .option('--limit <n>', 'evaluate at most n rows (a seeded random sample)', parsePositiveInt)
@@ -53,7 +58,7 @@ function evaluateRegression(
   out: Output,
   modelFile: string,
   m: TrainedModel,
-  data: ReturnType<typeof resolveEvaluationData>,
+  data: { name: string; testSource: string; test: Dataset },
   batchSize: number,
   backend: string,
 ): void {
@@ -71,13 +76,18 @@ function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   const out = new Output(flags.json === true);
   const runtime = applyRuntime(flags);
   const m = loadTrainedModel(modelFile);
-  const data = resolveEvaluationData(flags.data, {
-    limit: flags.limit,
-    seed: flags.seed,
-    labelColumn: flags.labelColumn,
-    ...(m.regression ? { task: 'regression' as const } : { classNames: m.classNames, classes: m.classNames ? undefined : m.classes }),
-  });
-  const d = data.test;
+  if (m.seriesScaling !== null)
+    fail('ERR_INVALID_ARG', `${modelFile} is a forecaster: train reports its validation MAE and RMSE; predict gives its forecasts`);
+  const data =
+    m.tokenizer !== null
+      ? textEvaluationData(m, flags.data)
+      : resolveEvaluationData(flags.data, {
+          limit: flags.limit,
+          seed: flags.seed,
+          labelColumn: flags.labelColumn,
+          ...(m.regression ? { task: 'regression' as const } : { classNames: m.classNames, classes: m.classNames ? undefined : m.classes }),
+        });
+  const d = m.tokenizer !== null && flags.limit !== undefined ? sampleRows(data.test, flags.limit, new Random(flags.seed + 1)) : data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);
   warnOffScale(m, d.x, data.name);
   if (m.regression) {

@@ -5,6 +5,8 @@
  * that saved it. Everything is read through loadModel (which checks the file and its checksum first).
  */
 import { loadModel } from '../io/checkpoint.js';
+import type { SeriesScaling } from '../data/windows.js';
+import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
@@ -44,6 +46,10 @@ export interface ModelInfo {
   regression: { mean: number[]; std: number[] } | null;
   inputRange: unknown;
   backend: string | null;
+  /** A text model's tokenizer, in short (its vocabulary is in the file), or null. */
+  tokenizer: { level: string; lowercase: boolean; vocabularySize: number; length: number | null } | null;
+  /** A forecaster's window, horizon and scaling, or null. */
+  series: SeriesScaling | null;
 }
 
 function firstLayer(model: Sequential): Layer | undefined {
@@ -72,12 +78,17 @@ export function readModelInfo(file: string): ModelInfo {
   const { model } = ckpt;
   const first = firstLayer(model);
   const recorded = (ckpt as { inputShape?: unknown }).inputShape;
+  const { tokenizer, seriesScaling } = ckpt;
   const inputShape =
     Array.isArray(recorded) && recorded.every((n) => Number.isInteger(n))
       ? [...recorded]
-      : first instanceof Dense
-        ? [first.inFeatures]
-        : null;
+      : seriesScaling !== null
+        ? forecastInputShape(model, seriesScaling)
+        : tokenizer !== null && readsTokenIds(model) && tokenizer.length !== null
+          ? [tokenizer.length]
+          : first instanceof Dense
+            ? [first.inFeatures]
+            : null;
   const layers: ModelInfo['layers'] = [];
   let shape: number[] | null = inputShape;
   for (const layer of model.layers) {
@@ -107,11 +118,16 @@ export function readModelInfo(file: string): ModelInfo {
     historyLength: ckpt.history.length,
     lastEpoch: ckpt.history.at(-1) ?? null,
     optimizer: ckpt.optimizer ? { type: ckpt.optimizer.type, lr: ckpt.optimizer.lr } : null,
-    classes: scaling ? null : (classNames?.length ?? (shape ? shape[shape.length - 1] : null)),
+    classes: seriesScaling !== null || scaling ? null : (classNames?.length ?? (shape ? shape[shape.length - 1] : null)),
     regression: scaling ? { mean: Array.from(scaling.mean.data, short), std: Array.from(scaling.std.data, short) } : null,
     classNames,
     inputRange: (ckpt as { inputRange?: unknown }).inputRange ?? null,
     backend: typeof backend === 'string' ? backend : null,
+    tokenizer:
+      tokenizer === null
+        ? null
+        : { level: tokenizer.level, lowercase: tokenizer.lowercase, vocabularySize: tokenizer.size, length: tokenizer.length },
+    series: seriesScaling,
   };
 }
 
@@ -164,6 +180,17 @@ export function printModelInfo(out: Output, info: ModelInfo): void {
       `task: regression, ${plural(n, 'target')} predicted in ${n === 1 ? 'its' : 'their'} units ` +
         `(training targets' mean ${info.regression.mean.join(', ')}, standard deviation ${info.regression.std.join(', ')})`,
     );
+  }
+  if (info.tokenizer !== null) {
+    const t = info.tokenizer;
+    out.human(
+      `text: ${t.level}-level tokens${t.lowercase ? ' (lowercased)' : ''}, vocabulary ${t.vocabularySize}` +
+        `${t.length === null ? '' : `, ${t.length} tokens per text`}`,
+    );
+  }
+  if (info.series !== null) {
+    const s = info.series;
+    out.human(`series: window ${s.window}, horizon ${s.horizon}, ${s.features} feature(s), ${s.kind} scaling fitted on the training part`);
   }
   if (info.classes !== null)
     out.human(`classes: ${info.classes}${info.classNames ? `: ${info.classNames.join(', ')}` : ' (indices, no names)'}`);

@@ -15,6 +15,7 @@ import { noGrad } from '../graph.js';
 import { Tensor } from '../tensor.js';
 import { predict } from '../train/fit.js';
 import { argmax } from '../train/metrics.js';
+import { predictSeries, predictText } from './predict-sequence.js';
 import { loadTrainedModel, type TrainedModel, warnOffScale } from './model-file.js';
 import { parseColumn, parsePositiveInt } from './options.js';
 import { Output } from './output.js';
@@ -23,6 +24,8 @@ import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
 interface PredictFlags extends RuntimeFlags {
   labelColumn?: string | number;
   json?: boolean;
+  text?: string[];
+  seriesColumn?: string | number;
 }
 
 export function registerPredict(program: Command): void {
@@ -30,11 +33,13 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('classify every row of CSV or IDX files with a saved model (or predict its value, for a regressor)')
     .argument('<model>', 'a model saved by `neuroblas train --save`')
-    .argument('<files...>', 'CSV files of feature rows (an extra label column is allowed) or IDX image files')
+    .argument('[files...]', 'CSV files of feature rows (an extra label column is allowed) or IDX image files; text files for a text model')
     .option('--label-column <name|index>', 'CSV with labels: the label column (default: the last)', parseColumn)
     .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
     .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
     .option('--json', 'one JSON object per row on stdout')
+    .option('--text <string...>', 'a text model: classify these strings')
+    .option('--series-column <name|index>', 'a forecaster: the CSV column holding the series (default: the first)', parseColumn)
     .action((modelFile: string, files: string[], flags: PredictFlags) => predictCommand(modelFile, files, flags));
 }
 
@@ -115,6 +120,17 @@ function predictCommand(modelFile: string, files: string[], flags: PredictFlags)
   const out = new Output(flags.json === true);
   applyRuntime(flags);
   const m = loadTrainedModel(modelFile);
+  if (m.tokenizer !== null) {
+    predictText(m, files, flags.text ?? [], out);
+    return;
+  }
+  if (m.seriesScaling !== null) {
+    predictSeries(m, files, flags.seriesColumn, out);
+    return;
+  }
+  if (flags.text !== undefined || flags.seriesColumn !== undefined)
+    fail('ERR_INVALID_ARG', `${modelFile}: ${flags.text !== undefined ? '--text' : '--series-column'} needs a text model or a forecaster`);
+  if (files.length === 0) fail('ERR_INVALID_ARG', 'give the CSV or IDX files to classify');
   const name = (c: number): string => (m.classNames ? `${c} (${m.classNames[c]})` : String(c));
   for (const file of files) {
     const data = isIdx(file) ? readIdxRows(file, m) : readCsvRows(file, m, flags.labelColumn);

@@ -45,6 +45,7 @@ import { regressionScores } from './regression-scores.js';
 import { TargetScaling } from '../layers/target-scaling.js';
 import type { LossName } from '../losses.js';
 import { fail } from '../errors.js';
+import { isSequenceRun, refuseSequenceFlags, sequenceOptions, trainSequence, type SequenceFlags } from './train-sequence.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
@@ -82,12 +83,13 @@ interface TrainFlags extends RuntimeFlags {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train a classifier or a regressor (an MLP, LeNet-5 or a model spec file) and report each epoch')
     .option(
       '--data <source>',
-      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column); required unless --resume`,
+      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column) | ` +
+        'label<TAB>text lines (*.tsv, *.txt: a text classifier); required unless --resume',
     )
     .option(
       '--model <spec>',
@@ -157,6 +159,8 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags, command: Command) => {
       await train(flags, command);
     });
+  // Text and series data (train-sequence.ts).
+  for (const option of sequenceOptions()) command.addOption(option);
 }
 
 function normalizationFor(flags: TrainFlags, isCsv: boolean): NormalizationKind | null {
@@ -226,6 +230,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (flags.data === undefined && flags.resume === undefined)
     command.error("error: required option '--data <source>' not specified (or --resume <checkpoint>)");
+  if (isSequenceRun(flags as { data?: string; seriesColumn?: unknown })) return trainSequence(flags as unknown as SequenceFlags, given);
+  refuseSequenceFlags(given);
   const out = new Output(flags.json === true || !process.stdout.isTTY);
   // Resuming, the checkpoint is where the run goes on saving, unless --save says otherwise.
   const save = flags.save ?? flags.resume;
