@@ -1,6 +1,6 @@
 /**
  * `neuroblas export <model.safetensors> <model.onnx>`: a checkpoint as an ONNX file (lib/io/onnx/export.ts), with its
- * class names and input range in the ONNX metadata; a CLI model's input normalization is already folded into its first
+ * class names, input range and tokenizer (a text model's) in the ONNX metadata; a CLI model's input normalization is already folded into its first
  * layer, so the ONNX model takes raw rows too. `neuroblas import <model.onnx> <model.safetensors>`: the reverse, for an
  * ONNX model (one PyTorch exported, say) to be evaluated, run or trained on by the other commands.
  */
@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { loadModel, saveModel } from '../io/checkpoint.js';
 import { exportOnnx } from '../io/onnx/export.js';
 import { readOnnx } from '../io/onnx/import.js';
+import { Tokenizer } from '../data/tokenizer.js';
+import { NeuroblasError } from '../errors.js';
 import { parsePositiveInt } from './options.js';
 import { Output } from './output.js';
 
@@ -52,6 +54,8 @@ function exportCommand(model: string, output: string, flags: ExportFlags): void 
     inputShape: flags.inputShape,
     ...(ckpt.classes ? { classes: ckpt.classes } : {}),
     ...(ckpt.inputRange ? { inputRange: ckpt.inputRange } : {}),
+    // A text model's tokenizer rides along as JSON, so the ONNX model's user can turn strings into its ids.
+    ...(ckpt.tokenizer ? { metadata: { tokenizer: JSON.stringify(ckpt.tokenizer.toJSON()) } } : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   out.record({ file: output, ...info, seconds });
@@ -64,13 +68,26 @@ function exportCommand(model: string, output: string, flags: ExportFlags): void 
 function importCommand(model: string, output: string, flags: { json?: boolean }): void {
   const out = new Output(flags.json === true);
   const imported = readOnnx(model);
+  const tokenizer = imported.metadata.tokenizer;
   saveModel(output, imported.model, {
     ...(imported.classes ? { classes: imported.classes } : {}),
     ...(imported.inputRange ? { inputRange: imported.inputRange } : {}),
+    ...(tokenizer !== undefined ? { tokenizer: tokenizerFrom(tokenizer, model) } : {}),
   });
   const layers = imported.model.layers.map((l) => l.type);
   out.record({ file: output, producer: imported.producer, opset: imported.opset, inputShape: imported.inputShape, layers });
   out.say(
     `${output}: ${layers.length} layers (${layers.join(', ')}) from ${imported.producer || 'an unnamed producer'}, opset ${imported.opset}`,
   );
+}
+
+/** The tokenizer an ONNX file's metadata carries (as `neuroblas export` writes it); ERR_IO naming the file otherwise. */
+function tokenizerFrom(json: string, file: string): Tokenizer {
+  try {
+    return Tokenizer.fromJSON(JSON.parse(json));
+  } catch (e) {
+    throw new NeuroblasError('ERR_IO', `${file}: metadata "tokenizer" is not a neuroblas tokenizer (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
 }

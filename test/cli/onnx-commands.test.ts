@@ -2,6 +2,7 @@
  * `neuroblas export` and `neuroblas import`: a model trained by the CLI goes out as ONNX (ONNX Runtime gives its logits,
  * the metadata keeps its input range), comes back as a checkpoint that `evaluate` scores the same; bad calls are one line.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tensor, loadDigits, loadModel, readOnnx } from '../../lib/index.js';
 import { maxAbsDiff, ortRun } from '../io/onnx-helpers.js';
@@ -48,6 +49,27 @@ describe('neuroblas export / import', () => {
       [ckpt, back].map((f) => runInProcess(['evaluate', f, '--data', 'digits', '--json']).then((r) => JSON.parse(r.stdout))),
     );
     expect(b.accuracy).toBe(a.accuracy);
+  });
+
+  it("a text model's tokenizer goes into the ONNX metadata and comes back with import", async () => {
+    const words = [
+      ['apple', 'banana', 'cherry'],
+      ['engine', 'wheel', 'brake'],
+    ];
+    const text = Array.from({ length: 80 }, (_, i) => `${i % 2 ? 'car' : 'fruit'}\t${words[i % 2].join(' ')} ${words[i % 2][i % 3]}`);
+    const tsv = file('text.tsv');
+    fs.writeFileSync(tsv, `${text.join('\n')}\n`);
+    const ckpt = file('text.safetensors');
+    const train = await runInProcess(['train', '--data', tsv, '--tokens', 'word', '--epochs', '1', '--save', ckpt, '--json']);
+    expect(train.code, train.stderr).toBe(0);
+    const onnx = file('text.onnx');
+    expect((await runInProcess(['export', ckpt, onnx])).code).toBe(0);
+    const saved = loadModel(ckpt).tokenizer;
+    expect(saved).not.toBeNull();
+    expect(JSON.parse(readOnnx(onnx).metadata.tokenizer)).toEqual(saved?.toJSON());
+    const back = file('text-back.safetensors');
+    expect((await runInProcess(['import', onnx, back])).code).toBe(0);
+    expect(loadModel(back).tokenizer?.toJSON()).toEqual(saved?.toJSON());
   });
 
   it('bad calls: a missing checkpoint, a bad opset, an ONNX file that is not one', async () => {
