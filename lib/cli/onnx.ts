@@ -1,8 +1,9 @@
 /**
  * `neuroblas export <model.safetensors> <model.onnx>`: a checkpoint as an ONNX file (lib/io/onnx/export.ts), with its
- * class names, input range and tokenizer (a text model's) in the ONNX metadata; a CLI model's input normalization is already folded into its first
- * layer, so the ONNX model takes raw rows too. `neuroblas import <model.onnx> <model.safetensors>`: the reverse, for an
- * ONNX model (one PyTorch exported, say) to be evaluated, run or trained on by the other commands.
+ * class names, input range and tokenizer (a text model's) in the ONNX metadata; a CLI model's input normalization is
+ * already folded into its first layer, so the ONNX model takes raw rows too. `neuroblas import <model.onnx>
+ * <model.safetensors>`: the reverse, for an ONNX model (one PyTorch exported, say) to be evaluated or run by the other
+ * commands, with the metadata put back.
  */
 import type { Command } from 'commander';
 import { loadModel, saveModel } from '../io/checkpoint.js';
