@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'ERR_BAD_DATA' // NaN or Inf in inputs, or a loss that became NaN
   | 'ERR_BACKEND' // the requested backend cannot be loaded or used
   | 'ERR_IO' // a file that is missing, truncated, corrupted or not ours
-  | 'ERR_ABORTED'; // training stopped by an AbortSignal
+  | 'ERR_ABORTED' // training stopped by an AbortSignal
+  | 'ERR_UNSUPPORTED'; // a valid file using what neuroblas cannot map (an ONNX operator or attribute), named in the message
 
 export class NeuroblasError extends Error {
   readonly code: ErrorCode;

@@ -134,6 +134,10 @@ export {
 } from './data/input-range.js';
 export { renderCurvesSvg, writeCurvesSvg, type CurvesOptions, type CurvesFileOptions } from './plot/svg-curves.js';
 export type { RandomState } from './random.js';
+
+// ONNX export and import (lib/io/onnx/).
+export { exportOnnx, encodeOnnx, ONNX_OPSETS, type ExportOnnxOptions, type OnnxExportInfo } from './io/onnx/export.js';
+export { importOnnx, readOnnx, decodeOnnx, type OnnxImport } from './io/onnx/import.js';
 // Sequences: per-row lengths of a padded batch (Embedding with paddingIdx attaches them itself).
 export { withLengths, lengthsOf } from './ops/sequence-lengths.js';
 // Text and time series (issue 14): tokenizer, forecasting windows, and what checkpoints keep of them.

@@ -14,6 +14,7 @@ import { CliExit } from './interrupt.js';
 import { registerPredict } from './predict.js';
 import { registerQueue } from './queue.js';
 import { registerTrain } from './train.js';
+import { registerOnnx } from './onnx.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerInfo(program);
   registerQueue(program);
+  registerOnnx(program);
   return program;
 }
 

@@ -27,10 +27,9 @@
  *
  * Sequential knows nothing of files: this module attaches `model.save(path)` and `Sequential.load(path)` to it.
  */
-import fs from 'node:fs';
 import type { Backend } from '../backend/contract.js';
 import { checkKnownKeys, nonNegativeInteger } from '../check.js';
-import { describeFsError, NeuroblasError, fail } from '../errors.js';
+import { NeuroblasError, fail } from '../errors.js';
 import { checkInputRangeValue, type InputRange } from '../data/input-range.js';
 import { Tokenizer } from '../data/tokenizer.js';
 import { checkSeriesScaling, type SeriesScaling } from '../data/windows.js';
@@ -45,6 +44,7 @@ import { defaultRandom, type Random, type RandomState } from '../random.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { firstArchitectureDifference } from './architecture-diff.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readRegularFile } from './read-file.js';
 import {
   CALLBACK_TENSOR_PREFIX,
   CALLBACKS_KEY,
@@ -381,35 +381,6 @@ export function loadModel(path: string, options: LoadOptions = {}): Checkpoint {
   }
 }
 
-/** What a file that is not a regular one is, for the message refusing it. */
-function fileKind(stat: fs.Stats): string {
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a file';
-}
-
-/**
- * The bytes of a regular file. Opened non-blocking and checked with fstat on the same descriptor (no race with a
- * rename): a FIFO would block the open until a writer comes, and a device such as /dev/zero never ends.
- */
-function readRegularFile(path: string): Uint8Array {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
-    if (!stat.isFile()) fail('ERR_IO', `${path}: cannot read the checkpoint (not a regular file but ${fileKind(stat)})`);
-    return fs.readFileSync(fd);
-  } catch (e) {
-    if (e instanceof NeuroblasError) throw e;
-    throw new NeuroblasError('ERR_IO', `${path}: cannot read the checkpoint: ${describeFsError(e)}`, { cause: e });
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
 /** The input range saved in the file, or null; ERR_IO when malformed. */
 function savedInputRange(metadata: Record<string, string>, file: string): InputRange | null {
   if (metadata.input_range === undefined) return null;
@@ -447,7 +418,7 @@ function savedClasses(metadata: Record<string, string>, metrics: Record<string, 
 }
 
 function loadChecked(path: string, options: LoadOptions): Checkpoint {
-  const bytes = readRegularFile(path);
+  const bytes = readRegularFile(path, 'the checkpoint');
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(
