@@ -55,10 +55,11 @@ function progressOf(jobId: string, epoch = 1): Promise<{ epoch: number; worker: 
 function finished(job: Job): Promise<JobResult & { worker: string }> {
   return new Promise((resolve, reject) => {
     const check = async () => {
-      const j = (await queue.getJob(job.id!))!;
-      const state = await j.getState();
+      const state = await (await queue.getJob(job.id!))!.getState();
       if (state === 'completed' || state === 'failed') {
         events.off('completed', on).off('failed', on);
+        // Read again once the state is final: a snapshot taken before the job finished has no result or reason yet.
+        const j = (await queue.getJob(job.id!))!;
         if (state === 'completed') resolve(j.returnvalue);
         else reject(new Error(j.failedReason));
       }
