@@ -58,6 +58,12 @@ describe('training jobs as data', () => {
     expect(bad.message).toBe('ERR_BAD_DATA: fit: the loss became NaN');
     const missing = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
     expect(classifyJobError(missing)).toBe(missing);
+    // The library's ERR_IO for a file that storage failed to give (the data file briefly missing) is retried too;
+    // one for what the file holds is not.
+    const gone = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+    const unreadable = new NeuroblasError('ERR_IO', 'data.csv: no such file', { cause: gone });
+    expect(classifyJobError(unreadable)).toBe(unreadable);
+    expect(classifyJobError(new NeuroblasError('ERR_IO', 'data.csv: not a CSV')).name).toBe('UnrecoverableError');
   });
 });
 
