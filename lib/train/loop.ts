@@ -9,7 +9,7 @@ import { checkKnownKeys, nonNegativeInteger, optionsObject, plural, positiveInte
 import { fail } from '../errors.js';
 import { gatherRows } from '../data/batches.js';
 import { DEFAULT_VALIDATION_SEED, trainValidationSplit } from '../data/split.js';
-import { noGrad } from '../graph.js';
+import { noGrad, overwriteGrads, settleGrads } from '../graph.js';
 import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
@@ -434,6 +434,7 @@ export async function trainLoop(
   if (classWeights !== undefined) (batchLossOptions as CrossEntropyOptions).classWeights = classWeights;
   const history: EpochLogs[] = [];
   const weights = model.namedParameters();
+  const params = model.parameters();
   let firstLoss: number | null = null;
   let warned = false;
   let stopRequested = false;
@@ -460,7 +461,6 @@ export async function trainLoop(
       if (signal?.aborted) throw abortError(signal, `fit (epoch ${epoch}, batch ${b + 1})`);
       const batch = batcher.take(b, order);
       const n = batch.x.shape[0];
-      model.zeroGrad();
       const out = model.forward(batch.x, { reuse: true, checkInput: false });
       let l = loss(out, batch.labels ?? batch.targets!, batchLossOptions);
       if (l2 > 0) l = add(l, l2Penalty(model, l2, { workspace: lossWs }), lossWs);
@@ -481,7 +481,10 @@ export async function trainLoop(
             `training is diverging; lower the learning rate (lr ${optimizer.lr}) or scale the inputs`,
         });
       }
+      // zeroGrad() then backward(), without the pass that fills the gradients with zeros (lib/graph.ts).
+      overwriteGrads(params);
       l.backward();
+      settleGrads(params);
       optimizer.step();
       // The step kernels count non-finite values as they write them; only then (or for an optimizer of your own,
       // whose count is not a number) are the weights searched, to name the tensor.
