@@ -8,6 +8,7 @@
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "openblas.h"
 
 namespace nb {
 
@@ -30,6 +31,12 @@ void biasAdd(int64_t M, int64_t N, const float* bias, float* Y) {
   }
 }
 
+// Multiply-adds below which a product runs on one thread whatever the configured count. OpenBLAS splits every
+// product above 64³ (262,144) over all its threads, but waking and joining a second thread costs about as much as
+// a product of a few million multiply-adds (~10–20 µs): MLP-A's 128×10×256 layers were slower on 2 threads than
+// on 1, its 128×512×784 and 128×256×512 ones gain. Measured with bench/threads.ts.
+constexpr double kParallelGemm = 4.0 * 1024 * 1024;
+
 }  // namespace
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B, float beta, float* C) {
@@ -40,8 +47,12 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   }
   const int lda = static_cast<int>(transA ? M : K);
   const int ldb = static_cast<int>(transB ? K : N);
+  const int threads = configuredThreads();
+  const bool serial = threads > 1 && static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) < kParallelGemm;
+  if (serial) openblas_set_num_threads(1);
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(M),
               static_cast<int>(N), static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
+  if (serial) openblas_set_num_threads(threads);
 }
 
 void colSum(int64_t M, int64_t N, const float* X, double beta, float* out) {
