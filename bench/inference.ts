@@ -56,7 +56,10 @@ interface TorchResult {
 
 function torchPeer(): TorchResult | string {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'mlp_infer.py');
-  const r = spawnSync('/usr/bin/python3', [file, '--threads', String(threads), '--reps', String(reps)], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('/usr/bin/python3', [file, '--threads', String(threads), '--reps', String(reps)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (r.error || r.status !== 0) return `peer failed: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').pop()}`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchResult;
 }
@@ -77,9 +80,6 @@ const rows: [string, string][] = [
 if (typeof torch === 'string') rows.push(['torch', torch]);
 else {
   rows.push([`batch 1: torch ${torch.torch} latency`, `${us(torch['1'])} (native/torch ${(one / torch['1']).toFixed(2)}, goal ≤ 0.7)`]);
-  rows.push([
-    'batch 1024: torch throughput',
-    `${perS(torch['1024'])} (native/torch ${(torch['1024'] / big).toFixed(2)}, goal ≥ 1.1)`,
-  ]);
+  rows.push(['batch 1024: torch throughput', `${perS(torch['1024'])} (native/torch ${(torch['1024'] / big).toFixed(2)}, goal ≥ 1.1)`]);
 }
 reportRows(`MLP-A inference (predict), ${threads} thread(s)`, rows);

@@ -38,7 +38,7 @@ export function bothKernelSets(title: string): void {
   if (process.env[CHILD] !== undefined || stringOption('--kernels', 'both') === 'current') return;
   const tables: { label: string; kernels: string; rows: [string, string][] }[] = [];
   for (const set of SETS) {
-    const env = { ...process.env, [CHILD]: set.label };
+    const env: NodeJS.ProcessEnv = { ...process.env, [CHILD]: set.label };
     if (set.coreType === null) delete env.OPENBLAS_CORETYPE;
     else env.OPENBLAS_CORETYPE = set.coreType;
     console.log(`\n=== ${title}: ${set.label} ===`);

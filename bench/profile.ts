@@ -8,16 +8,7 @@
  * (about 0.1 µs per call, counted in "outside kernels"). Each kernel's "GEMM" column is what its sgemm calls alone
  * take on the same shapes (measured after the run, median of repeats); the rest of its time is its epilogue.
  */
-import {
-  SGD,
-  Tensor,
-  crossEntropyLoss,
-  getBackend,
-  loadFashionMnist,
-  manualSeed,
-  useBackend,
-  type Backend,
-} from '../lib/index.js';
+import { SGD, Tensor, crossEntropyLoss, getBackend, loadFashionMnist, manualSeed, useBackend, type Backend } from '../lib/index.js';
 import { KERNEL_NAMES } from '../lib/backend/contract.js';
 import { gatherRows } from '../lib/data/batches.js';
 import { overwriteGrads, settleGrads } from '../lib/graph.js';
@@ -47,7 +38,11 @@ let capturing = false;
 const gemmBuffers = new Map<string, Float32Array[]>();
 function floorCall(name: string, tA: boolean, tB: boolean, M: number, N: number, K: number): void {
   const key = `${tA}${tB}${M},${N},${K}`;
-  if (!gemmBuffers.has(key)) gemmBuffers.set(key, [M * K, K * N, M * N].map((n) => new Float32Array(n).fill(0.01)));
+  if (!gemmBuffers.has(key))
+    gemmBuffers.set(
+      key,
+      [M * K, K * N, M * N].map((n) => new Float32Array(n).fill(0.01)),
+    );
   const [A, B, C] = gemmBuffers.get(key)!;
   floorCalls.push({ name, run: () => native.sgemm(tA, tB, M, N, K, 1, A, B, 0, C) });
 }
@@ -165,7 +160,10 @@ for (const [name, e] of [...kernelTime].sort((a, b) => b[1].s - a[1].s)) {
   const gemm = floor === undefined ? '' : `, GEMM ${ms(floor)}, rest ${ms(e.s - floor)}`;
   rows.push([`kernel ${name} ×${(e.calls / n).toFixed(0)}/step`, `${ms(e.s)}${gemm}`]);
 }
-rows.push(['outside kernels (JS: graph, checks, gather, …)', `${ms(stepTotal - inKernels)} (${((100 * (stepTotal - inKernels)) / stepTotal).toFixed(1)} %)`]);
+rows.push([
+  'outside kernels (JS: graph, checks, gather, …)',
+  `${ms(stepTotal - inKernels)} (${((100 * (stepTotal - inKernels)) / stepTotal).toFixed(1)} %)`,
+]);
 const outside = stepMedian - floorMedian;
 rows.push(['outside GEMMs (step − floor, medians)', `${msOne(outside)} (× 469 steps = ${(469 * outside).toFixed(3)} s/epoch)`]);
 reportRows(`MLP-A training step, batch ${bs}, ${threads} thread(s)`, rows);

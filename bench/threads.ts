@@ -25,7 +25,11 @@ for (const [i, o] of [
   [512, 256],
   [256, 10],
 ]) {
-  shapes.push([`fwd ${i}→${o}`, false, false, 128, o, i], [`dW ${i}→${o}`, true, false, i, o, 128], [`dX ${i}→${o}`, false, true, 128, i, o]);
+  shapes.push(
+    [`fwd ${i}→${o}`, false, false, 128, o, i],
+    [`dW ${i}→${o}`, true, false, i, o, 128],
+    [`dX ${i}→${o}`, false, true, 128, i, o],
+  );
 }
 
 const { train } = loadFashionMnist();
@@ -65,5 +69,5 @@ out.push([
   'MLP-A, 40 training steps: 1 / 2 threads',
   `${median(fitTimes[0]).toFixed(1)} / ${median(fitTimes[1]).toFixed(1)} ms = ${fitSpeedup.toFixed(2)}× (goal ≥ 1.7×)`,
 ]);
-shapes.forEach(([name, , , M, N, K], s) => out.push([`sgemm ${name} (${M}×${N}×${K})`, fmt(shapeTimes[s])]));
+for (const [s, [name, , , M, N, K]] of shapes.entries()) out.push([`sgemm ${name} (${M}×${N}×${K})`, fmt(shapeTimes[s])]);
 reportRows(`1 vs 2 threads, medians of ${rounds} interleaved rounds`, out);
