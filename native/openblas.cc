@@ -118,9 +118,7 @@ void initOpenblasOnce() {
   });
 }
 
-int configuredThreads() {
-  return configured.load(std::memory_order_relaxed);
-}
+int configuredThreads() { return configured.load(std::memory_order_relaxed); }
 
 // Process-wide: OpenBLAS has one thread count, so a worker that sets it sets it for all.
 Napi::Value setNumThreadsBinding(const Napi::CallbackInfo& info) {
