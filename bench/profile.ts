@@ -8,7 +8,7 @@
  * (about 0.1 µs per call, counted in "outside kernels"). Each kernel's "GEMM" column is what its sgemm calls alone
  * take on the same shapes (measured after the run, median of repeats); the rest of its time is its epilogue.
  */
-import { SGD, Tensor, crossEntropyLoss, getBackend, loadFashionMnist, manualSeed, useBackend, type Backend } from '../lib/index.js';
+import { Random, SGD, Tensor, crossEntropyLoss, getBackend, loadFashionMnist, manualSeed, useBackend, type Backend } from '../lib/index.js';
 import { KERNEL_NAMES } from '../lib/backend/contract.js';
 import { gatherRows } from '../lib/data/batches.js';
 import { overwriteGrads, settleGrads } from '../lib/graph.js';
@@ -86,7 +86,7 @@ const bs = MLP_A.batchSize;
 const xb = new Float32Array(bs * 784);
 const yb = new Int32Array(bs);
 const x = new Tensor(xb, [bs, 784]);
-const order = Uint32Array.from({ length: train.rows }, (_, i) => i);
+const order = new Random(1).shuffle(Int32Array.from({ length: train.rows }, (_, i) => i)); // fit's shuffled rows
 const labels = Int32Array.from(train.y);
 
 let stepTotal = 0;
@@ -105,7 +105,7 @@ for (let s = 0; s < steps + 20; s++) {
     if (recording) phaseTime.set(p, phaseTime.get(p)! + u - t);
     t = u;
   };
-  gatherRows(train.x, 784, order, start, bs, xb);
+  backend.gatherRows(bs, 784, train.rows, train.x, order.subarray(start, start + bs), xb); // as the loop's Batcher
   gatherRows(labels, 1, order, start, bs, yb);
   lap('gather');
   const out = model.forward(x, { reuse: true, checkInput: false });

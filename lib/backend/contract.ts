@@ -34,6 +34,7 @@ import {
   maxPoolArgmaxInPlane,
   needsZ,
   poolGeometry,
+  rowsInRange,
   requireAdamState,
   requireRmspropState,
   requireSgdState,
@@ -511,6 +512,13 @@ export const KERNELS = {
   mul: kernel({ args: [size('n'), f32('X', 'n'), f32('Y', 'n'), f32('Z', 'n', { same: ['X', 'Y'] })] }),
   /** Σ X, summed in double */
   sum: kernel({ args: [size('n'), f32('X', 'n')], returns: 'number' }),
+
+  // ---- data (js/data.ts, native/data.cc)
+  /** dst's row i = src's row index[i] (rows of `width` values), for i < n: a shuffled batch gathered in one crossing. */
+  gatherRows: kernel({
+    args: [size('n'), size('width'), size('rows'), f32('src', 'rows*width'), i32('index', 'n'), f32('dst', 'n*width', { output: true })],
+    rules: rowsInRange,
+  }),
 };
 
 export type KernelName = keyof typeof KERNELS;

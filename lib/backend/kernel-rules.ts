@@ -108,3 +108,12 @@ export function requireRmspropState(fn: string, v: Values): void {
   if (v.o.momentum !== 0 && v.momentumBuf === null)
     fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
 }
+
+/** gatherRows: every index names one of src's rows. */
+export function rowsInRange(fn: string, v: Values): void {
+  const index = v.index as Int32Array;
+  for (let i = 0; i < v.n; i++) {
+    const r = index[i];
+    if (r < 0 || r >= v.rows) fail('ERR_INVALID_ARG', `${fn}: index[${i}] = ${r} is outside [0, ${v.rows}) (src has ${v.rows} rows)`);
+  }
+}

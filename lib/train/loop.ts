@@ -299,7 +299,7 @@ class Batcher {
   }
 
   /** Batch b of `order`, a permutation of the data's rows (null: in order). */
-  take(b: number, rowOrder: ArrayLike<number> | null): { x: Tensor; labels: Int32Array | null; targets: Float32Array | null } {
+  take(b: number, rowOrder: Int32Array | null): { x: Tensor; labels: Int32Array | null; targets: Float32Array | null } {
     const d = this.d;
     const order = rowOrder ?? d.index;
     const start = b * this.batchSize;
@@ -307,7 +307,9 @@ class Batcher {
     const xb = this.ws.f32('x', n * d.features);
     const lb = d.labels ? this.ws.i32('labels', n) : null;
     const tb = d.targets ? this.ws.f32('targets', n * d.targetWidth) : null;
-    gatherRows(d.x.data, d.features, order, start, n, xb);
+    if (order === null) xb.set(d.x.data.subarray(start * d.features, (start + n) * d.features));
+    // The shuffled rows in one crossing (a memcpy per row in native code).
+    else currentBackend().gatherRows(n, d.features, d.x.shape[0], d.x.data, order.subarray(start, start + n), xb);
     if (lb) gatherRows(d.labels!, 1, order, start, n, lb);
     if (tb) gatherRows(d.targets!, d.targetWidth, order, start, n, tb);
     let x = this.tensors.get(n);
@@ -428,7 +430,7 @@ export async function trainLoop(
 
   const rng = o.rng ?? defaultRandom;
   const batcher = new Batcher(train, batchSize);
-  const order = new Uint32Array(train.rows);
+  const order = new Int32Array(train.rows);
   const lossWs = new Workspace();
   const batchLossOptions: LossOptions = { workspace: lossWs, checkTargets: false };
   if (classWeights !== undefined) (batchLossOptions as CrossEntropyOptions).classWeights = classWeights;
