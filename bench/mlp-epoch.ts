@@ -142,8 +142,6 @@ const rows: [string, string][] = [
           `torch test acc ${(100 * torch.accuracy).toFixed(2)} %)`,
       ],
 ];
-rows.push([
-  'peak RSS of training (MB; goal ≤ 250)',
-  `native ${nativeRssMb.toFixed(0)}${typeof torch === 'string' || torch.maxRssMb === undefined ? '' : ` · torch ${torch.maxRssMb.toFixed(0)}`}`,
-]);
+const torchRss = typeof torch === 'string' || torch.maxRssMb === undefined ? '' : ` · torch ${torch.maxRssMb.toFixed(0)}`;
+rows.push(['peak RSS of training (MB; goal ≤ 250)', `native ${nativeRssMb.toFixed(0)}${torchRss}`]);
 reportRows(`MLP-A epoch, Fashion-MNIST, ${threads} thread(s)`, rows);
