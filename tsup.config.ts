@@ -26,7 +26,8 @@ const classNames: Plugin = {
 export default defineConfig({
   // fit-worker: the thread `fit` trains in (lib/train/worker/pool.ts loads dist/fit-worker.js next to the bundle).
   // cli: the `neuroblas` command (bin/neuroblas.js imports dist/cli.js).
-  entry: { index: 'lib/index.ts', 'fit-worker': 'lib/train/worker/thread.ts', cli: 'lib/cli/main.ts' },
+  // queue: `neuroblas/queue` (BullMQ and ioredis, optional peers: only this entry loads them).
+  entry: { index: 'lib/index.ts', 'fit-worker': 'lib/train/worker/thread.ts', cli: 'lib/cli/main.ts', queue: 'lib/queue/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   shims: true, // import.meta.url in the CommonJS build (the addon loader needs it)

@@ -90,12 +90,14 @@ export {
   topKAccuracy,
 } from './train/metrics.js';
 export type { AveragedScores, ClassificationReport, ClassScores, ConfusionMatrix } from './train/metrics.js';
+export { regressionMetrics, RegressionAccumulator, type RegressionMetrics } from './train/regression-metrics.js';
 
 // Data.
 export { sharedFloat32, sharedInt32, type Dataset, type Split } from './data/dataset.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDigits, DIGITS_TRAIN_FRACTION } from './data/digits.js';
 export { trainValidationSplit, type TrainValidationSplitOptions, type RowSplit } from './data/split.js';
+export { fitNormalization, applyNormalization, type Normalization, type NormalizationKind } from './data/normalize.js';
 export { loadFashionMnist, loadIdxPair, FASHION_MNIST_DIR, FASHION_CLASSES } from './data/fashion-mnist.js';
 
 // Save and load.
@@ -132,3 +134,37 @@ export {
 } from './data/input-range.js';
 export { renderCurvesSvg, writeCurvesSvg, type CurvesOptions, type CurvesFileOptions } from './plot/svg-curves.js';
 export type { RandomState } from './random.js';
+// Sequences: per-row lengths of a padded batch (Embedding with paddingIdx attaches them itself).
+export { withLengths, lengthsOf } from './ops/sequence-lengths.js';
+// Text and time series (issue 14): tokenizer, forecasting windows, and what checkpoints keep of them.
+export {
+  Tokenizer,
+  TOKEN_LEVELS,
+  PAD_ID,
+  OOV_ID,
+  PAD_TOKEN,
+  OOV_TOKEN,
+  type TokenLevel,
+  type TokenizerOptions,
+  type TokenizerJSON,
+  type EncodedBatch,
+} from './data/tokenizer.js';
+export {
+  seriesWindows,
+  scaleWindow,
+  unscaleTargets,
+  checkSeriesScaling,
+  SCALING_KINDS,
+  type ScalingKind,
+  type Series,
+  type SeriesScaling,
+  type WindowOptions,
+  type WindowSet,
+  type Windows,
+} from './data/windows.js';
+export { forecastInputShape } from './io/data-metadata.js';
+// Data larger than memory: batch sources streamed from disk, for model.fit(source, options) / fitSource.
+export { isBatchSource, type BatchDataset, type BatchSource, type SourceBatch } from './data/source.js';
+export { csvBatches, type CsvStreamOptions } from './data/csv-stream.js';
+export { idxBatches, type IdxStreamOptions } from './data/idx-stream.js';
+export { fitSource, type SourceFitOptions } from './train/fit-source.js';

@@ -207,6 +207,10 @@ int32_t* Args::i32(size_t i, const char* name, int64_t need) const {
   return static_cast<int32_t*>(array(i, name, napi_int32_array, "Int32Array", need, false));
 }
 
+int32_t* Args::i32OrNull(size_t i, const char* name, int64_t need) const {
+  return static_cast<int32_t*>(array(i, name, napi_int32_array, "Int32Array", need, true));
+}
+
 uint8_t* Args::u8(size_t i, const char* name, int64_t need) const {
   return static_cast<uint8_t*>(array(i, name, napi_uint8_array, "Uint8Array", need, false));
 }

@@ -55,6 +55,7 @@ class Args {
   uint8_t* u8(size_t i, const char* name, int64_t need) const;
   // The same, or nullptr when the argument is null.
   float* f32OrNull(size_t i, const char* name, int64_t need) const;
+  int32_t* i32OrNull(size_t i, const char* name, int64_t need) const;
 
  private:
   void* array(size_t i, const char* name, napi_typedarray_type type, const char* typeName, int64_t need, bool nullable) const;

@@ -41,7 +41,13 @@ import {
   trainingStatistics,
   validActivation,
   validClasses,
+  conv1dGeometry,
+  pool1dGeometry,
+  maxPool1dArgmaxInRow,
+  positivePower,
+  orderedBounds,
 } from './kernel-rules.js';
+import { gruGates, indicesInRange, lstmGates } from './sequence-rules.js';
 
 export { ACTIVATION_KINDS, type ActivationKind } from './kernel-spec.js';
 
@@ -111,6 +117,12 @@ const image = [size('N'), size('C'), size('H'), size('W')] as const;
 const convWindow = [size('O'), size('kh', 1), size('kw', 1), size('stride', 1), size('pad'), size('dilation', 1)] as const;
 const poolImage = [size('N'), size('C'), size('H', 1), size('W', 1)] as const;
 const poolWindow = [size('k', 1), size('stride', 1), size('pad')] as const;
+// A 1-D convolution's or pooling's sizes over [N, C, L]; OW (the output length) is derived from them.
+const sequence = [size('N'), size('C'), size('L')] as const;
+const conv1dWindow = [size('O'), size('k', 1), size('stride', 1), size('pad'), size('dilation', 1)] as const;
+const poolSequence = [size('N'), size('C'), size('L', 1), size('k', 1), size('stride', 1), size('pad')] as const;
+// A recurrent layer-direction's sizes: batch, steps, input and hidden width, G = gates·H, and the direction.
+const recurrentSizes = [size('B'), size('T'), size('I'), size('H'), size('G'), boolean('reverse')] as const;
 
 export const KERNELS = {
   // ---- matrices (js/dense.ts, native/gemm.cc)
@@ -512,6 +524,223 @@ export const KERNELS = {
   mul: kernel({ args: [size('n'), f32('X', 'n'), f32('Y', 'n'), f32('Z', 'n', { same: ['X', 'Y'] })] }),
   /** Σ X, summed in double */
   sum: kernel({ args: [size('n'), f32('X', 'n')], returns: 'number' }),
+
+  // ---- sequence layers: 1-D convolution and pooling over [N, C, L], layer normalization, gradient clipping
+  // (js/conv1d.ts, js/pool1d.ts, js/layernorm.ts, js/clip.ts; native/conv1d.cc, native/pool1d.cc, native/layernorm.cc,
+  // native/clip.cc). The 1-D kernels derive the output length OW = ⌊(L + 2·pad − dilation·(k − 1) − 1)/stride⌋ + 1.
+  /** Y (N×O×OW) = weight (O×C·k) · im2col(X_n) + bias, row by row in one crossing (conv2d's lowering with H = 1);
+   *  cols is caller-owned scratch for one row's windows. */
+  conv1dForward: kernel({
+    args: [
+      ...sequence,
+      ...conv1dWindow,
+      f32('X', 'N*C*L'),
+      f32('weight', 'O*C*k'),
+      f32('bias', 'O', { nullable: true }),
+      f32('cols', 'C*k*OW', { output: true }),
+      f32('Y', 'N*O*OW', { output: true }),
+    ],
+    derive: conv1dGeometry,
+  }),
+  /** dWeight = beta·dWeight + Σ_n dY_n·colsᵀ, dBias = beta·dBias + Σ dY per channel (when not null),
+   *  dX = col2im(weightᵀ·dY_n) (when not null). */
+  conv1dBackward: kernel({
+    args: [
+      ...sequence,
+      ...conv1dWindow,
+      f32('X', 'N*C*L'),
+      f32('weight', 'O*C*k'),
+      f32('dY', 'N*O*OW'),
+      f32('cols', 'C*k*OW', { output: true }),
+      number('beta'),
+      f32('dWeight', 'O*C*k', { output: true }),
+      f32('dBias', 'O', { nullable: true, output: true }),
+      f32('dX', 'N*C*L', { nullable: true, output: true }),
+    ],
+    derive: conv1dGeometry,
+  }),
+  /** Max pooling over windows of k with implicit −∞ padding (pad ≤ k/2); argmax[i] = the winner's index in its row of L.
+   *  Ties keep the first maximum, NaN wins (PyTorch's). The global max pool is k = stride = L. */
+  maxPool1dForward: kernel({
+    args: [...poolSequence, f32('X', 'N*C*L'), f32('Y', 'N*C*OW', { output: true }), i32('argmax', 'N*C*OW', { output: true })],
+    derive: pool1dGeometry,
+  }),
+  /** Backward: dX = Σ dY at argmax. */
+  maxPool1dBackward: kernel({
+    args: [...poolSequence, f32('dY', 'N*C*OW'), i32('argmax', 'N*C*OW'), f32('dX', 'N*C*L', { output: true })],
+    derive: pool1dGeometry,
+    rules: maxPool1dArgmaxInRow,
+  }),
+  /** Average pooling over windows of k, zero padding counted in the divisor (count_include_pad = true, pad ≤ k/2). */
+  avgPool1dForward: kernel({
+    args: [...poolSequence, f32('X', 'N*C*L'), f32('Y', 'N*C*OW', { output: true })],
+    derive: pool1dGeometry,
+  }),
+  avgPool1dBackward: kernel({
+    args: [...poolSequence, f32('dY', 'N*C*OW'), f32('dX', 'N*C*L', { output: true })],
+    derive: pool1dGeometry,
+  }),
+  /** Layer normalization of each of M rows of N values: mean and invStd = 1/sqrt(biased var + eps) written per row,
+   *  Y = (X − mean)·invStd·gamma + beta (gamma, beta null: 1 and 0). */
+  layerNormForward: kernel({
+    args: [
+      size('M'),
+      size('N'),
+      f32('X', 'M*N'),
+      f32('gamma', 'N', { nullable: true }),
+      f32('beta', 'N', { nullable: true }),
+      number('eps', [0, Infinity, false]),
+      f32('mean', 'M', { output: true }),
+      f32('invStd', 'M', { output: true }),
+      f32('Y', 'M*N', { output: true }),
+    ],
+  }),
+  /** Its whole backward, each output overwritten (skipped when null): dX = invStd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with
+   *  ĝ = dY·gamma; dGamma = Σ_rows dY·x̂; dBeta = Σ_rows dY. */
+  layerNormBackward: kernel({
+    args: [
+      size('M'),
+      size('N'),
+      f32('X', 'M*N'),
+      f32('mean', 'M'),
+      f32('invStd', 'M'),
+      f32('gamma', 'N', { nullable: true }),
+      f32('dY', 'M*N'),
+      f32('dX', 'M*N', { nullable: true, output: true, same: ['dY'] }),
+      f32('dGamma', 'N', { nullable: true, output: true }),
+      f32('dBeta', 'N', { nullable: true, output: true }),
+    ],
+  }),
+  /** Σ|X|^p summed in double (p > 0 finite), or max |X| when p = ∞; NaN when an X is NaN. A gradient norm's part. */
+  powerSum: kernel({ args: [size('n'), anyNumber('p'), f32('X', 'n')], returns: 'number', rules: positivePower }),
+  /** X = min(max(X, lo), hi); NaN stays NaN (torch.clamp). */
+  clamp: kernel({ args: [size('n'), number('lo'), number('hi'), f32('X', 'n', { output: true })], rules: orderedBounds }),
+  // ---- sequences (js/embedding.ts, js/recurrent.ts; native/embedding.cc, native/recurrent.cc)
+  /** Y[i] = weight[indices[i]] (rows of D floats) for n indices, each in [0, V). */
+  embeddingForward: kernel({
+    args: [size('n'), size('V'), size('D'), i32('indices', 'n'), f32('weight', 'V*D'), f32('Y', 'n*D', { output: true })],
+    rules: indicesInRange,
+  }),
+  /** dWeight = beta·dWeight + Σ_i dY[i] scattered to row indices[i] (repeats add up); the row paddingIdx (−1: none) gets 0. */
+  embeddingBackward: kernel({
+    args: [
+      size('n'),
+      size('V'),
+      size('D'),
+      i32('indices', 'n'),
+      f32('dY', 'n*D'),
+      integer('paddingIdx', -1, 2147483647, 'in [-1, 2^31)'),
+      number('beta'),
+      f32('dWeight', 'V*D', { output: true }),
+    ],
+    rules: indicesInRange,
+  }),
+  /** One LSTM layer-direction over a [B, T, I] batch in one crossing (PyTorch's gate order i, f, g, o; G = 4H rows of
+   *  weight_ih [G, I] and weight_hh [G, H]). The input projection is one GEMM, each step's hidden product one GEMM, then
+   *  a fused gates/cell pass. `reverse` runs each row from its last valid step down to 0. A row b stops at lengths[b]
+   *  (null: all T): its later steps output 0 and its final state is the one at its length. Writes the activated gates
+   *  [B, T, G], the cells C and outputs Y [B, T, H], and the final hT, cT [B, H]; h0, c0 null start from zeros. */
+  lstmForward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('bih', 'G'),
+      f32('bhh', 'G'),
+      f32('h0', 'B*H', { nullable: true }),
+      f32('c0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G', { output: true }),
+      f32('C', 'B*T*H', { output: true }),
+      f32('Y', 'B*T*H', { output: true }),
+      f32('hT', 'B*H', { output: true }),
+      f32('cT', 'B*H', { output: true }),
+    ],
+    rules: lstmGates,
+  }),
+  /** Its backward through time in one crossing, given dY [B, T, H] (padded steps ignored) and dhT, dcT (null: 0).
+   *  Writes dG (the gates' pre-activation gradients) and the scratch Hprev, dhStep; then dWih, dWhh, dbih, dbhh with
+   *  beta (0 overwrites, 1 adds), dX (when not null; overwritten), and dh0, dc0 (overwritten). */
+  lstmBackward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('h0', 'B*H', { nullable: true }),
+      f32('c0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G'),
+      f32('C', 'B*T*H'),
+      f32('Y', 'B*T*H'),
+      f32('dY', 'B*T*H'),
+      f32('dhT', 'B*H', { nullable: true }),
+      f32('dcT', 'B*H', { nullable: true }),
+      f32('dG', 'B*T*G', { output: true }),
+      f32('Hprev', 'B*T*H', { output: true }),
+      f32('dhStep', 'B*H', { output: true }),
+      number('beta'),
+      f32('dWih', 'G*I', { output: true }),
+      f32('dWhh', 'G*H', { output: true }),
+      f32('dbih', 'G', { output: true }),
+      f32('dbhh', 'G', { output: true }),
+      f32('dX', 'B*T*I', { nullable: true, output: true }),
+      f32('dh0', 'B*H', { output: true }),
+      f32('dc0', 'B*H', { output: true }),
+    ],
+    rules: lstmGates,
+  }),
+  /** One GRU layer-direction (gate order r, z, n; G = 3H; n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+   *  h' = (1 − z) ⊙ n + z ⊙ h), lengths and reverse as lstmForward. Writes the activated gates [B, T, G], HN (W_hn h + b_hn)
+   *  and Y [B, T, H], hT [B, H]; hidden is scratch for one step's hidden product. */
+  gruForward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('bih', 'G'),
+      f32('bhh', 'G'),
+      f32('h0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G', { output: true }),
+      f32('HN', 'B*T*H', { output: true }),
+      f32('hidden', 'B*G', { output: true }),
+      f32('Y', 'B*T*H', { output: true }),
+      f32('hT', 'B*H', { output: true }),
+    ],
+    rules: gruGates,
+  }),
+  /** Its backward through time: dGx, dGh (input- and hidden-side pre-activation gradients) and the scratch Hprev, dhStep;
+   *  then the weight gradients with beta, dX (when not null) and dh0 (overwritten). */
+  gruBackward: kernel({
+    args: [
+      ...recurrentSizes,
+      f32('X', 'B*T*I'),
+      f32('Wih', 'G*I'),
+      f32('Whh', 'G*H'),
+      f32('h0', 'B*H', { nullable: true }),
+      i32('lengths', 'B', { nullable: true }),
+      f32('gates', 'B*T*G'),
+      f32('HN', 'B*T*H'),
+      f32('Y', 'B*T*H'),
+      f32('dY', 'B*T*H'),
+      f32('dhT', 'B*H', { nullable: true }),
+      f32('dGx', 'B*T*G', { output: true }),
+      f32('dGh', 'B*T*G', { output: true }),
+      f32('Hprev', 'B*T*H', { output: true }),
+      f32('dhStep', 'B*H', { output: true }),
+      number('beta'),
+      f32('dWih', 'G*I', { output: true }),
+      f32('dWhh', 'G*H', { output: true }),
+      f32('dbih', 'G', { output: true }),
+      f32('dbhh', 'G', { output: true }),
+      f32('dX', 'B*T*I', { nullable: true, output: true }),
+      f32('dh0', 'B*H', { output: true }),
+    ],
+    rules: gruGates,
+  }),
 
   // ---- data (js/data.ts, native/data.cc)
   /** dst's row i = src's row index[i] (rows of `width` values), for i < n: a shuffled batch gathered in one crossing. */

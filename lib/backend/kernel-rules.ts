@@ -109,6 +109,42 @@ export function requireRmspropState(fn: string, v: Values): void {
     fail('ERR_INVALID_ARG', `${fn}: momentumBuf is required when momentum is ${v.o.momentum}`);
 }
 
+// ---- the sequence layers' kernels (1-D convolution and pooling, gradient clipping)
+
+/** A 1-D convolution's output length OW (OH = 1). C·k and OW are GEMM dimensions. */
+export function conv1dGeometry(fn: string, v: Values): void {
+  v.OH = 1;
+  v.OW = windowAxis(fn, 'L', v.L, v.k, v.stride, v.pad, v.dilation);
+  const K = v.C * v.k;
+  if (K > MAX_DIM) fail('ERR_OVERFLOW', `${fn}: C·k = ${K} is beyond ${MAX_DIM}`);
+}
+
+/** A 1-D pooling's output length OW (OH = 1); pad ≤ k/2, so every window holds a real value. */
+export function pool1dGeometry(fn: string, v: Values): void {
+  if (2 * v.pad > v.k) fail('ERR_INVALID_ARG', `${fn}: pad must be at most half the window (k = ${v.k}), got ${v.pad}`);
+  v.OH = 1;
+  v.OW = windowAxis(fn, 'L', v.L, v.k, v.stride, v.pad, 1);
+}
+
+/** The indices address dX: one outside its row of L would write out of bounds. */
+export function maxPool1dArgmaxInRow(fn: string, v: Values): void {
+  const argmax = v.argmax as Int32Array;
+  const count = v.N * v.C * v.OW;
+  for (let i = 0; i < count; i++) {
+    const a = argmax[i];
+    if (a < 0 || a >= v.L) fail('ERR_INVALID_ARG', `${fn}: argmax[${i}] = ${a} is outside its row of L = ${v.L}`);
+  }
+}
+
+/** A norm's order: a number > 0, Infinity included (the max norm). */
+export function positivePower(fn: string, v: Values): void {
+  if (!(v.p > 0)) fail('ERR_INVALID_ARG', `${fn}: p must be > 0 (Infinity for the max norm), got ${v.p}`);
+}
+
+export function orderedBounds(fn: string, v: Values): void {
+  if (!(v.lo <= v.hi)) fail('ERR_INVALID_ARG', `${fn}: lo must be <= hi, got lo = ${v.lo}, hi = ${v.hi}`);
+}
+
 /** gatherRows: every index names one of src's rows. */
 export function rowsInRange(fn: string, v: Values): void {
   const index = v.index as Int32Array;

@@ -1,9 +1,12 @@
 /**
- * `neuroblas evaluate MODEL --data …`: loss, accuracy and the confusion matrix of a saved model on the test
- * split of a built-in or IDX dataset, or on every row of a CSV file.
+ * `neuroblas evaluate MODEL --data …`: loss, accuracy and the confusion matrix of a saved classifier (MAE, RMSE and
+ * R² of a regressor) on the test split of a built-in or IDX dataset, or on every row of a CSV file.
  */
 import { Option, type Command } from 'commander';
-import { BUILTIN_DATASETS, resolveEvaluationData } from '../data/resolve.js';
+import { BUILTIN_DATASETS, resolveEvaluationData, sampleRows } from '../data/resolve.js';
+import { Random } from '../random.js';
+import type { Dataset } from '../data/dataset.js';
+import { textEvaluationData } from './predict-sequence.js';
 import { plural } from '../check.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -12,12 +15,14 @@ import { formatConfusionMatrix, precisionRecall } from '../train/metrics.js';
 import { loadTrainedModel, type TrainedModel, warnOffScale } from './model-file.js';
 import { parseColumn, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
+import { regressionScores } from './regression-scores.js';
 import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
 
 interface EvaluateFlags extends RuntimeFlags {
   data: string;
   labelColumn?: string | number;
   limit?: number;
+  seed: number;
   batchSize: number;
   json?: boolean;
 }
@@ -29,7 +34,8 @@ export function registerEvaluate(program: Command): void {
     .argument('<model>', 'a model saved by `neuroblas train --save`')
     .requiredOption(
       '--data <source>',
-      `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row)`,
+      `${BUILTIN_DATASETS.join(' | ')} (their test split) | a directory of IDX files (t10k-*) | a CSV file (every row) | ` +
+        'label<TAB>text lines (a text model)',
     )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
     .option('--limit <n>', 'evaluate at most n rows (a seeded random sample)', parsePositiveInt)
@@ -47,20 +53,47 @@ export function checkFits(modelFile: string, m: TrainedModel, dataName: string, 
   if (classes > m.classes) fail('ERR_LABEL', `${dataName} has labels up to ${classes - 1}, but ${modelFile} has only ${m.classes} classes`);
 }
 
+/** A regressor's MAE, RMSE and R² on the data's targets, in the targets' units (its loss is in standardized units). */
+function evaluateRegression(
+  out: Output,
+  modelFile: string,
+  m: TrainedModel,
+  data: { name: string; testSource: string; test: Dataset },
+  batchSize: number,
+  backend: string,
+): void {
+  const d = data.test;
+  const started = performance.now();
+  const r = evaluate(m.model, new Tensor(d.x, [d.rows, d.features]), new Tensor(d.targets!, [d.rows, 1]), { batchSize });
+  const seconds = (performance.now() - started) / 1000;
+  const g = r.regression!;
+  out.record({ model: modelFile, data: data.name, rows: d.rows, loss: r.loss, mae: g.mae, rmse: g.rmse, r2: g.r2, seconds, backend });
+  out.human(`${modelFile} on ${data.name} (${plural(d.rows, 'row')}: ${data.testSource})`);
+  out.human(`${regressionScores(g.mae, g.rmse, g.r2)} in the targets' units  (${seconds.toFixed(2)} s, ${backend} backend)`);
+}
+
 function evaluateCommand(modelFile: string, flags: EvaluateFlags): void {
   const out = new Output(flags.json === true);
   const runtime = applyRuntime(flags);
   const m = loadTrainedModel(modelFile);
-  const data = resolveEvaluationData(flags.data, {
-    limit: flags.limit,
-    seed: flags.seed,
-    labelColumn: flags.labelColumn,
-    classNames: m.classNames,
-    classes: m.classNames ? undefined : m.classes,
-  });
-  const d = data.test;
+  if (m.seriesScaling !== null)
+    fail('ERR_INVALID_ARG', `${modelFile} is a forecaster: train reports its validation MAE and RMSE; predict gives its forecasts`);
+  const data =
+    m.tokenizer !== null
+      ? textEvaluationData(m, flags.data)
+      : resolveEvaluationData(flags.data, {
+          limit: flags.limit,
+          seed: flags.seed,
+          labelColumn: flags.labelColumn,
+          ...(m.regression ? { task: 'regression' as const } : { classNames: m.classNames, classes: m.classNames ? undefined : m.classes }),
+        });
+  const d = m.tokenizer !== null && flags.limit !== undefined ? sampleRows(data.test, flags.limit, new Random(flags.seed + 1)) : data.test;
   checkFits(modelFile, m, data.name, d.features, d.classes);
   warnOffScale(m, d.x, data.name);
+  if (m.regression) {
+    evaluateRegression(out, modelFile, m, data, flags.batchSize, runtime.backend);
+    return;
+  }
   const started = performance.now();
   const r = evaluate(m.model, new Tensor(d.x, [d.rows, d.features]), d.y, { batchSize: flags.batchSize });
   const seconds = (performance.now() - started) / 1000;

@@ -5,12 +5,19 @@
  * that saved it. Everything is read through loadModel (which checks the file and its checksum first).
  */
 import { loadModel } from '../io/checkpoint.js';
+import type { SeriesScaling } from '../data/windows.js';
+import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
+import { TargetScaling } from '../layers/target-scaling.js';
+import { plural } from '../check.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { type Output, pct } from './output.js';
+
+/** A float32 value as a person reads it: 4.4, not 4.400000095367432. */
+const short = (v: number): number => Number(v.toPrecision(6));
 
 /** The CLI's stopgap for class names in checkpoints (lib/cli/model-file.ts): metrics "class <i>: <name>" → i. */
 const CLASS_KEY = /^class (\d+): (.*)$/s;
@@ -35,8 +42,14 @@ export interface ModelInfo {
   optimizer: { type: string; lr: number } | null;
   classes: number | null;
   classNames: string[] | null;
+  /** A regressor (it ends in TargetScaling): its targets' mean and standard deviation, which it predicts in. */
+  regression: { mean: number[]; std: number[] } | null;
   inputRange: unknown;
   backend: string | null;
+  /** A text model's tokenizer, in short (its vocabulary is in the file), or null. */
+  tokenizer: { level: string; lowercase: boolean; vocabularySize: number; length: number | null } | null;
+  /** A forecaster's window, horizon and scaling, or null. */
+  series: SeriesScaling | null;
 }
 
 function firstLayer(model: Sequential): Layer | undefined {
@@ -65,12 +78,17 @@ export function readModelInfo(file: string): ModelInfo {
   const { model } = ckpt;
   const first = firstLayer(model);
   const recorded = (ckpt as { inputShape?: unknown }).inputShape;
+  const { tokenizer, seriesScaling } = ckpt;
   const inputShape =
     Array.isArray(recorded) && recorded.every((n) => Number.isInteger(n))
       ? [...recorded]
-      : first instanceof Dense
-        ? [first.inFeatures]
-        : null;
+      : seriesScaling !== null
+        ? forecastInputShape(model, seriesScaling)
+        : tokenizer !== null && readsTokenIds(model) && tokenizer.length !== null
+          ? [tokenizer.length]
+          : first instanceof Dense
+            ? [first.inFeatures]
+            : null;
   const layers: ModelInfo['layers'] = [];
   let shape: number[] | null = inputShape;
   for (const layer of model.layers) {
@@ -82,6 +100,8 @@ export function readModelInfo(file: string): ModelInfo {
   const metrics = Object.fromEntries(Object.entries(ckpt.metrics).filter(([key]) => !CLASS_KEY.test(key)));
   const classNames = classNamesOf(ckpt, ckpt.metrics);
   const backend = (ckpt as { backend?: unknown }).backend;
+  const last = model.layers[model.layers.length - 1];
+  const scaling = last instanceof TargetScaling ? last : null;
   return {
     file,
     libraryVersion: ckpt.libraryVersion,
@@ -98,16 +118,20 @@ export function readModelInfo(file: string): ModelInfo {
     historyLength: ckpt.history.length,
     lastEpoch: ckpt.history.at(-1) ?? null,
     optimizer: ckpt.optimizer ? { type: ckpt.optimizer.type, lr: ckpt.optimizer.lr } : null,
-    classes: classNames?.length ?? (shape ? shape[shape.length - 1] : null),
+    classes: seriesScaling !== null || scaling ? null : (classNames?.length ?? (shape ? shape[shape.length - 1] : null)),
+    regression: scaling ? { mean: Array.from(scaling.mean.data, short), std: Array.from(scaling.std.data, short) } : null,
     classNames,
     inputRange: (ckpt as { inputRange?: unknown }).inputRange ?? null,
     backend: typeof backend === 'string' ? backend : null,
+    tokenizer:
+      tokenizer === null
+        ? null
+        : { level: tokenizer.level, lowercase: tokenizer.lowercase, vocabularySize: tokenizer.size, length: tokenizer.length },
+    series: seriesScaling,
   };
 }
 
 /** An input range in words, whatever form the checkpoint gives it in ({min, max} of numbers or of arrays). */
-/** A float32 value as a person reads it: 4.4, not 4.400000095367432. */
-const short = (v: number): number => Number(v.toPrecision(6));
 
 function formatRange(range: unknown): string {
   if (typeof range === 'object' && range !== null && 'min' in range && 'max' in range) {
@@ -150,6 +174,24 @@ export function printModelInfo(out: Output, info: ModelInfo): void {
           ? `${info.inputChannels} channel${info.inputChannels === 1 ? '' : 's'}, height and width not recorded in the file`
           : 'shape not recorded in the file';
   out.human(`input: ${input}${info.inputRange === null ? '' : `; range ${formatRange(info.inputRange)}`}`);
+  if (info.regression !== null) {
+    const n = info.regression.mean.length;
+    out.human(
+      `task: regression, ${plural(n, 'target')} predicted in ${n === 1 ? 'its' : 'their'} units ` +
+        `(training targets' mean ${info.regression.mean.join(', ')}, standard deviation ${info.regression.std.join(', ')})`,
+    );
+  }
+  if (info.tokenizer !== null) {
+    const t = info.tokenizer;
+    out.human(
+      `text: ${t.level}-level tokens${t.lowercase ? ' (lowercased)' : ''}, vocabulary ${t.vocabularySize}` +
+        `${t.length === null ? '' : `, ${t.length} tokens per text`}`,
+    );
+  }
+  if (info.series !== null) {
+    const s = info.series;
+    out.human(`series: window ${s.window}, horizon ${s.horizon}, ${s.features} feature(s), ${s.kind} scaling fitted on the training part`);
+  }
   if (info.classes !== null)
     out.human(`classes: ${info.classes}${info.classNames ? `: ${info.classNames.join(', ')}` : ' (indices, no names)'}`);
   const optimizer = info.optimizer ? `, ${info.optimizer.type} lr ${info.optimizer.lr}` : ', no optimizer state';

@@ -1,6 +1,7 @@
 /**
  * What `neuroblas train` says about a CSV's labels before it trains: one line on stderr with what it inferred
- * ("3 classes from column 'species': setosa→0, versicolor→1, virginica→2"), and a refusal when the inference is
+ * ("3 classes from column 'species': setosa→0, versicolor→1, virginica→2", or "regression on column 'mpg', targets
+ * from 9 to 46.6"), and a refusal when the inference is
  * implausible, so a wrong label column never trains nonsense without a word:
  * - a label column of non-integer numbers is a feature (or a regression target), not classes;
  * - more classes than a tenth of the rows (and more than two: two classes are never implausible, however few the
@@ -16,6 +17,11 @@ const SHOWN = 10;
 
 /** The one line: how many classes, from which column, and how labels map to indices. */
 export function describeLabels(l: LabelInference): string {
+  if (l.kind === 'targets') {
+    const r = l.range!;
+    const why = r.inferred ? ' (its values are not all integers; --task classification reads them as classes)' : '';
+    return `regression on column ${l.column}, targets from ${r.min} to ${r.max}${why}`;
+  }
   const head = `${l.classes} class${l.classes === 1 ? '' : 'es'} from column ${l.column}`;
   if (l.kind === 'indices') return `${head} (class indices 0..${l.classes - 1})`;
   if (l.kind === 'model') return `${head}, mapped onto the model's classes`;
@@ -34,14 +40,21 @@ export function checkLabels(file: string, l: LabelInference, o: { allowManyClass
     fail(
       'ERR_LABEL',
       `${file}${at}: the label column ${l.column} holds non-integer numbers (${l.example?.text ?? 'e.g.'}), not classes: ` +
-        `is the label in another column? ${choose} (the CLI trains classifiers; regression is not supported yet)`,
+        `is the label in another column? ${choose}, or predict the numbers with --task regression`,
     );
   }
-  if (l.kind !== 'model' && l.classes > 2 && l.classes > MAX_CLASSES_PER_ROW * l.rows && o.allowManyClasses !== true) {
+  if (
+    l.kind !== 'model' &&
+    l.kind !== 'targets' &&
+    l.classes > 2 &&
+    l.classes > MAX_CLASSES_PER_ROW * l.rows &&
+    o.allowManyClasses !== true
+  ) {
     fail(
       'ERR_LABEL',
       `${file}: ${l.classes} classes from column ${l.column} in ${l.rows} rows, more than a tenth of the rows: ` +
-        `is it an id or a measurement rather than the label? ${choose}, or pass --allow-many-classes if there are that many`,
+        `is it an id or a measurement rather than the label? ${choose}, --task regression to predict it as a number, ` +
+        'or pass --allow-many-classes if there are that many classes',
     );
   }
 }

@@ -8,12 +8,16 @@ import { foldNormalization, type Normalization } from '../data/normalize.js';
 import { fail } from '../errors.js';
 import type { StatefulCallback } from '../io/callback-io.js';
 import { Dense } from '../layers/dense.js';
+import { TargetScaling } from '../layers/target-scaling.js';
 import type { Sequential } from '../layers/sequential.js';
 import { checkInputRange, type InputRange } from '../data/input-range.js';
 import { loadModel, saveModel } from '../io/checkpoint.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { EpochLogs } from '../train/callbacks.js';
 import { rowFeatures } from './model-presets.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import type { SeriesScaling } from '../data/windows.js';
+import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import type { TrainRun } from './resume.js';
 
 const OLD_CLASS_KEY = /^class (\d+): (.*)$/s;
@@ -22,13 +26,19 @@ export interface TrainedModel {
   model: Sequential;
   /** Inputs per row the first layer takes. */
   features: number;
-  /** Outputs per row (the number of classes). */
+  /** Outputs per row (the number of classes, or a regression's targets). */
   classes: number;
+  /** A regressor (it ends in TargetScaling): it predicts numbers in the targets' units, not classes. */
+  regression: boolean;
   classNames?: string[];
   /** The raw training features' range, when the file records it. */
   inputRange: InputRange | null;
   history: EpochLogs[];
   metrics: Record<string, number>;
+  /** A text model's tokenizer: it predicts on raw strings. */
+  tokenizer: Tokenizer | null;
+  /** A forecaster's window, horizon and scaling. */
+  seriesScaling: SeriesScaling | null;
 }
 
 export interface SaveTrainedOptions {
@@ -68,7 +78,7 @@ export function foldTarget(model: Sequential, flag: string): Dense & { bias: Non
 export function saveTrainedModel(file: string, model: Sequential, o: SaveTrainedOptions): void {
   const last = o.weightsOf ?? o.history[o.history.length - 1];
   const metrics: Record<string, number> = {};
-  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) {
+  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'mae', 'rmse', 'r2', 'valMae', 'valRmse', 'valR2'] as const) {
     const v = last?.[key];
     if (v !== undefined && Number.isFinite(v)) metrics[key] = v;
   }
@@ -100,8 +110,37 @@ export function saveTrainedModel(file: string, model: Sequential, o: SaveTrained
   }
 }
 
+/** What a text model reads per text: `length` token ids (an Embedding first) or one frequency per token. */
+function textWidth(model: Sequential, tokenizer: Tokenizer, file: string): number {
+  if (!readsTokenIds(model)) return tokenizer.size;
+  if (tokenizer.length === null)
+    fail('ERR_IO', `${file}: the model reads token ids, but its tokenizer has no length to pad the texts to (save it with { length })`);
+  return tokenizer.length;
+}
+
 export function loadTrainedModel(file: string): TrainedModel {
-  const { model, metrics, history, classes: names, inputRange } = loadModel(file, { restoreRandom: false });
+  const { model, metrics, history, classes: names, inputRange, tokenizer, seriesScaling } = loadModel(file, { restoreRandom: false });
+  const plainMetrics = Object.fromEntries(Object.entries(metrics).filter(([key]) => !OLD_CLASS_KEY.test(key)));
+  // A text model reads token ids (or bags of tokens), a forecaster windows: their input width comes from the file.
+  if (tokenizer !== null || seriesScaling !== null) {
+    const shape = seriesScaling !== null ? forecastInputShape(model, seriesScaling)! : [textWidth(model, tokenizer!, file)];
+    const out = model.outputShape(shape);
+    const classes = out[out.length - 1];
+    const complete = names !== null && names.length === classes;
+    const features = shape.reduce((a, b) => a * b, 1);
+    return {
+      model,
+      features,
+      classes,
+      regression: false,
+      classNames: complete ? names : undefined,
+      inputRange,
+      history,
+      metrics: plainMetrics,
+      tokenizer,
+      seriesScaling,
+    };
+  }
   const features = rowFeatures(model);
   if (features === null)
     fail(
@@ -114,7 +153,19 @@ export function loadTrainedModel(file: string): TrainedModel {
   const plain = Object.fromEntries(Object.entries(metrics).filter(([key]) => !OLD_CLASS_KEY.test(key)));
   const classes = outShape[outShape.length - 1];
   const complete = names !== null && names.length === classes;
-  return { model, features, classes, classNames: complete ? names : undefined, inputRange, history, metrics: plain };
+  const regression = model.layers[model.layers.length - 1] instanceof TargetScaling;
+  return {
+    model,
+    features,
+    classes,
+    regression,
+    classNames: complete ? names : undefined,
+    inputRange,
+    history,
+    metrics: plain,
+    tokenizer: null,
+    seriesScaling: null,
+  };
 }
 
 /** One warning line on stderr when rows lie far outside the range the model was trained on (evaluate, predict). */

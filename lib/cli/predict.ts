@@ -1,11 +1,12 @@
 /**
- * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file. A file is
+ * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file (a regressor's
+ * predicted value, in the targets' units). A file is
  * an IDX images file (plain or gzip; pixels scaled to [0, 1] as the IDX datasets are for training) or a CSV of
  * feature rows, with or without a label column (when present, the true label is shown beside the prediction).
  */
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { csvColumnCount, labelsToClasses, parseCsvTable, readCsvText } from '../data/csv.js';
+import { csvColumnCount, labelsToClasses, labelsToTargets, parseCsvTable, readCsvText } from '../data/csv.js';
 import { readIdx } from '../data/idx.js';
 import { plural } from '../check.js';
 import { NeuroblasError, describeFsError, fail } from '../errors.js';
@@ -14,6 +15,7 @@ import { noGrad } from '../graph.js';
 import { Tensor } from '../tensor.js';
 import { predict } from '../train/fit.js';
 import { argmax } from '../train/metrics.js';
+import { predictSeries, predictText } from './predict-sequence.js';
 import { loadTrainedModel, type TrainedModel, warnOffScale } from './model-file.js';
 import { parseColumn, parsePositiveInt } from './options.js';
 import { Output } from './output.js';
@@ -22,18 +24,22 @@ import { applyRuntime, BACKEND_CHOICES, type RuntimeFlags } from './runtime.js';
 interface PredictFlags extends RuntimeFlags {
   labelColumn?: string | number;
   json?: boolean;
+  text?: string[];
+  seriesColumn?: string | number;
 }
 
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('classify every row of CSV or IDX files with a saved model')
+    .description('classify every row of CSV or IDX files with a saved model (or predict its value, for a regressor)')
     .argument('<model>', 'a model saved by `neuroblas train --save`')
-    .argument('<files...>', 'CSV files of feature rows (an extra label column is allowed) or IDX image files')
+    .argument('[files...]', 'CSV files of feature rows (an extra label column is allowed) or IDX image files; text files for a text model')
     .option('--label-column <name|index>', 'CSV with labels: the label column (default: the last)', parseColumn)
     .option('--threads <n>', 'OpenBLAS threads', parsePositiveInt, 1)
     .addOption(new Option('--backend <name>', 'kernel backend (default: native when the addon loads)').choices(BACKEND_CHOICES))
     .option('--json', 'one JSON object per row on stdout')
+    .option('--text <string...>', 'a text model: classify these strings')
+    .option('--series-column <name|index>', 'a forecaster: the CSV column holding the series (default: the first)', parseColumn)
     .action((modelFile: string, files: string[], flags: PredictFlags) => predictCommand(modelFile, files, flags));
 }
 
@@ -42,6 +48,8 @@ interface Rows {
   rows: number;
   /** True class indices when the file has labels. */
   truth: Int32Array | null;
+  /** A regressor's true targets when the file has them. */
+  targets?: Float32Array;
 }
 
 function isIdx(file: string): boolean {
@@ -85,6 +93,7 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
     const t = parseCsvTable(text, file, { labelColumn: labelColumn ?? -1 });
     if (t.features !== m.features)
       fail('ERR_SHAPE', `${file}: ${t.features} feature columns besides the label; the model takes ${m.features}`);
+    if (m.regression) return { x: t.x, rows: t.rows, truth: null, targets: labelsToTargets(t, false).targets };
     return { x: t.x, rows: t.rows, truth: labelsToClasses(t, m.classNames, m.classes).y };
   }
   return fail(
@@ -94,14 +103,42 @@ function readCsvRows(file: string, m: TrainedModel, labelColumn: string | number
   );
 }
 
+/** A regressor's prediction for each row, in the targets' units (TargetScaling), beside the true value when given. */
+function predictValues(out: Output, file: string, m: TrainedModel, data: Rows): void {
+  const values = predict(m.model, new Tensor(data.x, [data.rows, m.features])).data;
+  out.human(`${file}: ${plural(data.rows, 'row')}; predicted values`);
+  for (let r = 0; r < data.rows; r++) {
+    const v = values[r];
+    const target = data.targets ? data.targets[r] : null;
+    out.record({ file, row: r + 1, value: v, target });
+    const truth = target === null ? '' : `  · true ${target} (error ${(v - target).toPrecision(3)})`;
+    out.human(`row ${r + 1}: ${v.toPrecision(5)}${truth}`);
+  }
+}
+
 function predictCommand(modelFile: string, files: string[], flags: PredictFlags): void {
   const out = new Output(flags.json === true);
   applyRuntime(flags);
   const m = loadTrainedModel(modelFile);
+  if (m.tokenizer !== null) {
+    predictText(m, files, flags.text ?? [], out);
+    return;
+  }
+  if (m.seriesScaling !== null) {
+    predictSeries(m, files, flags.seriesColumn, out);
+    return;
+  }
+  if (flags.text !== undefined || flags.seriesColumn !== undefined)
+    fail('ERR_INVALID_ARG', `${modelFile}: ${flags.text !== undefined ? '--text' : '--series-column'} needs a text model or a forecaster`);
+  if (files.length === 0) fail('ERR_INVALID_ARG', 'give the CSV or IDX files to classify');
   const name = (c: number): string => (m.classNames ? `${c} (${m.classNames[c]})` : String(c));
   for (const file of files) {
     const data = isIdx(file) ? readIdxRows(file, m) : readCsvRows(file, m, flags.labelColumn);
     warnOffScale(m, data.x, file);
+    if (m.regression) {
+      predictValues(out, file, m, data);
+      continue;
+    }
     const probs = noGrad(() => softmax(predict(m.model, new Tensor(data.x, [data.rows, m.features])))).data;
     const classes = m.classes;
     const pred = argmax(probs, data.rows, classes);

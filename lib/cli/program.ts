@@ -12,6 +12,7 @@ import { registerEvaluate } from './evaluate.js';
 import { registerInfo } from './info.js';
 import { CliExit } from './interrupt.js';
 import { registerPredict } from './predict.js';
+import { registerQueue } from './queue.js';
 import { registerTrain } from './train.js';
 
 export const EXIT_FAILURE = 1;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerPredict(program);
   registerInfo(program);
+  registerQueue(program);
   return program;
 }
 

@@ -26,6 +26,8 @@ export const RUN_FLAGS = {
   data: '--data',
   limit: '--limit',
   labelColumn: '--label-column',
+  task: '--task',
+  loss: '--loss',
   validationSplit: '--validation-split',
   normalize: '--normalize',
   seed: '--seed',

@@ -7,19 +7,38 @@
  *   cosine:<tMax>[:<etaMin>]      CosineAnnealingLR: down to etaMin (default 0) over tMax epochs
  *   plateau:<patience>[:<factor>] ReduceLROnPlateau on the validation loss: lr × factor (default 0.1) after
  *                                 patience epochs without improvement
+ *   warmup:<epochs>[:<start>]     LinearLR: from lr × start (default 1/3) up to lr over the first epochs
+ *   restarts:<t0>[:<tMult>]       CosineAnnealingWarmRestarts: a cosine over t0 epochs, restarted, each period tMult
+ *                                 (default 1) times the one before
+ *   onecycle:<maxLr>              OneCycleLR: up to maxLr and down again over the whole run, stepped every batch
  */
 import { InvalidArgumentError } from 'commander';
 import type { StatefulCallback } from '../io/callback-io.js';
-import { CosineAnnealingLR, EarlyStopping, ExponentialLR, ReduceLROnPlateau, StepLR, type Optimizer } from '../optim/index.js';
+import {
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  EarlyStopping,
+  ExponentialLR,
+  LinearLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  StepLR,
+  type Optimizer,
+} from '../optim/index.js';
 import type { TrainingCallback } from '../train/callbacks.js';
 
 export type LrSchedule =
   | { kind: 'step'; stepSize: number; gamma: number }
   | { kind: 'exponential'; gamma: number }
   | { kind: 'cosine'; tMax: number; etaMin: number }
-  | { kind: 'plateau'; patience: number; factor: number };
+  | { kind: 'plateau'; patience: number; factor: number }
+  | { kind: 'warmup'; epochs: number; start: number }
+  | { kind: 'restarts'; t0: number; tMult: number }
+  | { kind: 'onecycle'; maxLr: number };
 
-export const LR_SCHEDULE_SYNTAX = 'step:<size>[:<gamma>] | exponential:<gamma> | cosine:<tMax>[:<etaMin>] | plateau:<patience>[:<factor>]';
+export const LR_SCHEDULE_SYNTAX =
+  'step:<size>[:<gamma>] | exponential:<gamma> | cosine:<tMax>[:<etaMin>] | plateau:<patience>[:<factor>] | ' +
+  'warmup:<epochs>[:<start>] | restarts:<t0>[:<tMult>] | onecycle:<maxLr>';
 
 function bad(why: string): never {
   throw new InvalidArgumentError(`${why} Expected ${LR_SCHEDULE_SYNTAX}, e.g. step:10:0.5.`);
@@ -66,6 +85,19 @@ export function parseLrSchedule(text: string): LrSchedule {
         patience: count(args[0], 'the patience', 0),
         factor: args[1] === undefined ? 0.1 : real(args[1], 'the factor', (v) => v > 0 && v < 1, 'between 0 and 1'),
       };
+    case 'warmup':
+      arity(1, 2);
+      return {
+        kind,
+        epochs: count(args[0], 'the warm-up epochs', 1),
+        start: args[1] === undefined ? 1 / 3 : real(args[1], 'the start factor', (v) => v > 0 && v <= 1, 'in (0, 1]'),
+      };
+    case 'restarts':
+      arity(1, 2);
+      return { kind, t0: count(args[0], 't0', 1), tMult: args[1] === undefined ? 1 : count(args[1], 'tMult', 1) };
+    case 'onecycle':
+      arity(1, 1);
+      return { kind, maxLr: real(args[0], 'maxLr', (v) => v > 0, 'a number > 0') };
     default:
       return bad(`Unknown schedule "${kind}".`);
   }
@@ -82,10 +114,22 @@ export function formatLrSchedule(s: LrSchedule): string {
       return `cosine:${s.tMax}:${s.etaMin}`;
     case 'plateau':
       return `plateau:${s.patience}:${s.factor}`;
+    case 'warmup':
+      return `warmup:${s.epochs}:${s.start}`;
+    case 'restarts':
+      return `restarts:${s.t0}:${s.tMult}`;
+    case 'onecycle':
+      return `onecycle:${s.maxLr}`;
   }
 }
 
-export function buildSchedule(s: LrSchedule, optimizer: Optimizer): TrainingCallback & StatefulCallback {
+/** The run a schedule spans: OneCycleLR steps every batch over all of it. */
+export interface ScheduleRun {
+  epochs: number;
+  stepsPerEpoch: number;
+}
+
+export function buildSchedule(s: LrSchedule, optimizer: Optimizer, run: ScheduleRun): TrainingCallback & StatefulCallback {
   switch (s.kind) {
     case 'step':
       return new StepLR(optimizer, { stepSize: s.stepSize, gamma: s.gamma });
@@ -95,6 +139,12 @@ export function buildSchedule(s: LrSchedule, optimizer: Optimizer): TrainingCall
       return new CosineAnnealingLR(optimizer, { tMax: s.tMax, etaMin: s.etaMin });
     case 'plateau':
       return new ReduceLROnPlateau(optimizer, { patience: s.patience, factor: s.factor, monitor: 'valLoss' });
+    case 'warmup':
+      return new LinearLR(optimizer, { startFactor: s.start, totalIters: s.epochs });
+    case 'restarts':
+      return new CosineAnnealingWarmRestarts(optimizer, { t0: s.t0, tMult: s.tMult });
+    case 'onecycle':
+      return new OneCycleLR(optimizer, { maxLr: s.maxLr, epochs: run.epochs, stepsPerEpoch: run.stepsPerEpoch });
   }
 }
 

@@ -41,6 +41,11 @@ import {
   type LrSchedule,
 } from './schedule-option.js';
 import { labelsLine } from './label-inference.js';
+import { regressionScores } from './regression-scores.js';
+import { TargetScaling } from '../layers/target-scaling.js';
+import type { LossName } from '../losses.js';
+import { fail } from '../errors.js';
+import { isSequenceRun, refuseSequenceFlags, sequenceOptions, trainSequence, type SequenceFlags } from './train-sequence.js';
 import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
@@ -64,6 +69,8 @@ interface TrainFlags extends RuntimeFlags {
   validationSplit?: number;
   normalize: NormalizationKind | 'none' | 'auto';
   labelColumn?: string | number;
+  task: 'auto' | 'classification' | 'regression';
+  loss?: string;
   allowManyClasses?: boolean;
   limit?: number;
   lrSchedule?: LrSchedule;
@@ -75,13 +82,16 @@ interface TrainFlags extends RuntimeFlags {
   progress: boolean;
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a classifier (an MLP, LeNet-5 or a model spec file) and report each epoch')
+/**
+ * The flags that name the data, the model and the optimizer: `train`'s, and `submit`'s and `sweep`'s (lib/cli/queue.ts),
+ * which describe the same run for a worker to train.
+ */
+export function addModelFlags(command: Command): Command {
+  return command
     .option(
       '--data <source>',
-      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column); required unless --resume`,
+      `${BUILTIN_DATASETS.join(' | ')} | a directory of IDX files | a CSV file (label in the last column) | ` +
+        'label<TAB>text lines (*.tsv, *.txt: a text classifier); required unless --resume',
     )
     .option(
       '--model <spec>',
@@ -105,7 +115,14 @@ export function registerTrain(program: Command): void {
       parseNonNegative,
     )
     .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0)', parseNonNegative)
-    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative)
+    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative);
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description('train a classifier or a regressor (an MLP, LeNet-5 or a model spec file) and report each epoch');
+  addModelFlags(command)
     .option('--lr-schedule <schedule>', `learning-rate schedule: ${LR_SCHEDULE_SYNTAX}`, parseLrSchedule)
     .option(
       '--early-stopping <patience>',
@@ -121,6 +138,20 @@ export function registerTrain(program: Command): void {
         .default('auto'),
     )
     .option('--label-column <name|index>', 'CSV: the label column (default: the last)', parseColumn)
+    .addOption(
+      new Option(
+        '--task <task>',
+        'classification, or regression (a CSV label column of numbers; auto: regression when they are not all integers)',
+      )
+        .choices(['auto', 'classification', 'regression'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--loss <name>', `the loss (default: crossEntropy for classes, mse for a regression)`).choices([
+        'crossEntropy',
+        ...REGRESSION_LOSSES,
+      ]),
+    )
     .option('--allow-many-classes', 'CSV: train even with more classes than a tenth of the rows')
     .option('--limit <n>', 'use at most n rows of each split (a seeded random sample; for quick runs)', parsePositiveInt)
     .option('--seed <n>', 'seed for initialization, shuffling and sampling', parseSeed, DEFAULT_SEED)
@@ -137,6 +168,8 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags, command: Command) => {
       await train(flags, command);
     });
+  // Text and series data (train-sequence.ts).
+  for (const option of sequenceOptions()) command.addOption(option);
 }
 
 function normalizationFor(flags: TrainFlags, isCsv: boolean): NormalizationKind | null {
@@ -144,13 +177,43 @@ function normalizationFor(flags: TrainFlags, isCsv: boolean): NormalizationKind 
   return flags.normalize === 'none' ? null : flags.normalize;
 }
 
-function epochLine(l: EpochLogs, epochs: number): string {
+/** The regression losses --loss offers (a regression's loss is computed in standardized units: TargetScaling). */
+const REGRESSION_LOSSES = ['mse', 'l1', 'huber', 'smoothL1'] as const;
+
+function epochLine(l: EpochLogs, epochs: number, regression: boolean): string {
   const width = String(epochs).length;
-  const val = l.valLoss === undefined ? '' : `  ·  val loss ${l.valLoss.toFixed(4)}  acc ${pct(l.valAccuracy)}`;
-  return (
-    `epoch ${String(l.epoch).padStart(width)}/${epochs}  loss ${l.loss.toFixed(4)}  acc ${pct(l.accuracy)}${val}  ·  ` +
-    `${l.seconds.toFixed(2)} s`
-  );
+  const scores = regression ? regressionScores(l.mae, l.rmse, l.r2) : `acc ${pct(l.accuracy)}`;
+  const valScores = regression ? regressionScores(l.valMae, l.valRmse, l.valR2) : `acc ${pct(l.valAccuracy)}`;
+  const val = l.valLoss === undefined ? '' : `  ·  val loss ${l.valLoss.toFixed(4)}  ${valScores}`;
+  return `epoch ${String(l.epoch).padStart(width)}/${epochs}  loss ${l.loss.toFixed(4)}  ${scores}${val}  ·  ${l.seconds.toFixed(2)} s`;
+}
+
+/** The loss for the task: --loss when given (checked against the task), else cross-entropy or MSE. */
+function lossFor(flag: string | undefined, regression: boolean): LossName {
+  if (flag === undefined) return regression ? 'mse' : 'crossEntropy';
+  const fits = regression ? (REGRESSION_LOSSES as readonly string[]).includes(flag) : flag === 'crossEntropy';
+  if (!fits)
+    fail(
+      'ERR_INVALID_ARG',
+      regression
+        ? `--loss ${flag} is for classes; a regression takes ${REGRESSION_LOSSES.join(', ')}`
+        : `--loss ${flag} is for a regression; this data has classes (crossEntropy), or give --task regression`,
+    );
+  return flag as LossName;
+}
+
+/**
+ * A regressor ends in TargetScaling adapted on the training targets, so it learns in standardized units and the saved
+ * model predicts in the targets' units; a spec that ends in one has it adapted, any other gets one. One output.
+ */
+function withTargetScaling(model: Sequential, features: number, targets: Float32Array, where: string): Sequential {
+  const last = model.layers[model.layers.length - 1];
+  const outputs = model.outputShape([features]);
+  if (outputs.length !== 1 || outputs[0] !== 1)
+    fail('ERR_INVALID_ARG', `${where}: gives ${outputs.join('×')} outputs per row; a regression on one target column needs 1`);
+  if (last instanceof TargetScaling) last.adapt(targets);
+  else model.add(new TargetScaling(1).adapt(targets));
+  return model;
 }
 
 /** The run's flags as the run uses them: those of the checkpoint when resuming (openResume checked the ones given). */
@@ -176,6 +239,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (flags.data === undefined && flags.resume === undefined)
     command.error("error: required option '--data <source>' not specified (or --resume <checkpoint>)");
+  if (isSequenceRun(flags as { data?: string; seriesColumn?: unknown })) return trainSequence(flags as unknown as SequenceFlags, given);
+  refuseSequenceFlags(given);
   const out = new Output(flags.json === true || !process.stdout.isTTY);
   // Resuming, the checkpoint is where the run goes on saving, unless --save says otherwise.
   const save = flags.save ?? flags.resume;
@@ -191,7 +256,12 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       'ERR_INVALID_ARG',
       `--resume ${flags.resume}: the run has trained ${initialEpoch} epochs already; give --epochs above ${initialEpoch} to train on`,
     );
-  const data = resolveTrainingData(f.data!, { limit: f.limit, seed: f.seed, labelColumn: f.labelColumn });
+  const data = resolveTrainingData(f.data!, {
+    limit: f.limit,
+    seed: f.seed,
+    labelColumn: f.labelColumn,
+    task: f.task === 'auto' ? undefined : f.task,
+  });
   const labels = labelsLine(data, { allowManyClasses: flags.allowManyClasses });
 
   let trainSet: Dataset = data.train;
@@ -205,6 +275,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const normalization = normKind ? fitNormalization(normKind, trainSet.x, trainSet.features) : null;
   const trainX = normalization ? applyNormalization(normalization, trainSet.x) : trainSet.x;
   const valX = normalization ? applyNormalization(normalization, valSet.x) : valSet.x;
+  const regression = trainSet.targets !== undefined;
+  const loss = lossFor(f.loss, regression);
 
   let model: Sequential;
   let optimizer: Optimizer;
@@ -225,16 +297,24 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   } else {
     ({ model, description, widths } = buildModel(f, given, {
       features: trainSet.features,
-      classes: trainSet.classes,
+      classes: regression ? 1 : trainSet.classes,
       name: data.name,
     }));
+    if (regression) model = withTargetScaling(model, trainSet.features, trainSet.targets!, f.model ?? '--layers');
     optimizer = buildOptimizer(model.parameters(), f);
   }
   if (labels !== null) process.stderr.write(labels);
   if (normalization !== null && save !== undefined) foldTarget(model, `--normalize ${normKind}`);
 
+  if (resume !== null && f.lrSchedule?.kind === 'onecycle' && epochs !== resume.settings.epochs)
+    throw new NeuroblasError(
+      'ERR_INVALID_ARG',
+      `--resume ${flags.resume}: its --lr-schedule onecycle spans the run's ${resume.settings.epochs} epochs; ` +
+        `resume it with --epochs ${resume.settings.epochs} (a one-cycle run cannot be made longer)`,
+    );
   const stateful: (StatefulCallback & TrainingCallback)[] = [];
-  if (f.lrSchedule !== undefined) stateful.push(buildSchedule(f.lrSchedule, optimizer));
+  const stepsPerEpoch = Math.ceil(trainSet.rows / f.batchSize);
+  if (f.lrSchedule !== undefined) stateful.push(buildSchedule(f.lrSchedule, optimizer, { epochs, stepsPerEpoch }));
   if (f.earlyStopping !== undefined) stateful.push(buildEarlyStopping(f.earlyStopping));
   const settings: RunSettings = { epochs, rows: trainSet.rows, features: trainSet.features, classes: trainSet.classes, description };
   for (const key of Object.keys(RUN_FLAGS) as RunFlag[]) if (f[key] !== undefined) settings[key] = f[key];
@@ -283,15 +363,17 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
         epoch: l.epoch,
         epochs,
         loss: l.loss,
-        accuracy: l.accuracy ?? null,
+        ...(regression ? { mae: l.mae ?? null, rmse: l.rmse ?? null, r2: l.r2 ?? null } : { accuracy: l.accuracy ?? null }),
         valLoss: l.valLoss ?? null,
-        valAccuracy: l.valAccuracy ?? null,
+        ...(regression
+          ? { valMae: l.valMae ?? null, valRmse: l.valRmse ?? null, valR2: l.valR2 ?? null }
+          : { valAccuracy: l.valAccuracy ?? null }),
         seconds: l.seconds,
         samplesPerSecond: l.seconds > 0 ? trainSet.rows / l.seconds : null,
         lr: l.lr,
         backend: runtime.backend,
       });
-      out.human(epochLine(l, epochs));
+      out.human(epochLine(l, epochs, regression));
       // After the schedule's and early stopping's own onEpochEnd, so their state counts this epoch.
       if (save !== undefined) {
         saveRun([...previous, ...logs]);
@@ -306,13 +388,15 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   const watch = watchInterrupt();
   let history: EpochLogs[];
   try {
-    history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), trainSet.y, {
+    const targetsOf = (d: Dataset) => (regression ? new Tensor(d.targets!, [d.rows, 1]) : d.y);
+    history = await fit(model, new Tensor(trainX, [trainSet.rows, trainSet.features]), targetsOf(trainSet), {
       optimizer,
       epochs: epochs - initialEpoch,
       initialEpoch,
       batchSize: f.batchSize,
       l2: f.l2,
-      validationData: [new Tensor(valX, [valSet.rows, valSet.features]), valSet.y],
+      loss,
+      validationData: [new Tensor(valX, [valSet.rows, valSet.features]), targetsOf(valSet)],
       callbacks,
       signal: watch.signal,
     });
@@ -333,7 +417,10 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       ? `after ${plural(whole.length, 'epoch')}`
       : `with the weights of epoch ${kept.epoch}, the best of ${whole.length}` +
         `${history.length < epochs - initialEpoch ? ' (early stopping)' : ''}`;
-  out.say(`neuroblas: validation accuracy ${pct(kept.valAccuracy)} (loss ${kept.valLoss?.toFixed(4)}) ${which}, ${total.toFixed(1)} s`);
+  const scores = regression
+    ? `validation ${regressionScores(kept.valMae, kept.valRmse, kept.valR2)} in the targets' units`
+    : `validation accuracy ${pct(kept.valAccuracy)}`;
+  out.say(`neuroblas: ${scores} (loss ${kept.valLoss?.toFixed(4)}) ${which}, ${total.toFixed(1)} s`);
 
   if (save !== undefined) {
     // Again after training: early stopping may have put the best epoch's weights back.

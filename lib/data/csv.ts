@@ -29,6 +29,11 @@ export interface CsvOptions {
   classNames?: readonly string[];
   /** A model's class count, when it has no class names: every label must then be a class index below it. */
   classes?: number;
+  /**
+   * What the label column is: 'classification' (classes), 'regression' (numbers, read as float targets), or 'auto'
+   * (the default): regression when the labels are numbers that are not all integers, else classification.
+   */
+  task?: 'auto' | 'classification' | 'regression';
 }
 
 /** The parsed table before labels are mapped: feature values row-major, the label fields as text. */
@@ -182,7 +187,8 @@ export function parseCsvTable(
  * onto a model's classes).
  */
 export interface LabelInference {
-  kind: 'indices' | 'integers' | 'numbers' | 'names' | 'model';
+  /** 'targets': a regression's numbers (`range` says which). */
+  kind: 'indices' | 'integers' | 'numbers' | 'names' | 'model' | 'targets';
   /** The label column as the user would name it: "'species'" from the header, else its 1-based number. */
   column: string;
   classes: number;
@@ -191,6 +197,8 @@ export interface LabelInference {
   classNames?: string[];
   /** 'numbers': the first label that is not an integer, and where it is. */
   example?: { text: string; line: number; column: number };
+  /** 'targets': the smallest and largest target, and whether the task was inferred (not asked for with task). */
+  range?: { min: number; max: number; inferred: boolean };
 }
 
 function labelError(t: CsvTable, row: number, problem: string): never {
@@ -285,9 +293,38 @@ export function labelsToClasses(
   return { y, classes: distinct.length, classNames: distinct, inference };
 }
 
-/** A labelled dataset from CSV text, and how its labels became classes. */
+/** A regression's targets: every label field as a number (ERR_LABEL naming the first that is not one). */
+export function labelsToTargets(t: CsvTable, inferred: boolean): { targets: Float32Array; inference: LabelInference } {
+  const targets = new Float32Array(t.rows);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r < t.rows; r++) {
+    const s = t.labels[r];
+    if (!isNumber(s)) labelError(t, r, `target "${s}" is not a number (a regression's label column holds numbers)`);
+    const v = Number(s);
+    if (!Number.isFinite(Math.fround(v))) labelError(t, r, `target "${s}" does not fit in a float32`);
+    targets[r] = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return { targets, inference: { kind: 'targets', column: labelColumnName(t), classes: 0, rows: t.rows, range: { min, max, inferred } } };
+}
+
+/** A labelled dataset from CSV text, and how its labels became classes (or, for a regression, targets). */
 export function parseCsvLabelled(text: string, file = 'CSV data', options: CsvOptions = {}): { data: Dataset; labels: LabelInference } {
   const t = parseCsvTable(text, file, options);
+  const task = options.task ?? 'auto';
+  const modelClasses = options.classNames !== undefined || options.classes !== undefined;
+  if (task === 'regression' && modelClasses)
+    fail('ERR_INVALID_ARG', `${file}: a regression has targets, not classes; classNames and classes are for classification`);
+  const autoRegression =
+    task === 'auto' && !modelClasses && t.rows > 0 && t.labels.every(isNumber) && t.labels.some((s) => integerValue(s) === null);
+  if (task === 'regression' || autoRegression) {
+    const { targets, inference } = labelsToTargets(t, autoRegression);
+    const data: Dataset = { x: t.x, y: new Int32Array(t.rows), rows: t.rows, features: t.features, classes: 0, sampleShape: [t.features] };
+    data.targets = targets;
+    return { data, labels: inference };
+  }
   const { y, classes, classNames, inference } = labelsToClasses(t, options.classNames, options.classes);
   const data: Dataset = { x: t.x, y, rows: t.rows, features: t.features, classes, sampleShape: [t.features] };
   if (classNames) data.classNames = classNames;

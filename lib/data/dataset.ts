@@ -11,6 +11,11 @@ export interface Dataset {
   sampleShape: number[];
   /** Class names when the data has them (Fashion-MNIST's "T-shirt/top", …). */
   classNames?: string[];
+  /**
+   * A regression's targets, one float per row (a CSV's numeric label column read with task 'regression'); `y` is then
+   * all zeros and `classes` 0.
+   */
+  targets?: Float32Array;
 }
 
 export interface Split {
@@ -26,10 +31,12 @@ export function takeRows(d: Dataset, indices: ArrayLike<number>): Dataset {
   const n = indices.length;
   const x = sharedFloat32(n * d.features);
   const y = sharedInt32(n);
+  const targets = d.targets === undefined ? undefined : sharedFloat32(n);
   for (let i = 0; i < n; i++) {
     const r = indices[i];
     x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
     y[i] = d.y[r];
+    if (targets !== undefined) targets[i] = d.targets![r];
   }
-  return { ...d, x, y, rows: n };
+  return { ...d, x, y, rows: n, ...(targets === undefined ? {} : { targets }) };
 }

@@ -30,6 +30,8 @@ export interface ResolveOptions {
   classNames?: readonly string[];
   /** A trained model's class count, when it has no class names: CSV labels must be class indices below it. */
   classes?: number;
+  /** CSV only: classification, regression (a numeric label column as float targets) or auto (csv.ts's CsvOptions.task). */
+  task?: 'auto' | 'classification' | 'regression';
 }
 
 export interface ResolvedData extends Split {
@@ -79,6 +81,16 @@ function checkIdxDir(dir: string, prefixes: string[]): void {
 
 /** The full splits for a --data argument, before --limit; `needTrain` false skips reading training files. */
 function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData {
+  const d = loadAny(spec, o, needTrain);
+  if (o.task === 'regression' && d.kind !== 'csv')
+    fail(
+      'ERR_INVALID_ARG',
+      `--task regression: ${spec} is labelled with classes; a regression reads its targets from a CSV's label column`,
+    );
+  return d;
+}
+
+function loadAny(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData {
   if (spec === 'digits')
     return { ...loadDigits(), name: spec, kind: 'builtin', testSource: 'the digits test split (last 20 % of each digit)' };
   if (spec === 'fashion-mnist')
@@ -112,6 +124,7 @@ function load(spec: string, o: ResolveOptions, needTrain: boolean): ResolvedData
     header: o.header,
     classNames: o.classNames,
     classes: o.classes,
+    task: o.task,
   });
   if (!needTrain) return { train: all, test: all, name: spec, kind: 'csv', testSource: `every row of ${spec}`, labels };
   return {

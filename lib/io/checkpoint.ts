@@ -15,7 +15,9 @@
  *   its type, hyper-parameters, step counts and parameter names), random (the generator's state, so
  *   shuffles and dropout masks continue the same stream), callbacks (when saved: the schedules' and early
  *   stopping's states, so they continue too), input_range (when saved: the training features' min and max),
- *   classes (when saved: the class names), checksum_sha256 (lib/io/checksum.ts, over all of the above).
+ *   classes (when saved: the class names), tokenizer (when saved: a text model's vocabulary, lib/data/tokenizer.ts),
+ *   series_scaling (when saved: a forecaster's window, horizon and scaling, lib/data/windows.ts), checksum_sha256
+ *   (lib/io/checksum.ts, over all of the above).
  *
  * Saving is atomic (lib/io/atomic-write.ts). Loading checks the format, the checksum, the architecture and
  * every tensor before it changes anything; every problem with the file is an ERR_IO naming it. The checksum catches
@@ -30,6 +32,9 @@ import type { Backend } from '../backend/contract.js';
 import { checkKnownKeys, nonNegativeInteger } from '../check.js';
 import { describeFsError, NeuroblasError, fail } from '../errors.js';
 import { checkInputRangeValue, type InputRange } from '../data/input-range.js';
+import { Tokenizer } from '../data/tokenizer.js';
+import { checkSeriesScaling, type SeriesScaling } from '../data/windows.js';
+import { checkTextAndSeries, savedSeriesScaling, savedTokenizer } from './data-metadata.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerConfig } from '../layers/layer.js';
 import { declaredStateShapes } from '../layers/registry.js';
@@ -81,6 +86,10 @@ export interface SaveOptions {
   inputRange?: InputRange;
   /** The class names, by class index (a CSV's text labels): `checkpoint.classes`. */
   classes?: readonly string[];
+  /** A text model's tokenizer, so the loaded model takes raw strings (`checkpoint.tokenizer`). */
+  tokenizer?: Tokenizer;
+  /** A forecaster's window, horizon and scaling, so predictions come back in the series' units (`checkpoint.seriesScaling`). */
+  seriesScaling?: SeriesScaling;
   /** Called after the temporary file is written, before it replaces `path` (tests simulate a crash with it). */
   beforeRename?: (tempPath: string) => void;
 }
@@ -124,6 +133,10 @@ export interface Checkpoint {
    * "class <i>: <name>" entries (the CLI's, before 0.2) give them here too.
    */
   classes: string[] | null;
+  /** The tokenizer saved with `tokenizer`; null when none was. */
+  tokenizer: Tokenizer | null;
+  /** The forecaster's scaling saved with `seriesScaling`; null when none was. */
+  seriesScaling: SeriesScaling | null;
 }
 
 /** Every parameter's and buffer's shape by state_dict name (buffers are 1-D). */
@@ -152,6 +165,8 @@ function checkSaveOptions(o: SaveOptions): void {
     'inputRange',
     'classes',
     'beforeRename',
+    'tokenizer',
+    'seriesScaling',
   ]);
   if (o.epoch !== undefined) nonNegativeInteger('saveModel', 'epoch', o.epoch);
   if (o.metrics !== undefined) {
@@ -172,6 +187,9 @@ function checkSaveOptions(o: SaveOptions): void {
     if (twice !== undefined)
       fail('ERR_INVALID_ARG', `saveModel: classes names ${JSON.stringify(twice)} twice; each class needs its own name`);
   }
+  if (o.tokenizer !== undefined && !(o.tokenizer instanceof Tokenizer))
+    fail('ERR_INVALID_ARG', 'saveModel: tokenizer must be a Tokenizer (Tokenizer.fit or Tokenizer.fromJSON)');
+  if (o.seriesScaling !== undefined) checkSeriesScaling('saveModel: seriesScaling', o.seriesScaling);
 }
 
 /** What the model's first layer says about its input and output (when it starts with a Dense: inputs per row, outputs). */
@@ -207,6 +225,7 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
   checkSaveOptions(options);
   const architecture = model.toConfig(); // throws naming a layer that cannot be saved
   checkRangeAndClasses(model, options);
+  checkTextAndSeries(model, options.tokenizer, options.seriesScaling, 'saveModel', 'ERR_INVALID_ARG');
 
   const shapes = weightShapes(model);
   const tensors: Record<string, F32Tensor> = {};
@@ -238,6 +257,8 @@ export function saveModel(path: string, model: Sequential, options: SaveOptions 
   }
   if (options.inputRange !== undefined) metadata.input_range = JSON.stringify(checkInputRangeValue('saveModel', options.inputRange));
   if (options.classes !== undefined) metadata.classes = JSON.stringify(options.classes);
+  if (options.tokenizer !== undefined) metadata.tokenizer = JSON.stringify(options.tokenizer.toJSON());
+  if (options.seriesScaling !== undefined) metadata.series_scaling = JSON.stringify(options.seriesScaling);
   if (options.callbacks !== undefined) {
     const saved = callbacksToCheckpoint(options.callbacks, 'saveModel');
     Object.assign(tensors, saved.tensors);
@@ -492,6 +513,9 @@ function loadChecked(path: string, options: LoadOptions): Checkpoint {
 
   const inputRange = savedInputRange(metadata, path);
   const classes = savedClasses(metadata, metrics as Record<string, number>, path);
+  const tokenizer = savedTokenizer(metadata, path);
+  const seriesScaling = savedSeriesScaling(metadata, path);
+  checkTextAndSeries(model, tokenizer ?? undefined, seriesScaling ?? undefined, path, 'ERR_IO');
 
   // Everything is valid: only now does anything outside this call change.
   model.setWeights(weights);
@@ -509,6 +533,8 @@ function loadChecked(path: string, options: LoadOptions): Checkpoint {
     backend: metadata.backend === 'native' || metadata.backend === 'js' ? metadata.backend : null,
     inputRange,
     classes,
+    tokenizer,
+    seriesScaling,
   };
 }
 

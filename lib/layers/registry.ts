@@ -37,6 +37,13 @@ import { Flatten } from './flatten.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { AvgPool2d, MaxPool2d } from './pool.js';
 import { Unflatten } from './unflatten.js';
+import { TargetScaling } from './target-scaling.js';
+// The sequence layers.
+import { Conv1d } from './conv1d.js';
+import { LayerNorm } from './layernorm.js';
+import { AvgPool1d, GlobalAvgPool1d, GlobalAvgPool2d, GlobalMaxPool1d, GlobalMaxPool2d, MaxPool1d } from './pool1d.js';
+import { Embedding } from './embedding.js';
+import { GRU, LSTM, MAX_RECURRENT_LAYERS, type RecurrentReturns } from './recurrent.js';
 import { isPlainObject } from '../plain-data.js';
 
 export type { LayerConfig } from './layer.js';
@@ -267,6 +274,23 @@ registerBuiltInLayer('Flatten', (c) => {
   return new Flatten({ name: layerName(c) });
 });
 
+registerBuiltInLayer(
+  'TargetScaling',
+  (c) => {
+    checkConfigKeys(c, ['units']);
+    return new TargetScaling(c.units as number, { name: layerName(c) });
+  },
+  (c) => {
+    const n = size(c.units);
+    return n === undefined
+      ? []
+      : [
+          ['mean', [n]],
+          ['std', [n]],
+        ];
+  },
+);
+
 registerBuiltInLayer('Unflatten', (c) => {
   checkConfigKeys(c, ['shape']);
   return new Unflatten(c.shape as number[], { name: layerName(c) });
@@ -310,4 +334,139 @@ for (const [type, Cls] of [
       name: layerName(c),
     });
   });
+}
+
+// The sequence layers: Conv1d, 1-D and global pooling, LayerNorm.
+
+registerBuiltInLayer(
+  'Conv1d',
+  (c) => {
+    checkConfigKeys(c, ['inChannels', 'outChannels', 'kernelSize'], ['stride', 'padding', 'dilation', 'bias']);
+    return new Conv1d(c.inChannels as number, c.outChannels as number, c.kernelSize as number, {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      dilation: c.dilation as number | undefined,
+      bias: optionalBool(c, 'bias', true),
+      name: layerName(c),
+    });
+  },
+  conv1dShapes,
+);
+
+function conv1dShapes(c: LayerConfig): [string, number[]][] {
+  const [inC, outC, k] = [size(c.inChannels), size(c.outChannels), size(c.kernelSize)];
+  if (inC === undefined || outC === undefined || k === undefined) return [];
+  return [['weight', [outC, inC, k]], ...(c.bias === false ? [] : [['bias', [outC]] as [string, number[]]])];
+}
+
+for (const [type, Cls] of [
+  ['MaxPool1d', MaxPool1d],
+  ['AvgPool1d', AvgPool1d],
+] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, ['kernelSize'], ['stride', 'padding']);
+    return new Cls(c.kernelSize as number, {
+      stride: c.stride as number | undefined,
+      padding: c.padding as number | undefined,
+      name: layerName(c),
+    });
+  });
+}
+
+for (const [type, Cls] of [
+  ['GlobalAvgPool1d', GlobalAvgPool1d],
+  ['GlobalMaxPool1d', GlobalMaxPool1d],
+  ['GlobalAvgPool2d', GlobalAvgPool2d],
+  ['GlobalMaxPool2d', GlobalMaxPool2d],
+] as const) {
+  registerBuiltInLayer(type, (c) => {
+    checkConfigKeys(c, []);
+    return new Cls({ name: layerName(c) });
+  });
+}
+
+registerBuiltInLayer(
+  'LayerNorm',
+  (c) => {
+    checkConfigKeys(c, ['normalizedShape'], ['eps', 'elementwiseAffine']);
+    return new LayerNorm(c.normalizedShape as number, {
+      eps: optionalNumber(c, 'eps'),
+      elementwiseAffine: optionalBool(c, 'elementwiseAffine', true),
+      name: layerName(c),
+    });
+  },
+  layerNormShapes,
+);
+
+function layerNormShapes(c: LayerConfig): [string, number[]][] {
+  const n = size(c.normalizedShape);
+  if (n === undefined || c.elementwiseAffine === false) return [];
+  return [
+    ['weight', [n]],
+    ['bias', [n]],
+  ];
+}
+
+// Sequence layers: Embedding, LSTM, GRU (lib/layers/embedding.ts, lib/layers/recurrent.ts).
+registerBuiltInLayer(
+  'Embedding',
+  (c) => {
+    checkConfigKeys(c, ['numEmbeddings', 'dim'], ['paddingIdx']);
+    const pad = c.paddingIdx;
+    if (pad !== undefined && pad !== null && typeof pad !== 'number')
+      fail('ERR_INVALID_ARG', `"paddingIdx" must be a number or null, got ${show(pad)}`);
+    return new Embedding(c.numEmbeddings as number, c.dim as number, { paddingIdx: pad as number | null | undefined, name: layerName(c) });
+  },
+  (c) => {
+    const [n, d] = [size(c.numEmbeddings), size(c.dim)];
+    return n === undefined || d === undefined ? [] : [['weight', [n, d]]];
+  },
+);
+
+for (const [type, Cls, gates] of [
+  ['LSTM', LSTM, 4],
+  ['GRU', GRU, 3],
+] as const) {
+  registerBuiltInLayer(
+    type,
+    (c) => {
+      checkConfigKeys(c, ['inputSize', 'hiddenSize'], ['numLayers', 'bidirectional', 'dropout', 'returns']);
+      return new Cls(c.inputSize as number, c.hiddenSize as number, {
+        numLayers: optionalNumber(c, 'numLayers'),
+        bidirectional: optionalBool(c, 'bidirectional', false),
+        dropout: optionalNumber(c, 'dropout'),
+        returns: c.returns as RecurrentReturns | undefined,
+        name: layerName(c),
+      });
+    },
+    (c) => recurrentShapes(c, gates),
+  );
+}
+
+/** PyTorch's names: per layer l and direction (suffix `_reverse` for the second), weight_ih, weight_hh, bias_ih, bias_hh. */
+function recurrentShapes(c: LayerConfig, gates: number): [string, number[]][] {
+  const [I, H] = [size(c.inputSize), size(c.hiddenSize)];
+  const L = c.numLayers === undefined ? 1 : size(c.numLayers);
+  if (
+    I === undefined ||
+    H === undefined ||
+    L === undefined ||
+    L > MAX_RECURRENT_LAYERS ||
+    (c.bidirectional !== undefined && typeof c.bidirectional !== 'boolean')
+  )
+    return [];
+  const D = c.bidirectional === true ? 2 : 1;
+  const out: [string, number[]][] = [];
+  for (let l = 0; l < L; l++) {
+    for (let d = 0; d < D; d++) {
+      const s = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      out.push(
+        [`weight_ih${s}`, [gates * H, l === 0 ? I : D * H]],
+        [`weight_hh${s}`, [gates * H, H]],
+        [`bias_ih${s}`, [gates * H]],
+        [`bias_hh${s}`, [gates * H]],
+      );
+    }
+  }
+  return out;
 }

@@ -9,6 +9,7 @@
  */
 import { fail } from '../errors.js';
 import { checkBatch, checkFinite } from '../ops/checks.js';
+import { carryLengths } from '../ops/sequence-lengths.js';
 import { formatShape, isFloat32Array, shapeSize, Tensor, type Shape } from '../tensor.js';
 import { Layer, type ForwardOptions, type LayerConfig } from './layer.js';
 import { isPlainObject } from '../plain-data.js';
@@ -51,7 +52,8 @@ export class Sequential extends Layer {
   /** Every layer's computation in turn; the shapes through all of them were checked by forward (or by a container holding this one). */
   override apply(x: Tensor, options: SequentialForwardOptions = {}): Tensor {
     let y = x;
-    for (const layer of this.layers) y = layer.apply(y, options);
+    // Per-row sequence lengths ride along the layers that keep the steps (lib/ops/sequence-lengths.ts).
+    for (const layer of this.layers) y = carryLengths(y, layer.apply(y, options));
     return y;
   }
 

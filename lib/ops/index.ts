@@ -22,3 +22,9 @@ export { softmaxCrossEntropyOp, softmaxCrossEntropySoftOp, sigmoidBceOp, mseOp, 
 export { Workspace } from './workspace.js';
 export { currentBackend, useBackend, withBackend } from './current-backend.js';
 export { checkFinite, checkLabels } from './checks.js';
+// The sequence layers' ops.
+export { conv1d, type Conv1dOptions } from './conv1d.js';
+export { maxPool1d, avgPool1d, globalMaxPool, globalAvgPool, type Pool1dOptions } from './pool1d.js';
+export { layerNorm } from './layernorm.js';
+export { embedding } from './embedding.js';
+export { recurrent, type RecurrentSpec, type RecurrentWeights, type RecurrentResult } from './recurrent.js';

@@ -49,8 +49,8 @@ const KNOWN = ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights'] 
 
 function autoMode(monitor: string): 'min' | 'max' {
   const key = monitor.toLowerCase();
-  if (key.endsWith('loss')) return 'min';
-  if (['accuracy', 'precision', 'recall', 'f1', 'auc'].some((end) => key.endsWith(end))) return 'max';
+  if (['loss', 'mae', 'rmse'].some((end) => key.endsWith(end))) return 'min';
+  if (['accuracy', 'precision', 'recall', 'f1', 'auc', 'r2'].some((end) => key.endsWith(end))) return 'max';
   return fail('ERR_INVALID_ARG', `${OWNER}: cannot tell whether '${monitor}' should go up or down; set mode to 'min' or 'max'`);
 }
 

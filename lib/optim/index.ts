@@ -24,3 +24,4 @@ export {
   type ReduceLROnPlateauConfig,
 } from './schedules.js';
 export { EarlyStopping, type EarlyStoppingConfig } from './early-stopping.js';
+export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from './clip.js';

@@ -250,6 +250,15 @@ export class LinearLR extends EpochSchedule {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 
+  /**
+   * Also sets the optimizer's lr for the restored epoch: the constructor set the lr for epoch 0, which on a resumed run
+   * overwrote the lr the optimizer's own restored state had.
+   */
+  override loadState(state: EpochScheduleState): void {
+    super.loadState(state);
+    this.optimizer.lr = this.nextLr();
+  }
+
   protected nextLr(): number {
     const t = Math.min(this.epoch, this.totalIters);
     return this.baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * t) / this.totalIters);
@@ -429,7 +438,10 @@ export class OneCycleLR implements TrainingCallback {
     return { type: 'OneCycleLR', config: this.config(), stepCount: this.stepCount };
   }
 
-  /** Restores a state() of a OneCycleLR made with the same settings (the optimizer's lr travels with the optimizer). */
+  /**
+   * Restores a state() of a OneCycleLR made with the same settings, and sets the optimizer's lr for the restored step:
+   * the constructor set the starting lr, which on a resumed run overwrote the lr the optimizer's own state had.
+   */
   loadState(state: OneCycleLRState): void {
     const fn = 'OneCycleLR.loadState';
     const s = stateOf(fn, state, 'OneCycleLR');
@@ -438,6 +450,7 @@ export class OneCycleLR implements TrainingCallback {
     if (stepCount > this.totalSteps)
       fail('ERR_INVALID_ARG', `${fn}: stepCount must be at most totalSteps (${this.totalSteps}), got ${stepCount}`);
     this.stepCount = stepCount;
+    this.optimizer.lr = this.lrAt(stepCount);
   }
 
   onBatchEnd(_logs: BatchLogs, _ctx: TrainContext): void {

@@ -136,6 +136,12 @@ export function renderCurvesSvg(history: readonly EpochLogs[], options: CurvesOp
   const panels: [string, string, Series[], [number, number] | undefined][] = [];
   if (lossSeries.length > 0) panels.push(['Loss', 'loss', lossSeries, undefined]);
   if (accSeries.length > 0) panels.push(['Accuracy', 'accuracy (%)', accSeries, [0, 100]]);
+  // A regression's panel: the mean absolute error, in the targets' units.
+  const maeSeries = [seriesOf(history, (l) => l.mae, 1, TRAIN), seriesOf(history, (l) => l.valMae, 1, VALIDATION)].filter(
+    (s): s is Series => s !== null,
+  );
+  if (accSeries.length === 0 && maeSeries.length > 0)
+    panels.push(['Mean absolute error', "MAE (the targets' units)", maeSeries, undefined]);
 
   const epochs = history.map((l) => l.epoch);
   const xTicks = niceTicks(Math.min(...epochs, 1), Math.max(...epochs, 1), 8, true);
@@ -147,7 +153,7 @@ export function renderCurvesSvg(history: readonly EpochLogs[], options: CurvesOp
   const pw = panels.length > 0 ? (width - gap * (panels.length - 1)) / panels.length : width;
   const body: string[] = [];
   body.push(`<text x="${fmt(width / 2)}" y="30" text-anchor="middle" font-size="18" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`);
-  const styles = [TRAIN, VALIDATION].filter((st) => [...lossSeries, ...accSeries].some((s) => s.name === st.name));
+  const styles = [TRAIN, VALIDATION].filter((st) => [...lossSeries, ...accSeries, ...maeSeries].some((s) => s.name === st.name));
   body.push(legend(width / 2, 58, styles));
   if (panels.length === 0) {
     body.push(`<text x="${fmt(width / 2)}" y="${fmt(height / 2)}" text-anchor="middle" font-size="14" ${FONT}>no epochs recorded</text>`);

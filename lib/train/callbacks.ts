@@ -27,6 +27,13 @@ export interface EpochLogs {
   valWeightedRecall?: number;
   valWeightedF1?: number;
   valAuc?: number;
+  // A regression (float targets and a regression loss), in the targets' units: lib/train/regression-metrics.ts.
+  mae?: number;
+  rmse?: number;
+  r2?: number; // the coefficient of determination, 1 for a perfect fit
+  valMae?: number;
+  valRmse?: number;
+  valR2?: number;
   /** 'topK:5' as top5Accuracy and valTop5Accuracy. */
   [topK: `top${number}Accuracy` | `valTop${number}Accuracy`]: number;
 }

@@ -27,6 +27,8 @@ import {
   type Targets,
 } from './loop.js';
 import { fitInWorkerIfUseful } from './worker/index.js';
+import { type BatchSource, isBatchSource } from '../data/source.js';
+import { fitSource, type SourceFitOptions } from './fit-source.js';
 
 export {
   evaluate,
@@ -78,6 +80,8 @@ declare module '../layers/sequential.js' {
   interface Sequential {
     /** Trains on (x, y) in a worker thread when it can (else on this thread, yielding between batches). See lib/train/fit.ts. */
     fit(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]>;
+    /** Trains on a source of batches read as it goes (data larger than memory). See lib/train/fit-source.ts. */
+    fit(source: BatchSource, options: SourceFitOptions): Promise<EpochLogs[]>;
     /** The same loop on the calling thread, never yielding to the event loop (for scripts). */
     fitBlocking(x: Inputs, y: Targets, options: FitOptions): Promise<EpochLogs[]>;
     /** @deprecated Since 0.2: use {@link Sequential.fitBlocking}, the same method under an honest name. Will be removed in 0.3. */
@@ -91,9 +95,15 @@ declare module '../layers/sequential.js' {
   }
 }
 
-Sequential.prototype.fit = function fitMethod(this: Sequential, x, y, options) {
-  return fit(this, x, y, options);
-};
+// model.fit(source, options): a source of batches (fit-source.ts) instead of tensors and targets.
+Sequential.prototype.fit = function fitMethod(
+  this: Sequential,
+  x: Inputs | BatchSource,
+  y?: Targets | SourceFitOptions,
+  options?: FitOptions,
+) {
+  return isBatchSource(x) ? fitSource(this, x, y as SourceFitOptions) : fit(this, x as Inputs, y as Targets, options as FitOptions);
+} as Sequential['fit'];
 Sequential.prototype.fitBlocking = function fitBlockingMethod(this: Sequential, x, y, options) {
   return fitBlocking(this, x, y, options);
 };

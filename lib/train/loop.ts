@@ -39,6 +39,7 @@ import { currentBackend } from '../ops/current-backend.js';
 import { add } from '../ops/elementwise.js';
 import { Workspace } from '../ops/workspace.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { checkClipOptions, clipBeforeStep } from '../optim/clip.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor } from '../tensor.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
@@ -53,6 +54,8 @@ import {
   type FitMetric,
 } from './metrics.js';
 import { abortError } from './abort-error.js';
+import { RegressionAccumulator, type RegressionMetrics } from './regression-metrics.js';
+import { TargetScaling } from '../layers/target-scaling.js';
 
 /**
  * Inputs: a tensor [rows, ...sample]. Targets: one value per row (class labels, or a regression target for a model
@@ -109,6 +112,14 @@ export interface FitOptions {
    * 'weightedRecall', 'weightedF1', 'topK:<k>' (as top<k>Accuracy), 'auc' (binary problems); lib/train/metrics.ts.
    */
   metrics?: string[];
+  /**
+   * Gradient clipping before every optimizer step, over the optimizer's parameters: `clipNorm` scales the gradients
+   * so their total L2 norm is at most this (clipGradNorm; PyTorch's clip_grad_norm_), `clipValue` clamps every
+   * gradient value into [−clipValue, clipValue] (clipGradValue). One or the other; a non-finite gradient norm is an
+   * ERR_BAD_DATA naming the epoch and batch.
+   */
+  clipNorm?: number;
+  clipValue?: number;
 }
 
 /** Every option fit knows: any other key is refused (a typo such as `epoch` would otherwise be ignored). */
@@ -129,6 +140,8 @@ export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'rng',
   'worker',
   'metrics',
+  'clipNorm',
+  'clipValue',
 ];
 
 /** fit's options object: required, and only known keys. */
@@ -193,6 +206,48 @@ export interface EvaluateResult {
   loss: number;
   accuracy?: number;
   confusion?: ConfusionMatrix;
+  /** A regression (float targets, a regression loss): MAE, RMSE and R² in the targets' units, per output and overall. */
+  regression?: RegressionMetrics;
+}
+
+/** The losses that make a fit on float targets a regression, reported with MAE, RMSE and R² instead of accuracy. */
+const REGRESSION_LOSSES: readonly LossFn[] = [mseLoss, l1Loss, smoothL1Loss, huberLoss];
+
+/**
+ * How a regression is scored: the model's TargetScaling last layer when it has one (the loss then compares the output
+ * before it with standardized targets: lib/layers/target-scaling.ts), and an accumulator for MAE, RMSE and R².
+ */
+interface Regression {
+  scaling: TargetScaling | null;
+  metrics: RegressionAccumulator;
+}
+
+function regressionOf(model: Sequential, d: Data, loss: LossFn): Regression | null {
+  if (d.targets === null || !REGRESSION_LOSSES.includes(loss)) return null;
+  const last = model.layers[model.layers.length - 1];
+  return { scaling: last instanceof TargetScaling ? last : null, metrics: new RegressionAccumulator(d.targetWidth) };
+}
+
+/** What the loss sees: the model's output, or for a model ending in TargetScaling the output before that layer. */
+function lossInput(model: Sequential, x: Tensor, r: Regression | null): Tensor {
+  if (r?.scaling == null) return model.forward(x, { reuse: true, checkInput: false });
+  // Shapes were checked through every layer when the data was prepared (model.outputShape).
+  let y = x;
+  for (let i = 0; i < model.layers.length - 1; i++) y = model.layers[i].apply(y, { reuse: true });
+  return y;
+}
+
+/** Standardized copies of the targets for a model ending in TargetScaling (prepareData's targets are already a copy). */
+function standardizeTargets(d: Data, r: Regression | null): void {
+  if (r?.scaling != null && d.targets !== null) r.scaling.standardize(d.targets);
+}
+
+function logRegression(r: Regression, logs: EpochLogs, validation: boolean): void {
+  const m = r.metrics.result(r.scaling?.std.data);
+  const l = logs as unknown as Record<string, number>;
+  l[validation ? 'valMae' : 'mae'] = m.mae;
+  l[validation ? 'valRmse' : 'rmse'] = m.rmse;
+  l[validation ? 'valR2' : 'r2'] = m.r2;
 }
 
 interface Data {
@@ -416,6 +471,12 @@ export async function trainLoop(
   checkLossOnLogits('fit', model, loss);
   checkTargetWidth('fit', train, loss, lossFn !== null);
   if (val) checkTargetWidth('fit: validationData', val, loss, lossFn !== null);
+  const regression = regressionOf(model, train, loss);
+  const valRegression = val ? regressionOf(model, val, loss) : null;
+  // A validation split's rows share the training rows' targets: standardized once.
+  standardizeTargets(train, regression);
+  if (val && val.targets !== train.targets) standardizeTargets(val, valRegression);
+  const clip = checkClipOptions('fit', o.clipNorm, o.clipValue);
   const metrics = o.metrics === undefined ? [] : checkFitMetrics('fit', o.metrics);
   if (metrics.length > 0) {
     checkMetricsFit('fit', metrics, train.outWidth, train.labels !== null, train.targets);
@@ -456,6 +517,7 @@ export async function trainLoop(
     for (let i = 0; i < order.length; i++) order[i] = train.index ? train.index[i] : i;
     if (o.shuffle !== false) rng.shuffle(order);
     const started = performance.now();
+    regression?.metrics.reset();
     let lossSum = 0,
       correct = 0,
       seen = 0;
@@ -463,7 +525,7 @@ export async function trainLoop(
       if (signal?.aborted) throw abortError(signal, `fit (epoch ${epoch}, batch ${b + 1})`);
       const batch = batcher.take(b, order);
       const n = batch.x.shape[0];
-      const out = model.forward(batch.x, { reuse: true, checkInput: false });
+      const out = lossInput(model, batch.x, regression);
       let l = loss(out, batch.labels ?? batch.targets!, batchLossOptions);
       if (l2 > 0) l = add(l, l2Penalty(model, l2, { workspace: lossWs }), lossWs);
       const value = l.data[0];
@@ -487,6 +549,7 @@ export async function trainLoop(
       overwriteGrads(params);
       l.backward();
       settleGrads(params);
+      if (clip !== null) clipBeforeStep(clip, optimizer.params ?? model.parameters(), epoch, b + 1);
       optimizer.step();
       // The step kernels count non-finite values as they write them; only then (or for an optimizer of your own,
       // whose count is not a number) are the weights searched, to name the tensor.
@@ -496,6 +559,7 @@ export async function trainLoop(
         if (epochLabels) epochLabels.set(batch.labels!, seen);
         if (epochTargets) epochTargets.set(batch.targets!, seen * train.targetWidth);
       }
+      regression?.metrics.add(out.data, batch.targets!, n);
       lossSum += value * n;
       seen += n;
       let batchAcc: number | undefined;
@@ -514,9 +578,10 @@ export async function trainLoop(
     }
     const logs: EpochLogs = { epoch, loss: lossSum / seen, lr: optimizer.lr, seconds: (performance.now() - started) / 1000 };
     if (train.labels) logs.accuracy = correct / seen;
+    if (regression) logRegression(regression, logs, false);
     if (epochScores) computeFitMetrics(metrics, epochScores, epochLabels, epochTargets, seen, train.outWidth, logs, false);
     if (val) {
-      const r = evaluateData(model, val, loss, batchSize, false, metrics, logs);
+      const r = evaluateData(model, val, loss, batchSize, valRegression, false, metrics, logs);
       logs.valLoss = r.loss;
       if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
       model.train();
@@ -534,6 +599,7 @@ function evaluateData(
   d: Data,
   loss: LossFn,
   batchSize: number,
+  regression: Regression | null,
   withConfusion = false,
   metrics: readonly FitMetric[] = [],
   metricLogs: EpochLogs | null = null,
@@ -549,11 +615,13 @@ function evaluateData(
   let pred: Int32Array | null = null;
   if (withConfusion && d.labels) pred = new Int32Array(d.rows);
   const classes = d.outWidth;
+  regression?.metrics.reset();
   noGrad(() => {
     for (let b = 0; b < batcher.batches; b++) {
       const batch = batcher.take(b, null);
       const n = batch.x.shape[0];
-      const out = model.forward(batch.x, { reuse: true, checkInput: false });
+      const out = lossInput(model, batch.x, regression);
+      regression?.metrics.add(out.data, batch.targets!, n);
       lossSum += loss(out, batch.labels ?? batch.targets!, { workspace: ws, checkTargets: false }).data[0] * n;
       if (scores) {
         scores.set(out.data.subarray(0, n * d.outWidth), b * batchSize * d.outWidth);
@@ -569,6 +637,10 @@ function evaluateData(
   const result: EvaluateResult = { loss: d.rows > 0 ? lossSum / d.rows : NaN };
   if (d.labels) result.accuracy = d.rows > 0 ? correct / d.rows : NaN;
   if (pred && d.labels) result.confusion = confusionMatrix(pred, d.labels, classes);
+  if (regression) {
+    result.regression = regression.metrics.result(regression.scaling?.std.data);
+    if (metricLogs) logRegression(regression, metricLogs, true);
+  }
   if (scores && metricLogs && d.rows > 0) computeFitMetrics(metrics, scores, labels, targets, d.rows, d.outWidth, metricLogs, true);
   return result;
 }
@@ -589,7 +661,11 @@ export interface PredictOptions {
  */
 const PREDICT_BATCH = 1024;
 
-/** Loss (and for class labels: accuracy and the confusion matrix) over a dataset, in eval mode. */
+/**
+ * Loss over a dataset, in eval mode, and for class labels accuracy and the confusion matrix; for a regression (float
+ * targets and a regression loss) MAE, RMSE and R² in the targets' units (`regression`). A model ending in TargetScaling
+ * reports its loss in standardized units, as fit does.
+ */
 export function evaluate(model: Sequential, x: Inputs, y: Targets, options: EvaluateOptions = {}): EvaluateResult {
   const o = optionsObject('evaluate', options) as EvaluateOptions;
   checkKnownKeys('evaluate', o, ['batchSize', 'loss']);
@@ -599,9 +675,11 @@ export function evaluate(model: Sequential, x: Inputs, y: Targets, options: Eval
   const loss = lossFn ?? (d.labels ? crossEntropyLoss : getLoss('mse'));
   checkTargetWidth('evaluate', d, loss, lossFn !== null);
   checkLossOnLogits('evaluate', model, loss);
+  const regression = regressionOf(model, d, loss);
+  standardizeTargets(d, regression);
   const wasTraining = model.training;
   try {
-    return evaluateData(model, d, loss, batchSize, true);
+    return evaluateData(model, d, loss, batchSize, regression, true);
   } finally {
     model.train(wasTraining);
   }

@@ -263,7 +263,14 @@ export const FIT_METRIC_NAMES = [
   'weightedRecall',
   'weightedF1',
   'auc',
+  // Regression: logged for every fit on float targets with a regression loss; naming them only checks that it is one.
+  'mae',
+  'rmse',
+  'r2',
 ] as const;
+
+/** The regression metrics, which the training loop logs itself (lib/train/regression-metrics.ts). */
+const REGRESSION_METRIC_KEYS: readonly string[] = ['mae', 'rmse', 'r2'];
 
 /** A metric fit computes each epoch: its name as given, the key of its value in EpochLogs, and k for top-k. */
 export interface FitMetric {
@@ -329,6 +336,10 @@ export function checkMetricsFit(
       );
     }
     if (m.key === 'accuracy') continue;
+    if (REGRESSION_METRIC_KEYS.includes(m.key)) {
+      if (labels) fail('ERR_INVALID_ARG', `${owner}: metric '${m.name}' is for regression (float targets); these are class labels`);
+      continue;
+    }
     if (!labels) fail('ERR_INVALID_ARG', `${owner}: metric '${m.name}' needs class labels (one output per class), not float targets`);
     if (m.k >= classes)
       fail('ERR_INVALID_ARG', `${owner}: metric '${m.name}' counts every row with ${classes} classes; use k < ${classes}`);
@@ -352,7 +363,7 @@ export function computeFitMetrics(
   let report: ClassificationReport | null = null;
   for (const m of metrics) {
     let value: number;
-    if (m.key === 'accuracy') continue;
+    if (m.key === 'accuracy' || REGRESSION_METRIC_KEYS.includes(m.key)) continue;
     if (m.key === 'auc') value = rocAuc(scores, labels ?? targets!, rows, width);
     else if (m.k > 0) value = topKAccuracy(scores, labels!, rows, width, m.k);
     else {

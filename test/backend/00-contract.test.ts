@@ -61,6 +61,10 @@ const OVERRIDES: Partial<Record<KernelName, Record<string, unknown>>> = {
   sgdStep: { momentum: 0.5 },
   adamStep: { amsgrad: true },
   rmspropStep: { centered: true, momentum: 0.5 },
+  lstmForward: { G: 4 },
+  lstmBackward: { G: 4 },
+  gruForward: { G: 3 },
+  gruBackward: { G: 3 },
 };
 
 function validCall(name: KernelName): unknown[] {

@@ -1,8 +1,9 @@
 /**
  * Issue 12, item 7: `neuroblas train` on a CSV says in one line (stderr) how it read the labels, and refuses a label
- * column that cannot be classes: non-integer numbers (a feature; the label is elsewhere), or more classes than a
- * tenth of the rows (an id or measurement column) unless --allow-many-classes. Integer labels that are not 0..k−1
- * are class names in numeric order, never 301 classes for 100/200/300; evaluate maps a file onto the model's classes.
+ * column that cannot be classes: non-integer numbers asked to be classes (else they are a regression's targets,
+ * issue 13), or more classes than a tenth of the rows (an id or measurement column) unless --allow-many-classes.
+ * Integer labels that are not 0..k−1 are class names in numeric order, never 301 classes for 100/200/300; evaluate
+ * maps a file onto the model's classes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,16 +57,23 @@ describe('neuroblas train: the labels it inferred, in one line on stderr', () =>
     expect(text.stderr).toMatch(/3 classes from column 'label', names in sorted order: a→0, b→1, c→2$/m);
   });
 
-  it('a label column of non-integer numbers is refused, pointing at --label-column (regression is not supported)', async () => {
+  it('a label column of non-integer numbers trains a regression and says so; --task classification refuses it', async () => {
     const file = writeCsv('floats.csv', ['0', '1', '2']);
-    const r = await train(file, '--label-column', 'width');
+    const r = await train(file, '--label-column', 'width', '--layers', '4-8-1');
+    epochsOk(r);
+    expect(r.stderr).toContain(
+      `neuroblas: ${file}: regression on column 'width', targets from 0 to 7.67 ` +
+        '(its values are not all integers; --task classification reads them as classes)\n',
+    );
+    expect(JSON.parse(r.stdout.trim().split('\n')[0])).toHaveProperty('valMae');
+    const refused = await train(file, '--label-column', 'width', '--task', 'classification');
     expectOneLineError(
-      r,
+      refused,
       1,
       new RegExp(
         String.raw`floats\.csv:3:\d+: the label column 'width' holds non-integer numbers \(0\.13\), not classes: ` +
-          String.raw`is the label in another column\? Choose the label column with --label-column NAME\|INDEX ` +
-          String.raw`\(the CLI trains classifiers; regression is not supported yet\)`,
+          String.raw`is the label in another column\? Choose the label column with --label-column NAME\|INDEX, ` +
+          String.raw`or predict the numbers with --task regression`,
       ),
     );
   });

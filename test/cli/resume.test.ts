@@ -13,6 +13,7 @@ import { loadModel, saveModel } from '../../lib/io/checkpoint.js';
 import { Dense } from '../../lib/layers/dense.js';
 import { Sequential } from '../../lib/layers/sequential.js';
 import { SGD } from '../../lib/optim/index.js';
+import { writeCarsCsv } from '../helpers/cars-csv.js';
 import { backends } from '../helpers/backends.js';
 import { expectOneLineError, ROOT, runInProcess, type CliResult } from './run-cli.js';
 
@@ -83,6 +84,28 @@ describe.each(backends.map((b) => [b.name] as const))('--resume on %s', (backend
     await expectSameRun([...args, '--lr-schedule', 'step:2:0.5', '--early-stopping', '5'], 5, 3, `full-${backend}`, ['--backend', backend]);
   });
 
+  it('warm-up, cosine with warm restarts and one-cycle schedules resume bit for bit (one-cycle steps every batch)', async () => {
+    for (const schedule of ['warmup:3:0.1', 'restarts:1:2'])
+      await expectSameRun([...QUICK, '--backend', backend, '--lr-schedule', schedule], 4, 2, `${schedule.split(':')[0]}-${backend}`);
+    // One cycle spans the run's epochs: a 4-epoch run, or the same run interrupted (Ctrl-C) and resumed, are the same.
+    const args = [...QUICK, '--backend', backend, '--lr-schedule', 'onecycle:0.5', '--epochs', '4', '--json'];
+    const whole = file(`onecycle-${backend}-whole.safetensors`);
+    const part = file(`onecycle-${backend}-part.safetensors`);
+    const all = epochs(await runInProcess(['train', ...args, '--save', whole]));
+    const stopped = await trainAndInterrupt(['train', ...args, '--save', part]);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const saved = loadModel(part, { restoreRandom: false }).epoch;
+    const rest = await runInProcess(['train', '--resume', part, '--json', '--backend', backend]);
+    expect(epochs(rest)).toEqual(all.slice(saved));
+    // Longer than the cycle it was started with: refused, saying how to resume it.
+    expectOneLineError(
+      await runInProcess(['train', '--resume', part, '--epochs', '6']),
+      1,
+      /onecycle spans the run's 4 epochs; resume it with --epochs 4 \(a one-cycle run cannot be made longer\)/,
+    );
+    expect(contents(part)).toEqual(contents(whole));
+  });
+
   it('CSV data with standardization folded into the saved model: resumes on the unfolded weights, bit for bit', async () => {
     const csv = file('blobs.csv');
     const lines = ['a,b,c,label'];
@@ -93,6 +116,15 @@ describe.each(backends.map((b) => [b.name] as const))('--resume on %s', (backend
     // The saved file takes raw rows: evaluate scores it as the run's last epoch did.
     const r = await runInProcess(['evaluate', file(`csv-${backend}-whole.safetensors`), '--data', csv, '--json', '--backend', backend]);
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe.each(backends.map((b) => [b.name] as const))('--resume of a regression on %s', (backend) => {
+  it('cars → mpg, with the target scaling and a --loss: 3 epochs, or 1 and --resume to 3, bit for bit', async () => {
+    const csv = file('cars.csv');
+    writeCarsCsv(csv);
+    const args = ['--data', csv, '--batch-size', '32', '--backend', backend, '--optimizer', 'adam', '--loss', 'huber'];
+    await expectSameRun(args, 3, 1, `cars-${backend}`);
   });
 });
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { csvColumnCount, labelsToClasses, parseCsv, parseCsvTable, readCsv } from '../../lib/data/csv.js';
+import { csvColumnCount, labelsToClasses, parseCsv, parseCsvLabelled, parseCsvTable, readCsv } from '../../lib/data/csv.js';
 import { expectError } from '../helpers/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-csv-'));
@@ -43,10 +43,26 @@ describe('parseCsv', () => {
     expect(d.classNames).toEqual(['cat', 'dog']);
   });
 
-  it('non-integer numeric labels sort numerically', () => {
-    const d = parseCsv('1,10.5\n2,2.5\n3,-1\n', 'n.csv');
+  it("non-integer numeric labels are a regression's targets by default, and classes in numeric order when asked", () => {
+    const auto = parseCsvLabelled('1,10.5\n2,2.5\n3,-1\n', 'n.csv');
+    expect(Array.from(auto.data.targets!)).toEqual([10.5, 2.5, -1]);
+    expect(auto.data.classes).toBe(0);
+    expect(auto.labels).toMatchObject({ kind: 'targets', range: { min: -1, max: 10.5, inferred: true } });
+    const d = parseCsv('1,10.5\n2,2.5\n3,-1\n', 'n.csv', { task: 'classification' });
     expect(d.classNames).toEqual(['-1', '2.5', '10.5']);
     expect(Array.from(d.y)).toEqual([2, 1, 0]);
+    expect(d.targets).toBeUndefined();
+  });
+
+  it("task 'regression' reads integer labels as numbers too, and refuses a label that is not a number, naming where", () => {
+    const r = parseCsvLabelled('a,b,y\n1,2,3750\n2,3,4000\n', 'p.csv', { task: 'regression' });
+    expect(Array.from(r.data.targets!)).toEqual([3750, 4000]);
+    expect(r.labels.range).toEqual({ min: 3750, max: 4000, inferred: false });
+    // Integer labels stay classes unless a regression is asked for.
+    expect(parseCsvLabelled('a,b,y\n1,2,3750\n2,3,4000\n', 'p.csv').data.targets).toBeUndefined();
+    expect(() => parseCsvLabelled('a,b,y\n1,2,3.5\n2,3,heavy\n', 'p.csv', { task: 'regression' })).toThrow(
+      /p\.csv:3:5: target "heavy" is not a number/,
+    );
   });
 
   it('the label column by name, by index and by negative index', () => {

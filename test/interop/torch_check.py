@@ -87,6 +87,54 @@ ACTIVATION_LAYERS = {
 }
 
 
+class Tokens(nn.Module):
+    """neuroblas's Embedding: float32 indices in, vectors out; with a padding index, also each row's length before its
+    trailing padding (what neuroblas derives and hands to the recurrent layer)."""
+
+    def __init__(self, embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, x):
+        idx = x.long()
+        out = self.embedding(idx)
+        pad = self.embedding.padding_idx
+        if pad is None:
+            return out
+        lengths = torch.tensor([int((row != pad).nonzero().max().item()) + 1 if (row != pad).any() else 0 for row in idx])
+        if (lengths == 0).any():
+            fail("a row of padding only: PyTorch cannot pack a sequence of length 0")
+        return out, lengths
+
+
+class Recurrent(nn.Module):
+    """neuroblas's LSTM/GRU layer: nn.LSTM/nn.GRU (batch_first) over packed rows when lengths come along, then what its
+    `returns` option selects: the sequence, each row's last valid step, or the top layer's final states side by side."""
+
+    def __init__(self, rnn, returns):
+        super().__init__()
+        self.rnn, self.returns = rnn, returns
+
+    def forward(self, inp):
+        x, lengths = inp if isinstance(inp, tuple) else (inp, None)
+        given = lengths is not None
+        B, T = x.shape[0], x.shape[1]
+        if lengths is None:
+            out, state = self.rnn(x)
+            lengths = torch.full((B,), T)
+        else:
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, state = self.rnn(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=T)
+        h = state[0] if isinstance(state, tuple) else state
+        if self.returns == "sequence":
+            return (out, lengths) if given else out  # the lengths go on to a recurrent layer stacked on this one
+        if self.returns == "lastStep":
+            return out[torch.arange(B), lengths - 1]
+        D = 2 if self.rnn.bidirectional else 1
+        return torch.cat([h[-D + d] for d in range(D)], dim=1)
+
+
 class WeightSource:
     """The checkpoint's weights; `take` hands each one out once (in torch's layout), so leftovers can be reported."""
 
@@ -141,6 +189,19 @@ def build(config, weights, prefix=""):
             modules.append(nn.Flatten())
         elif kind == "Unflatten":
             modules.append(nn.Unflatten(1, tuple(layer["shape"])))
+        elif kind == "Embedding":
+            emb = nn.Embedding(layer["numEmbeddings"], layer["dim"], padding_idx=layer.get("paddingIdx"))
+            with torch.no_grad():
+                emb.weight.copy_(weights.take(name + "weight", emb.weight.shape))
+            modules.append(Tokens(emb))
+        elif kind in ("LSTM", "GRU"):
+            Rnn = nn.LSTM if kind == "LSTM" else nn.GRU
+            rnn = Rnn(layer["inputSize"], layer["hiddenSize"], num_layers=layer["numLayers"], bidirectional=layer["bidirectional"],
+                      dropout=layer["dropout"], batch_first=True)
+            with torch.no_grad():
+                for pname, p in rnn.named_parameters():
+                    p.copy_(weights.take(name + pname, p.shape))
+            modules.append(Recurrent(rnn, layer["returns"]))
         elif kind == "Sequential":
             modules.append(build(layer, weights, name))
         else:

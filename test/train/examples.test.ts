@@ -9,9 +9,52 @@ import { digitsMlp } from '../../examples/digits-mlp.js';
 import { fashionMlp } from '../../examples/fashion-mlp.js';
 import { perceptron } from '../../examples/perceptron.js';
 import { xor } from '../../examples/xor.js';
+import { carsSplit, regressionCars } from '../../examples/regression-cars.js';
 import { backends, backendNames } from '../helpers/backends.js';
 
 const quiet = () => {};
+
+/** Least squares with an intercept in float64 (normal equations, a 1e-9 ridge for the collinear one-hot columns): RMSE on the test rows. */
+function olsTestRmse(): number {
+  const { xTrain, yTrain, xTest, yTest, features: F } = carsSplit(1);
+  const d = F + 1;
+  const A = Array.from({ length: d }, () => new Float64Array(d));
+  const b = new Float64Array(d);
+  const row = (x: Float32Array, i: number) => [1, ...Array.from(x.subarray(i * F, (i + 1) * F))];
+  for (let i = 0; i < xTrain.shape[0]; i++) {
+    const r = row(xTrain.data, i);
+    for (let p = 0; p < d; p++) {
+      b[p] += r[p] * yTrain.data[i];
+      for (let q = 0; q < d; q++) A[p][q] += r[p] * r[q];
+    }
+  }
+  for (let p = 0; p < d; p++) A[p][p] += 1e-9;
+  // Gaussian elimination with partial pivoting.
+  for (let c = 0; c < d; c++) {
+    let best = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(A[r][c]) > Math.abs(A[best][c])) best = r;
+    [A[c], A[best]] = [A[best], A[c]];
+    [b[c], b[best]] = [b[best], b[c]];
+    for (let r = c + 1; r < d; r++) {
+      const f = A[r][c] / A[c][c];
+      for (let q = c; q < d; q++) A[r][q] -= f * A[c][q];
+      b[r] -= f * b[c];
+    }
+  }
+  const w = new Float64Array(d);
+  for (let c = d - 1; c >= 0; c--) {
+    let s = b[c];
+    for (let q = c + 1; q < d; q++) s -= A[c][q] * w[q];
+    w[c] = s / A[c][c];
+  }
+  let sq = 0;
+  for (let i = 0; i < xTest.shape[0]; i++) {
+    const r = row(xTest.data, i);
+    const e = r.reduce((s, v, p) => s + v * w[p], 0) - yTest.data[i];
+    sq += e * e;
+  }
+  return Math.sqrt(sq / xTest.shape[0]);
+}
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 describe.each(backends.map((b) => [b.name, b] as const))('examples on %s', (_name, backend) => {
@@ -40,6 +83,17 @@ describe.each(backends.map((b) => [b.name, b] as const))('examples on %s', (_nam
       const h = r.history;
       expect(h[h.length - 1].loss).toBeLessThan(h[0].loss);
     }
+  });
+
+  it('regression-cars: the Dense baseline reaches least squares, the MLP beats it, in miles per gallon', async () => {
+    const r = await regressionCars({ backend, log: quiet });
+    const ols = olsTestRmse();
+    expect(Math.abs(r.linear.rmse - ols) / ols).toBeLessThan(0.03);
+    expect(r.mlp.rmse).toBeLessThan(r.linear.rmse);
+    expect(r.mlp.r2).toBeGreaterThan(0.85);
+    // In the targets' units: an error of a few mpg on cars averaging ~23 mpg.
+    expect(r.mlp.mae).toBeGreaterThan(0.5);
+    expect(r.mlp.mae).toBeLessThan(3);
   });
 
   it('digits-mlp: 2 epochs reach > 80 % test accuracy', async () => {

@@ -192,7 +192,7 @@ describe('fit metrics: refused before any work', () => {
     const before = model.getWeights().map((w) => w.slice());
     expect((await rejection(train(model, x, y, o(model, { metrics: ['precison'] })))).message).toBe(
       'fit: unknown metric "precison" (known: accuracy, precision, recall, f1, weightedPrecision, weightedRecall, weightedF1, ' +
-        "auc, topK:<k>); did you mean 'precision'?",
+        "auc, mae, rmse, r2, topK:<k>); did you mean 'precision'?",
     );
     expect((await rejection(train(model, x, y, o(model, { metrics: ['top5'] })))).message).toMatch(/did you mean 'topK:5'\?$/);
     expect((await rejection(train(model, x, y, o(model, { metrics: ['topK:0'] })))).message).toMatch(/needs k >= 1/);

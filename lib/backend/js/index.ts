@@ -12,10 +12,17 @@ import * as data from './data.js';
 import * as dense from './dense.js';
 import * as dropout from './dropout.js';
 import * as elementwise from './elementwise.js';
+import * as embedding from './embedding.js';
 import * as losses from './losses.js';
 import * as optim from './optim.js';
 import * as pool from './pool.js';
+import * as recurrent from './recurrent.js';
 import * as softmax from './softmax.js';
+// The sequence layers' kernels.
+import * as clip from './clip.js';
+import * as conv1d from './conv1d.js';
+import * as layernorm from './layernorm.js';
+import * as pool1d from './pool1d.js';
 
 export { dropoutHash, keepThreshold } from './dropout.js';
 
@@ -27,10 +34,16 @@ const families: Record<string, unknown> = {
   ...dense,
   ...dropout,
   ...elementwise,
+  ...embedding,
   ...losses,
   ...optim,
   ...pool,
+  ...recurrent,
   ...softmax,
+  ...clip,
+  ...conv1d,
+  ...layernorm,
+  ...pool1d,
 };
 
 const kernels: Record<string, unknown> = {};

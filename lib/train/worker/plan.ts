@@ -19,6 +19,7 @@ import { defaultRandom, Random } from '../../random.js';
 import type { FitOptions, Inputs, Targets } from '../loop.js';
 import { isRebuildable } from './optimizer.js';
 import { checkFitMetrics } from '../metrics.js';
+import { checkClipOptions } from '../../optim/clip.js';
 import type { PlainFitOptions } from './protocol.js';
 import { canShareInputs, canShareTargets, unshareableState } from './shared.js';
 
@@ -88,6 +89,8 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     if (typeof o.loss !== 'string') return 'options.loss is neither a name nor a function';
     loss = o.loss;
   }
+  // Checked here so that a wrong value fails as fit's error, not in the worker.
+  checkClipOptions('fit', o.clipNorm, o.clipValue);
   for (const key of ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'l2', 'validationSplit', 'validationSeed'] as const) {
     if (!scalar(o[key])) return `options.${key} is not a plain value`;
   }
@@ -109,6 +112,8 @@ export function planWorkerFit(model: Sequential, x: Inputs, y: Targets, o: FitOp
     classWeight: plainClassWeight(o.classWeight) as PlainFitOptions['classWeight'],
     // Checked here so that a wrong name fails as fit's error, not as a reason not to use a worker.
     metrics: o.metrics === undefined ? undefined : checkFitMetrics('fit', o.metrics).map((m) => m.name),
+    clipNorm: o.clipNorm,
+    clipValue: o.clipValue,
   };
   for (const key of Object.keys(options) as (keyof PlainFitOptions)[]) if (options[key] === undefined) delete options[key];
   return { options, paramIndex };

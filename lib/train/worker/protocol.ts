@@ -33,6 +33,9 @@ export interface PlainFitOptions {
   classWeight?: readonly number[] | Readonly<Record<number, number>>;
   /** fit's metrics by name; their values come back in the EpochLogs. */
   metrics?: string[];
+  /** fit's gradient clipping (one or the other), as numbers. */
+  clipNorm?: number;
+  clipValue?: number;
 }
 
 /** Which hooks the caller's callbacks implement: the worker only stops to wait for the ones that exist. */
