@@ -5,6 +5,9 @@
  * With --dist it measures the built package (dist/, as users run it) rather than the TypeScript sources.
  */
 import { flag, median, option } from './args.js';
+import { bothKernelSets } from './kernel-sets.js';
+
+bothKernelSets('call overhead');
 
 const nb: typeof import('../lib/index.js') = flag('--dist') ? await import('../dist/index.js' as string) : await import('../lib/index.js');
 

@@ -28,6 +28,9 @@ import { Worker } from 'node:worker_threads';
 import type { Backend, EpochLogs, Tensor as TensorType } from '../lib/index.js';
 import { flag, median, option } from './args.js';
 import { loadTfjs, prepareTfjsMlpA, TFJS_INSTALL } from './peers/tfjs.js';
+import { bothKernelSets } from './kernel-sets.js';
+
+bothKernelSets('event loop while training');
 
 // --dist measures the built package (dist/, what users run: the worker is one bundled file) instead of the
 // TypeScript sources, whose worker first compiles the library through tsx (slower start-up, more CPU).

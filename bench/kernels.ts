@@ -1,10 +1,13 @@
 /**
  * Kernel bench: native vs js on the shapes training uses. A script, not a test:
- *   npx tsx bench/kernels.ts [--threads N]
+ *   npx tsx bench/kernels.ts [--threads N] [--kernels current]   (both OpenBLAS kernel sets by default: kernel-sets.ts)
  * Threads are pinned (1 unless --threads says otherwise) so the numbers compare the kernels, not the cores.
  * Each figure is the median of repeated timings after a warm-up, timed with process.hrtime.bigint().
  */
 import { ACTIVATION_KINDS, backendInfo, getBackend, type Backend } from '../lib/index.js';
+import { bothKernelSets } from './kernel-sets.js';
+
+bothKernelSets('kernels');
 
 function threadsFlag(): number {
   const i = process.argv.indexOf('--threads');

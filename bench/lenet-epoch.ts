@@ -17,6 +17,9 @@ import { LENET, lenet } from '../examples/lenet.js';
 import { flag, median } from './args.js';
 import { fashionEpochBench } from './fashion-setup.js';
 import { torchPeer } from './peers.js';
+import { bothKernelSets, reportRows } from './kernel-sets.js';
+
+bothKernelSets('LeNet-5 epoch');
 
 const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBench({ epochs: LENET.epochs, jsRows: 3840 });
 const images = (d: Dataset) => new Tensor(d.x, [d.rows, 1, 28, 28]);
@@ -91,6 +94,4 @@ const rows: [string, string][] = [
     `native ${(100 * nat.accuracy).toFixed(2)} %${typeof torch === 'string' ? '' : ` · torch ${(100 * torch.accuracy).toFixed(2)} %`}`,
   ],
 ];
-const w = Math.max(...rows.map((r) => r[0].length));
-console.log(`\nLeNet-5 epoch, Fashion-MNIST, ${threads} thread(s)`);
-for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+reportRows(`LeNet-5 epoch, Fashion-MNIST, ${threads} thread(s)`, rows);

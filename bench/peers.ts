@@ -7,6 +7,8 @@ export interface PeerResult {
   median: number;
   accuracy: number;
   version: string;
+  /** The peer process's peak RSS in MB (its ru_maxrss), when it reports one. */
+  maxRssMb?: number;
 }
 
 /** The peer's epoch times (printed as they come) and median, or a one-line reason it could not run. */
@@ -24,7 +26,12 @@ export function torchPeer(script: string, epochs: number, threads: number, dir: 
   try {
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
     for (const [i, s] of (j.epochs as number[]).entries()) console.log(`  torch epoch ${i + 1}: ${s.toFixed(3)} s`);
-    return { median: j.median, accuracy: j.testAccuracy, version: j.torch };
+    return {
+      median: j.median,
+      accuracy: j.testAccuracy,
+      version: j.torch,
+      maxRssMb: j.maxRssKb === undefined ? undefined : j.maxRssKb / 1024,
+    };
   } catch {
     return `unreadable peer output: ${r.stdout.slice(0, 200)}`;
   }

@@ -10,9 +10,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo, getBackend } from '../lib/index.js';
+import { bothKernelSets } from './kernel-sets.js';
+
+bothKernelSets('sgemm from C vs through the addon');
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '512' }, threads: { type: 'string', default: '1' }, pairs: { type: 'string', default: '5' } },
+  options: {
+    n: { type: 'string', default: '512' },
+    threads: { type: 'string', default: '1' },
+    pairs: { type: 'string', default: '5' },
+    kernels: { type: 'string' },
+  },
 });
 const n = Number(values.n),
   threads = Number(values.threads),

@@ -6,8 +6,10 @@
  * One refinement keeps the hot path lean: at the start of a pass every intermediate gradient is marked
  * *pending* instead of being zero-filled. The first op to reach a pending gradient overwrites it
  * (a kernel's beta = 0, or a direct write); later ones add (beta = 1, or a scratch buffer and axpy).
- * Leaves (inputs, parameters) are never pending: their gradients accumulate across passes until
- * zeroGrad(), as in PyTorch.
+ * Leaves (inputs, parameters) are not pending: their gradients accumulate across passes until zeroGrad(), as in
+ * PyTorch; except that the training loop, instead of zeroGrad() before each step, marks the parameters' gradients
+ * pending (overwriteGrads) and zeroes the unreached ones after backward (settleGrads): the same gradients without a
+ * pass that fills them with zeros and a weight-gradient GEMM that reads those zeros back (beta 1).
  */
 import { fail } from './errors.js';
 import type { Backend } from './backend/contract.js';
@@ -72,6 +74,25 @@ export function record<T extends GraphNode>(
   out.backwardFn = backwardFn;
   if (gradBuffer !== undefined) out.grad = gradBuffer;
   return out;
+}
+
+/**
+ * The next backward() overwrites these leaves' gradients (kernels write them with beta = 0) instead of adding to
+ * them: what zeroGrad() then backward() computes, without zero-filling the buffers first. Until settleGrads(leaves)
+ * runs after that backward, a gradient the pass did not reach still holds its old values: nothing may read them.
+ */
+export function overwriteGrads(leaves: readonly GraphNode[]): void {
+  for (let i = 0; i < leaves.length; i++) if (leaves[i].grad !== null) leaves[i].gradPending = true;
+}
+
+/** After overwriteGrads and backward(): the gradients the pass did not reach are zero, as after zeroGrad(). */
+export function settleGrads(leaves: readonly GraphNode[]): void {
+  for (let i = 0; i < leaves.length; i++) {
+    const t = leaves[i];
+    if (!t.gradPending) continue;
+    t.grad!.fill(0);
+    t.gradPending = false;
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "openblas.h"
 
 namespace nb {
 
@@ -30,6 +31,12 @@ void biasAdd(int64_t M, int64_t N, const float* bias, float* Y) {
   }
 }
 
+// Multiply-adds below which a product runs on one thread whatever the configured count. OpenBLAS splits every
+// product above 64³ (262,144) over all its threads, but waking and joining a second thread costs about as much as
+// a product of a few million multiply-adds (~10–20 µs): MLP-A's 128×10×256 layers were slower on 2 threads than
+// on 1, its 128×512×784 and 128×256×512 ones gain. Measured with bench/threads.ts.
+constexpr double kParallelGemm = 4.0 * 1024 * 1024;
+
 }  // namespace
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B, float beta, float* C) {
@@ -40,8 +47,25 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   }
   const int lda = static_cast<int>(transA ? M : K);
   const int ldb = static_cast<int>(transB ? K : N);
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(M),
-              static_cast<int>(N), static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
+  const int threads = configuredThreads();
+  const bool serial = threads > 1 && static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) < kParallelGemm;
+  if (serial) openblas_set_num_threads(1);
+  if (M == 1) {
+    // One row (batch-1 inference): a matrix-vector product reads B once, where sgemm would first copy all of B into
+    // its packed layout (OpenBLAS 0.3.21 does not send M = 1 to gemv). The row is contiguous whether or not A is
+    // transposed. beta = 0 is a zero fill and then beta = 1, so C's old values (a NaN) are never read, as in sgemm.
+    if (beta == 0.0f) std::fill(C, C + N, 0.0f);
+    const float b = beta == 0.0f ? 1.0f : beta;
+    if (transB) {  // op(B) = Bᵀ with B stored N×K: C = B·a
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(N), static_cast<int>(K), alpha, B, static_cast<int>(K), A, 1, b, C, 1);
+    } else {  // B stored K×N: C = Bᵀ·a
+      cblas_sgemv(CblasRowMajor, CblasTrans, static_cast<int>(K), static_cast<int>(N), alpha, B, static_cast<int>(N), A, 1, b, C, 1);
+    }
+  } else {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+                static_cast<int>(N), static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
+  }
+  if (serial) openblas_set_num_threads(threads);
 }
 
 void colSum(int64_t M, int64_t N, const float* X, double beta, float* out) {

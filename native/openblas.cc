@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include <cpuid.h>
 
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -81,6 +82,8 @@ void selectCoreType() {
   if (isAvx512Core(lower(openblas_get_corename()))) coreTypeSource = "neuroblas";
 }
 
+std::atomic<int> configured{1};
+
 // Parses a thread count from the environment; 0 when absent or not an integer in [1, 1024].
 int threadsFromEnv(const char* name) {
   const char* s = std::getenv(name);
@@ -103,6 +106,7 @@ void selectThreads() {
   } else if (threadsFromEnv("OPENBLAS_NUM_THREADS") == 0) {
     openblas_set_num_threads(1);
   }
+  configured.store(openblas_get_num_threads());
 }
 
 }  // namespace
@@ -114,11 +118,14 @@ void initOpenblasOnce() {
   });
 }
 
+int configuredThreads() { return configured.load(std::memory_order_relaxed); }
+
 // Process-wide: OpenBLAS has one thread count, so a worker that sets it sets it for all.
 Napi::Value setNumThreadsBinding(const Napi::CallbackInfo& info) {
   Args a(info, "setNumThreads", 1);
   const int64_t n = a.size(0, "n");
   if (n < 1 || n > 1024) fail("ERR_INVALID_ARG", "setNumThreads: n must be an integer in [1, 1024], got " + std::to_string(n));
+  configured.store(static_cast<int>(n));
   openblas_set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
@@ -126,7 +133,7 @@ NB_EXPORT(setNumThreads, setNumThreadsBinding);
 
 Napi::Value getNumThreadsBinding(const Napi::CallbackInfo& info) {
   Args a(info, "getNumThreads", 0);
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), configuredThreads());
 }
 NB_EXPORT(getNumThreads, getNumThreadsBinding);
 
@@ -137,7 +144,7 @@ Napi::Value openblasInfoBinding(const Napi::CallbackInfo& info) {
   out.Set("config", Napi::String::New(env, openblas_get_config()));
   out.Set("coreName", Napi::String::New(env, openblas_get_corename()));
   out.Set("coreTypeSource", Napi::String::New(env, coreTypeSource));
-  out.Set("threads", Napi::Number::New(env, openblas_get_num_threads()));
+  out.Set("threads", Napi::Number::New(env, configuredThreads()));
   return out;
 }
 NB_EXPORT(openblasInfo, openblasInfoBinding);

@@ -6,4 +6,8 @@ namespace nb {
 
 void initOpenblasOnce();
 
+// The thread count the user chose (setNumThreads, NEUROBLAS_NUM_THREADS, OPENBLAS_NUM_THREADS; default 1). sgemm
+// lowers OpenBLAS's count to 1 around small products and restores this value after them.
+int configuredThreads();
+
 }  // namespace nb

@@ -5,6 +5,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import statistics
 import time
 
@@ -67,4 +68,5 @@ def train_and_report(model, opt, x, y, xt, yt, epochs, batch=128):
     with torch.no_grad():
         acc = (model(xt).argmax(1) == yt).float().mean().item()
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'epochs': seconds,
-                      'median': statistics.median(seconds), 'testAccuracy': acc}))
+                      'median': statistics.median(seconds), 'testAccuracy': acc,
+                      'maxRssKb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))

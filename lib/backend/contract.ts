@@ -34,6 +34,7 @@ import {
   maxPoolArgmaxInPlane,
   needsZ,
   poolGeometry,
+  rowsInRange,
   requireAdamState,
   requireRmspropState,
   requireSgdState,
@@ -739,6 +740,13 @@ export const KERNELS = {
       f32('dh0', 'B*H', { output: true }),
     ],
     rules: gruGates,
+  }),
+
+  // ---- data (js/data.ts, native/data.cc)
+  /** dst's row i = src's row index[i] (rows of `width` values), for i < n: a shuffled batch gathered in one crossing. */
+  gatherRows: kernel({
+    args: [size('n'), size('width'), size('rows'), f32('src', 'rows*width'), i32('index', 'n'), f32('dst', 'n*width', { output: true })],
+    rules: rowsInRange,
   }),
 };
 

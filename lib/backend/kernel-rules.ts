@@ -144,3 +144,12 @@ export function positivePower(fn: string, v: Values): void {
 export function orderedBounds(fn: string, v: Values): void {
   if (!(v.lo <= v.hi)) fail('ERR_INVALID_ARG', `${fn}: lo must be <= hi, got lo = ${v.lo}, hi = ${v.hi}`);
 }
+
+/** gatherRows: every index names one of src's rows. */
+export function rowsInRange(fn: string, v: Values): void {
+  const index = v.index as Int32Array;
+  for (let i = 0; i < v.n; i++) {
+    const r = index[i];
+    if (r < 0 || r >= v.rows) fail('ERR_INVALID_ARG', `${fn}: index[${i}] = ${r} is outside [0, ${v.rows}) (src has ${v.rows} rows)`);
+  }
+}

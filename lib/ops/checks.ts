@@ -4,6 +4,7 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, type Tensor } from '../tensor.js';
+import { currentBackend } from './current-backend.js';
 
 /** ERR_BAD_DATA naming the first NaN or ±Inf in data. `rowLength` turns the index into (sample, feature). */
 export function checkFinite(where: string, data: ArrayLike<number>, rowLength = 0, start = 0, end = data.length): void {
@@ -16,6 +17,17 @@ export function checkFinite(where: string, data: ArrayLike<number>, rowLength = 
       fail('ERR_BAD_DATA', `${where} contains ${what} at ${at}`);
     }
   }
+}
+
+/**
+ * checkFinite for float32 data, at the speed of one vectorized pass: the backend's sum (in double, where finite
+ * float32 values cannot overflow: 3.4e38 · 2^31 is far below 1.8e308) is finite exactly when every value is, and only
+ * then is the data searched, to name the bad value. For predict's inputs and fit's datasets, where the JavaScript
+ * scan cost as much as the forward pass it guards.
+ */
+export function checkFiniteF32(where: string, data: Float32Array, rowLength = 0): void {
+  if (Number.isFinite(currentBackend().sum(data.length, data))) return;
+  checkFinite(where, data, rowLength);
 }
 
 /** Elements checked per stretch by checkFiniteYielding: about 2 ms. */
@@ -32,7 +44,10 @@ export async function checkFiniteYielding(
   pause: () => Promise<void>,
 ): Promise<void> {
   for (let start = 0; start < data.length; start += FINITE_CHUNK) {
-    checkFinite(where, data, rowLength, start, Math.min(data.length, start + FINITE_CHUNK));
+    const end = Math.min(data.length, start + FINITE_CHUNK);
+    if (data instanceof Float32Array) {
+      if (!Number.isFinite(currentBackend().sum(end - start, data.subarray(start, end)))) checkFinite(where, data, rowLength, start, end);
+    } else checkFinite(where, data, rowLength, start, end);
     if (start + FINITE_CHUNK < data.length) await pause();
   }
 }

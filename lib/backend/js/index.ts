@@ -8,6 +8,7 @@ import { type Backend, KERNEL_NAMES } from '../contract.js';
 import * as activations from './activations.js';
 import * as batchnorm from './batchnorm.js';
 import * as conv from './conv.js';
+import * as data from './data.js';
 import * as dense from './dense.js';
 import * as dropout from './dropout.js';
 import * as elementwise from './elementwise.js';
@@ -29,6 +30,7 @@ const families: Record<string, unknown> = {
   ...activations,
   ...batchnorm,
   ...conv,
+  ...data,
   ...dense,
   ...dropout,
   ...elementwise,
