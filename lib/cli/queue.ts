@@ -127,6 +127,7 @@ interface SubmitFlags extends RedisFlags {
   lr?: number;
   momentum?: number;
   l2?: number;
+  clipNorm?: number;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -181,6 +182,7 @@ function jobFromFlags(flags: SubmitFlags, command: Command): TrainingJob {
     lr: flags.lr,
     momentum: flags.momentum,
     l2: flags.l2,
+    clipNorm: flags.clipNorm,
     epochs: flags.epochs,
     batchSize: flags.batchSize,
     seed: flags.seed,

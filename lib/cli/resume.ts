@@ -33,6 +33,7 @@ export const RUN_FLAGS = {
   seed: '--seed',
   batchSize: '--batch-size',
   l2: '--l2',
+  clipNorm: '--clip-norm',
   model: '--model',
   layers: '--layers',
   activation: '--activation',

@@ -61,6 +61,7 @@ export interface SequenceFlags extends RuntimeFlags {
   lr?: number;
   momentum?: number;
   l2?: number;
+  clipNorm?: number;
   epochs: number;
   batchSize: number;
   validationSplit?: number;
@@ -407,6 +408,7 @@ export async function trainSequence(flags: SequenceFlags, given: (key: string) =
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       l2: flags.l2,
+      clipNorm: flags.clipNorm,
       loss: text ? 'crossEntropy' : 'mse',
       validationData: [p.valX, p.valY],
       callbacks,

@@ -46,7 +46,16 @@ import { TargetScaling } from '../layers/target-scaling.js';
 import type { LossName } from '../losses.js';
 import { fail } from '../errors.js';
 import { isSequenceRun, refuseSequenceFlags, sequenceOptions, trainSequence, type SequenceFlags } from './train-sequence.js';
-import { parseColumn, parseFraction, parseLayers, parseNonNegative, parsePositiveInt, parseSeed, parseSvgFile } from './options.js';
+import {
+  parseColumn,
+  parseFraction,
+  parseLayers,
+  parseNonNegative,
+  parsePositive,
+  parsePositiveInt,
+  parseSeed,
+  parseSvgFile,
+} from './options.js';
 import { Output, pct } from './output.js';
 import { progressBar } from './progress.js';
 import { applyRuntime, BACKEND_CHOICES, checkWritable, type RuntimeFlags } from './runtime.js';
@@ -64,6 +73,7 @@ interface TrainFlags extends RuntimeFlags {
   lr?: number;
   momentum?: number;
   l2?: number;
+  clipNorm?: number;
   epochs: number;
   batchSize: number;
   validationSplit?: number;
@@ -115,7 +125,12 @@ export function addModelFlags(command: Command): Command {
       parseNonNegative,
     )
     .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0)', parseNonNegative)
-    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative);
+    .option('--l2 <lambda>', 'L2 penalty λ/2·‖W‖² on the weights (default 0)', parseNonNegative)
+    .option(
+      '--clip-norm <max>',
+      "scale the gradients to a total norm of at most max before each step (recurrent nets' usual guard)",
+      parsePositive,
+    );
 }
 
 export function registerTrain(program: Command): void {
@@ -395,6 +410,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       initialEpoch,
       batchSize: f.batchSize,
       l2: f.l2,
+      clipNorm: f.clipNorm,
       loss,
       validationData: [new Tensor(valX, [valSet.rows, valSet.features]), targetsOf(valSet)],
       callbacks,

@@ -91,6 +91,13 @@ export async function runTrainingJob(job: TrainingJob, o: RunOptions): Promise<J
   const seed = job.seed ?? DEFAULT_JOB_SEED;
   const batchSize = job.batchSize ?? DEFAULT_JOB_BATCH_SIZE;
   const resolved = resolveTrainingData(job.data, { seed, limit: job.limit, labelColumn: job.labelColumn });
+  // A label column of non-integer numbers is a regression, which `neuroblas train` runs; queue jobs train classifiers.
+  if (resolved.train.targets !== undefined)
+    fail(
+      'ERR_INVALID_ARG',
+      `${job.data}: the label column holds non-integer numbers (a regression); queue jobs train classifiers for now: ` +
+        'train it with neuroblas train, or choose the class column with labelColumn',
+    );
   const split: Split = job.normalize === undefined || job.normalize === 'none' ? resolved : normalizeSplit(job.normalize, resolved);
   const rng = new Random(seed);
   let model: Sequential;
@@ -121,6 +128,7 @@ export async function runTrainingJob(job: TrainingJob, o: RunOptions): Promise<J
       initialEpoch,
       batchSize,
       l2: job.l2,
+      clipNorm: job.clipNorm,
       rng,
       validationData: [new Tensor(test.x, [test.rows, test.features]), test.y],
       signal: o.signal,

@@ -33,6 +33,8 @@ export interface TrainingJob {
   lr?: number;
   momentum?: number;
   l2?: number;
+  /** Gradient clipping: the total gradient norm is scaled down to at most this before each step. */
+  clipNorm?: number;
   epochs: number;
   batchSize?: number;
   seed?: number;
@@ -54,6 +56,7 @@ const KEYS: readonly (keyof TrainingJob)[] = [
   'lr',
   'momentum',
   'l2',
+  'clipNorm',
   'epochs',
   'batchSize',
   'seed',
@@ -74,6 +77,8 @@ export function checkTrainingJob(where: string, job: unknown): TrainingJob {
   if (j.seed !== undefined && !(Number.isSafeInteger(j.seed) && (j.seed as number) >= 0))
     fail('ERR_INVALID_ARG', `${where}: seed must be a non-negative integer, got ${String(j.seed)}`);
   for (const k of ['lr', 'momentum', 'l2'] as const) if (j[k] !== undefined) nonNegative(where, k, j[k]);
+  if (j.clipNorm !== undefined && !(typeof j.clipNorm === 'number' && j.clipNorm > 0 && Number.isFinite(j.clipNorm)))
+    fail('ERR_INVALID_ARG', `${where}: clipNorm must be a finite number > 0, got ${String(j.clipNorm)}`);
   if (j.optimizer !== undefined) oneOf(where, 'optimizer', j.optimizer, OPTIMIZERS);
   if (j.activation !== undefined) oneOf(where, 'activation', j.activation, ACTIVATION_KINDS);
   if (j.normalize !== undefined) oneOf(where, 'normalize', j.normalize, NORMALIZE_KINDS);

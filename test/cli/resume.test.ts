@@ -84,6 +84,15 @@ describe.each(backends.map((b) => [b.name] as const))('--resume on %s', (backend
     await expectSameRun([...args, '--lr-schedule', 'step:2:0.5', '--early-stopping', '5'], 5, 3, `full-${backend}`, ['--backend', backend]);
   });
 
+  it('--clip-norm clips (the run differs from an unclipped one) and resumes bit for bit', async () => {
+    const args = [...QUICK, '--backend', backend, '--lr', '0.5'];
+    await expectSameRun([...args, '--clip-norm', '0.05'], 3, 1, `clip-${backend}`);
+    const clipped = epochs(await runInProcess(['train', ...args, '--clip-norm', '0.05', '--epochs', '1']));
+    const free = epochs(await runInProcess(['train', ...args, '--epochs', '1']));
+    expect(clipped[0].loss).not.toBe(free[0].loss);
+    expect((await runInProcess(['train', ...args, '--clip-norm', '0', '--epochs', '1'])).code).toBe(2);
+  });
+
   it('warm-up, cosine with warm restarts and one-cycle schedules resume bit for bit (one-cycle steps every batch)', async () => {
     for (const schedule of ['warmup:3:0.1', 'restarts:1:2'])
       await expectSameRun([...QUICK, '--backend', backend, '--lr-schedule', schedule], 4, 2, `${schedule.split(':')[0]}-${backend}`);

@@ -43,6 +43,17 @@ describe('training jobs as data', () => {
     expect(() => checkTrainingJob('job', { data: csv, epochs: 1, layers: [6] })).toThrow(/layers/);
     expect(() => checkTrainingJob('job', { data: csv, epochs: 1, sha256: 'abc' })).toThrow(/sha256/);
     expect(() => checkTrainingJob('job', { epochs: 1 })).toThrow(/data must be the path of a CSV file/);
+    expect(() => checkTrainingJob('job', { data: csv, epochs: 1, clipNorm: 0 })).toThrow(/clipNorm must be a finite number > 0/);
+    expect(checkTrainingJob('job', { data: csv, epochs: 1, clipNorm: 1 }).clipNorm).toBe(1);
+  });
+
+  it('refuses a regression CSV (float labels) rather than training a classifier on nothing', async () => {
+    const floats = path.join(dir, 'floats.csv');
+    const rows = Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 0.37).toFixed(2)},${(i * 1.5 + 0.25).toFixed(2)}`);
+    fs.writeFileSync(floats, `a,b,y\n${rows.join('\n')}\n`);
+    await expect(runTrainingJob({ data: floats, epochs: 1 }, { checkpoint: path.join(dir, 'floats.safetensors') })).rejects.toThrow(
+      /holds non-integer numbers \(a regression\); queue jobs train classifiers for now/,
+    );
   });
 
   it('checks the data file against its SHA-256', async () => {
