@@ -73,7 +73,7 @@ describe('neuroblas train: the labels it inferred, in one line on stderr', () =>
       new RegExp(
         String.raw`floats\.csv:3:\d+: the label column 'width' holds non-integer numbers \(0\.13\), not classes: ` +
           String.raw`is the label in another column\? Choose the label column with --label-column NAME\|INDEX, ` +
-          String.raw`or predict the numbers with --task regression`,
+          'or predict the numbers with --task regression',
       ),
     );
   });
