@@ -23,7 +23,19 @@ export type SourceFitOptions = Omit<
   validationData?: FitOptions['validationData'] | BatchSource;
 };
 
-const KEYS = ['optimizer', 'epochs', 'initialEpoch', 'loss', 'l2', 'classWeight', 'validationData', 'callbacks', 'signal'];
+const KEYS = [
+  'optimizer',
+  'epochs',
+  'initialEpoch',
+  'loss',
+  'l2',
+  'classWeight',
+  'clipNorm',
+  'clipValue',
+  'validationData',
+  'callbacks',
+  'signal',
+];
 
 /** Mean loss and accuracy over a validation source, weighted by rows. */
 async function evaluateSource(model: Sequential, source: BatchSource, o: SourceFitOptions): Promise<{ loss: number; accuracy?: number }> {
@@ -59,6 +71,8 @@ export async function fitSource(model: Sequential, source: BatchSource, options:
     loss: options.loss,
     l2: options.l2,
     classWeight: options.classWeight,
+    clipNorm: options.clipNorm,
+    clipValue: options.clipValue,
     worker: false,
   };
   let stopRequested = false;

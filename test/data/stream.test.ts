@@ -140,6 +140,28 @@ describe('model.fit(source)', () => {
     for (const [i, w] of a.m.getWeights().entries()) expect(Array.from(w)).toEqual(Array.from(wb[i]));
   });
 
+  it('clips gradients as fit does (clipNorm), the same weights as fitBlocking with it, and refuses a bad value', async () => {
+    const file = writeBlobsCsv(path.join(dir, 'clip.csv'), 120, 4, 3, 3);
+    const build = () => {
+      manualSeed(6);
+      const m = new Sequential([new Dense(4, 8, { activation: 'relu' }), new Dense(8, 3)]);
+      return { m, opt: new SGD(m.parameters(), { lr: 0.5 }) };
+    };
+    const a = build();
+    await a.m.fit(csvBatches(file, { classes: 3, batchSize: 30 }), { optimizer: a.opt, epochs: 2, clipNorm: 0.01 });
+    const all = await collect(csvBatches(file, { classes: 3, batchSize: 120 }));
+    const x = new Tensor(Float32Array.from(all.x.flat()), [120, 4]);
+    const b = build();
+    await b.m.fitBlocking(x, Int32Array.from(all.y), { optimizer: b.opt, epochs: 2, batchSize: 30, shuffle: false, clipNorm: 0.01 });
+    const c = build();
+    await c.m.fitBlocking(x, Int32Array.from(all.y), { optimizer: c.opt, epochs: 2, batchSize: 30, shuffle: false });
+    const [wa, wb, wc] = [a, b, c].map((r) => r.m.getWeights().map((w) => Array.from(w)));
+    expect(wa).toEqual(wb);
+    expect(wa).not.toEqual(wc);
+    const d = build();
+    await expect(d.m.fit(csvBatches(file, { classes: 3, batchSize: 30 }), { optimizer: d.opt, clipNorm: 0 })).rejects.toThrow(/clipNorm/);
+  });
+
   it('stops at a batch when aborted, and says a one-shot generator ran dry', async () => {
     const file = writeBlobsCsv(path.join(dir, 'abort.csv'), 100, 4, 3, 3);
     const m = new Sequential([new Dense(4, 3)]);
