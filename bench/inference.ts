@@ -14,6 +14,7 @@ import { Tensor, getBackend, manualSeed, predict, useBackend } from '../lib/inde
 import { mlpA } from '../examples/fashion-mlp.js';
 import { flag, median, option } from './args.js';
 import { bothKernelSets, reportRows } from './kernel-sets.js';
+import { peerEnv } from './peers.js';
 
 bothKernelSets('MLP-A inference');
 
@@ -57,6 +58,7 @@ interface TorchResult {
 function torchPeer(): TorchResult | string {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'mlp_infer.py');
   const r = spawnSync('/usr/bin/python3', [file, '--threads', String(threads), '--reps', String(reps)], {
+    env: peerEnv(threads),
     encoding: 'utf8',
     timeout: 300_000,
   });
