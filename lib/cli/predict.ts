@@ -1,15 +1,9 @@
-/**
- * `neuroblas predict MODEL FILE…`: the class and the class probabilities of every row of each file (a regressor's
- * predicted value, in the targets' units). A file is
- * an IDX images file (plain or gzip; pixels scaled to [0, 1] as the IDX datasets are for training) or a CSV of
- * feature rows, with or without a label column (when present, the true label is shown beside the prediction).
- */
-import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { csvColumnCount, labelsToClasses, labelsToTargets, parseCsvTable, readCsvText } from '../data/csv.js';
 import { readIdx } from '../data/idx.js';
+import { readFileHead } from '../data/file-head.js';
 import { plural } from '../check.js';
-import { NeuroblasError, describeFsError, fail } from '../errors.js';
+import { fail } from '../errors.js';
 import { softmax } from '../ops/activation.js';
 import { noGrad } from '../graph.js';
 import { Tensor } from '../tensor.js';
@@ -53,20 +47,9 @@ interface Rows {
 }
 
 function isIdx(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new NeuroblasError('ERR_IO', `${file}: ${describeFsError(e)}`, { cause: e });
-  }
-  try {
-    const head = Buffer.alloc(2);
-    const n = fs.readSync(fd, head, 0, 2, 0);
-    // gzip, or the two zero bytes every IDX file starts with; text CSV never begins with either.
-    return n === 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0 && head[1] === 0));
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = readFileHead(file, 2);
+  // gzip, or the two zero bytes every IDX file starts with; text CSV never begins with either.
+  return head.length === 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0 && head[1] === 0));
 }
 
 function readIdxRows(file: string, m: TrainedModel): Rows {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { nonNegativeInteger, positiveInteger } from '../check.js';
 import { describeFsError, fail, NeuroblasError } from '../errors.js';
 import { Random } from '../random.js';
+import { readFileHead } from './file-head.js';
 import type { SourceBatch } from './source.js';
 import { assembleBatches, type Row, type StreamBatchOptions } from './stream-batches.js';
 
@@ -95,22 +96,11 @@ export function csvBatches(file: string, options: CsvStreamOptions): AsyncIterab
 
 /** The number of feature columns (all but the label), from the file's first line (a few bytes read). */
 function csvFeatureCount(file: string): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new NeuroblasError('ERR_IO', `${file}: ${describeFsError(e)}`, { cause: e });
-  }
-  try {
-    const buf = Buffer.alloc(1 << 16);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const first = buf.subarray(0, n).toString('utf8').split('\n')[0];
-    if (n === 0 || first.trim() === '') fail('ERR_BAD_DATA', `${file}: empty (expected a header or a row of numbers)`);
-    if (n === buf.length && !buf.subarray(0, n).includes(10)) fail('ERR_BAD_DATA', `${file}: first line longer than 64 KiB`);
-    const columns = first.split(',').length;
-    if (columns < 2) fail('ERR_BAD_DATA', `${file}: one column; expected features and a label`);
-    return columns - 1;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = readFileHead(file, 1 << 16);
+  const first = head.toString('utf8').split('\n')[0];
+  if (head.length === 0 || first.trim() === '') fail('ERR_BAD_DATA', `${file}: empty (expected a header or a row of numbers)`);
+  if (head.length === 1 << 16 && !head.includes(10)) fail('ERR_BAD_DATA', `${file}: first line longer than 64 KiB`);
+  const columns = first.split(',').length;
+  if (columns < 2) fail('ERR_BAD_DATA', `${file}: one column; expected features and a label`);
+  return columns - 1;
 }
