@@ -20,6 +20,19 @@ export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.1, adam: 1e-3,
 export const DEFAULT_HIDDEN = 100;
 
 /** The widths to build: --layers as given (checked against the data), or features-100-classes. */
+/** The flags that name the data, the model and the optimizer (train.ts's addModelFlags): train's, submit's, sweep's. */
+export interface ModelFlags {
+  data?: string;
+  model?: string;
+  layers?: number[];
+  activation: ActivationKind;
+  optimizer: OptimizerName;
+  lr?: number;
+  momentum?: number;
+  l2?: number;
+  clipNorm?: number;
+}
+
 export function layerWidths(given: number[] | undefined, features: number, classes: number, dataName: string): number[] {
   if (given === undefined) return [features, DEFAULT_HIDDEN, classes];
   if (given[0] !== features)

@@ -10,10 +10,9 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Queue, QueueEvents } from 'bullmq';
 import { fail } from '../errors.js';
-import type { ActivationKind } from '../backend/contract.js';
 import { BUILTIN_DATASETS } from '../data/resolve.js';
 import { DEFAULT_MODEL, lenetForRows, modelFromSpecFile } from './model-presets.js';
-import type { OptimizerName } from './model-spec.js';
+import type { ModelFlags } from './model-spec.js';
 import { CliExit } from './interrupt.js';
 import { parseColumn, parseLayers, parseNumber, parsePositiveInt, parseSeed } from './options.js';
 import { Output, pct } from './output.js';
@@ -118,16 +117,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
 
 // ---- submit and sweep ------------------------------------------------------------------------------------------
 
-interface SubmitFlags extends RedisFlags {
-  data?: string;
-  model?: string;
-  layers?: number[];
-  activation: ActivationKind;
-  optimizer: OptimizerName;
-  lr?: number;
-  momentum?: number;
-  l2?: number;
-  clipNorm?: number;
+interface SubmitFlags extends RedisFlags, ModelFlags {
   epochs: number;
   batchSize: number;
   seed: number;

@@ -30,7 +30,6 @@ import { fail, NeuroblasError } from '../errors.js';
 import { forecastInputShape, readsTokenIds } from '../io/data-metadata.js';
 import { saveModel } from '../io/checkpoint.js';
 import type { StatefulCallback } from '../io/callback-io.js';
-import type { ActivationKind } from '../backend/contract.js';
 import { Sequential } from '../layers/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../random.js';
@@ -40,7 +39,7 @@ import { fit, predict } from '../train/fit.js';
 import { writeCurvesSvg } from '../plot/svg-curves.js';
 import { noGrad } from '../graph.js';
 import { CliExit, EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
-import { buildMlp, buildOptimizer, layerWidths, type OptimizerName } from './model-spec.js';
+import { buildMlp, buildOptimizer, layerWidths, type ModelFlags } from './model-spec.js';
 import { buildEarlyStopping, buildSchedule, type LrSchedule } from './schedule-option.js';
 import { checkModelFitsData } from './model-presets.js';
 import { parseColumn, parsePositiveInt } from './options.js';
@@ -52,16 +51,7 @@ import { applyRuntime, checkWritable, type RuntimeFlags } from './runtime.js';
 const MAX_DEFAULT_LENGTH = 512;
 const DEFAULT_VALIDATION = 0.2;
 
-export interface SequenceFlags extends RuntimeFlags {
-  data?: string;
-  model?: string;
-  layers?: number[];
-  activation: ActivationKind;
-  optimizer: OptimizerName;
-  lr?: number;
-  momentum?: number;
-  l2?: number;
-  clipNorm?: number;
+export interface SequenceFlags extends RuntimeFlags, ModelFlags {
   epochs: number;
   batchSize: number;
   validationSplit?: number;

@@ -14,7 +14,6 @@ import type { StatefulCallback } from '../io/callback-io.js';
 import { EarlyStopping } from '../optim/early-stopping.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Sequential } from '../layers/sequential.js';
-import type { ActivationKind } from '../backend/contract.js';
 import type { Dataset } from '../data/dataset.js';
 import { applyNormalization, fitNormalization, type NormalizationKind } from '../data/normalize.js';
 import { resolveTrainingData, BUILTIN_DATASETS } from '../data/resolve.js';
@@ -28,7 +27,7 @@ import { Tensor } from '../tensor.js';
 import type { EpochLogs, TrainingCallback } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { CliExit, EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
-import { buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, OPTIMIZERS, type OptimizerName } from './model-spec.js';
+import { buildOptimizer, DEFAULT_HIDDEN, DEFAULT_LR, HIDDEN_ACTIVATIONS, OPTIMIZERS, type ModelFlags } from './model-spec.js';
 import { buildModel, DEFAULT_MODEL, MODEL_PRESETS } from './model-presets.js';
 import { foldTarget, saveTrainedModel } from './model-file.js';
 import { checkSameData, openResume, RUN_FLAGS, TrainRun, type ResumePoint, type RunFlag, type RunSettings } from './resume.js';
@@ -64,16 +63,7 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_BATCH_SIZE = 32;
 
-interface TrainFlags extends RuntimeFlags {
-  data?: string;
-  model?: string;
-  layers?: number[];
-  activation: ActivationKind;
-  optimizer: OptimizerName;
-  lr?: number;
-  momentum?: number;
-  l2?: number;
-  clipNorm?: number;
+interface TrainFlags extends RuntimeFlags, ModelFlags {
   epochs: number;
   batchSize: number;
   validationSplit?: number;
