@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "export.h"
+#include "vec-math.h"
 
 namespace nb {
 
@@ -22,17 +23,18 @@ inline uint32_t notFinite(float x) {
   return (bits & 0x7f800000u) == 0x7f800000u;
 }
 
-int64_t sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t step, float lr, float momentum, float dampening,
-                bool nesterov, float wd) {
+// The loop for one combination of the step's switches, so that each loop the compiler vectorizes is branch-free.
+template <bool kMomentum, bool kFirst, bool kNesterov>
+NB_ALWAYS_INLINE uint32_t sgdLoop(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum, float dampening,
+                                  float wd) {
   uint32_t bad = 0;  // at most n < 2^31
-  const bool first = step == 1;
   for (int64_t i = 0; i < n; i++) {
     float g = grad[i] + wd * param[i];
-    if (momentum != 0.0f) {
+    if (kMomentum) {
       // The buffer starts as the first gradient itself (torch.clone(d_p)), not from zero.
-      const float b = first ? g : momentum * buf[i] + (1.0f - dampening) * g;
+      const float b = kFirst ? g : momentum * buf[i] + (1.0f - dampening) * g;
       buf[i] = b;
-      g = nesterov ? g + momentum * b : b;
+      g = kNesterov ? g + momentum * b : b;
     }
     param[i] -= lr * g;
     bad += notFinite(param[i]);
@@ -40,8 +42,19 @@ int64_t sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t 
   return bad;
 }
 
-int64_t adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr, double beta1,
-                 double beta2, float eps, double wd, bool decoupled) {
+NB_MULTIVERSION int64_t sgdStep(int64_t n, float* param, const float* grad, float* buf, int64_t step, float lr, float momentum,
+                                float dampening, bool nesterov, float wd) {
+  if (momentum == 0.0f) return sgdLoop<false, false, false>(n, param, grad, buf, lr, momentum, dampening, wd);
+  if (step == 1) {
+    return nesterov ? sgdLoop<true, true, true>(n, param, grad, buf, lr, momentum, dampening, wd)
+                    : sgdLoop<true, true, false>(n, param, grad, buf, lr, momentum, dampening, wd);
+  }
+  return nesterov ? sgdLoop<true, false, true>(n, param, grad, buf, lr, momentum, dampening, wd)
+                  : sgdLoop<true, false, false>(n, param, grad, buf, lr, momentum, dampening, wd);
+}
+
+NB_MULTIVERSION int64_t adamStep(int64_t n, float* param, const float* grad, float* m, float* v, float* vMax, int64_t step, double lr,
+                                 double beta1, double beta2, float eps, double wd, bool decoupled) {
   uint32_t bad = 0;  // at most n < 2^31
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(step));
@@ -70,8 +83,8 @@ int64_t adamStep(int64_t n, float* param, const float* grad, float* m, float* v,
   return bad;
 }
 
-int64_t rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr, float alpha,
-                    float eps, float wd, float momentum) {
+NB_MULTIVERSION int64_t rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg, float* gradAvg, float* buf, float lr,
+                                    float alpha, float eps, float wd, float momentum) {
   uint32_t bad = 0;  // at most n < 2^31
   const float oneMinusAlpha = 1.0f - alpha;
   for (int64_t i = 0; i < n; i++) {
@@ -99,7 +112,8 @@ int64_t rmspropStep(int64_t n, float* param, const float* grad, float* squareAvg
   return bad;
 }
 
-int64_t adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t step, double lr, double lrDecay, float wd, float eps) {
+NB_MULTIVERSION int64_t adagradStep(int64_t n, float* param, const float* grad, float* sum, int64_t step, double lr, double lrDecay,
+                                    float wd, float eps) {
   uint32_t bad = 0;  // at most n < 2^31
   const float clr = static_cast<float>(lr / (1.0 + static_cast<double>(step - 1) * lrDecay));
   for (int64_t i = 0; i < n; i++) {
@@ -112,8 +126,8 @@ int64_t adagradStep(int64_t n, float* param, const float* grad, float* sum, int6
   return bad;
 }
 
-int64_t adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, float* accDelta, float lr, float rho, float eps,
-                     float wd) {
+NB_MULTIVERSION int64_t adadeltaStep(int64_t n, float* param, const float* grad, float* squareAvg, float* accDelta, float lr, float rho,
+                                     float eps, float wd) {
   uint32_t bad = 0;  // at most n < 2^31
   const float oneMinusRho = 1.0f - rho;
   for (int64_t i = 0; i < n; i++) {
@@ -128,8 +142,8 @@ int64_t adadeltaStep(int64_t n, float* param, const float* grad, float* squareAv
   return bad;
 }
 
-int64_t adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float* expInf, int64_t step, double lr, double beta1,
-                   double beta2, float eps, float wd) {
+NB_MULTIVERSION int64_t adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, float* expInf, int64_t step, double lr,
+                                   double beta1, double beta2, float eps, float wd) {
   uint32_t bad = 0;  // at most n < 2^31
   const float clr = static_cast<float>(lr / (1.0 - std::pow(beta1, static_cast<double>(step))));
   const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), oneMinusB1 = static_cast<float>(1.0 - beta1);
@@ -148,8 +162,8 @@ int64_t adamaxStep(int64_t n, float* param, const float* grad, float* expAvg, fl
 
 // mu_t = beta1 (1 - 0.5 * 0.96^(t * momentumDecay)) and the running product of mu_1..mu_t, recomputed from the step
 // (stopping once 1 - product no longer changes), as js/optim.ts's nadamCoefficients.
-int64_t nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, int64_t step, double lr, double beta1, double beta2,
-                  float eps, float wd, double momentumDecay) {
+NB_MULTIVERSION int64_t nadamStep(int64_t n, float* param, const float* grad, float* m, float* v, int64_t step, double lr, double beta1,
+                                  double beta2, float eps, float wd, double momentumDecay) {
   uint32_t bad = 0;  // at most n < 2^31
   auto muAt = [&](double t) { return beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentumDecay)); };
   double product = 1.0;
