@@ -2,12 +2,14 @@
 // Scalars that depend on the step (bias corrections, the decayed learning rate) are computed in double;
 // the elementwise math is float, in PyTorch's order of operations. The gradient is never written: g is a
 // local copy.
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <string>
 
 #include "check.h"
 #include "export.h"
+#include "parallel.h"
 #include "vec-math.h"
 
 namespace nb {
@@ -195,6 +197,20 @@ NB_MULTIVERSION int64_t nadamStep(int64_t n, float* param, const float* grad, fl
 
 }  // namespace
 
+// Each element's update reads and writes only that element, so a step splits into steps over slices, one per thread
+// (parallel.h). Slices of at least kStepGrain elements: waking a helper costs about what a slice of that size takes.
+constexpr int64_t kStepGrain = 1 << 16;
+
+// p + offset, or null when p is null (an optional state buffer).
+inline float* at(float* p, int64_t offset) { return p == nullptr ? nullptr : p + offset; }
+
+template <typename Step>
+int64_t splitStep(int64_t n, Step step) {
+  std::atomic<int64_t> bad{0};
+  parallelFor(n, kStepGrain, [&](int64_t begin, int64_t end) { bad += step(begin, end - begin); });
+  return bad.load();
+}
+
 // sgdStep(n, param, grad, momentumBuf | null, step, lr, momentum, dampening, nesterov, weightDecay)
 Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
   const char* fn = "sgdStep";
@@ -208,8 +224,10 @@ Napi::Value sgdStepBinding(const Napi::CallbackInfo& info) {
   const bool nesterov = a.boolean(8, "nesterov");
   const double wd = a.number(9, "weightDecay");
   if (momentum != 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
-  const int64_t bad = sgdStep(n, param, grad, buf, step, static_cast<float>(lr), static_cast<float>(momentum),
-                              static_cast<float>(dampening), nesterov, static_cast<float>(wd));
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return sgdStep(k, param + o, grad + o, at(buf, o), step, static_cast<float>(lr), static_cast<float>(momentum),
+                   static_cast<float>(dampening), nesterov, static_cast<float>(wd));
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(sgdStep, sgdStepBinding);
@@ -229,8 +247,10 @@ Napi::Value adamStepBinding(const Napi::CallbackInfo& info) {
   const double wd = a.number(11, "weightDecay");
   const bool decoupled = a.boolean(12, "decoupled"), amsgrad = a.boolean(13, "amsgrad");
   if (amsgrad && vMax == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": vMax is required when amsgrad is true");
-  const int64_t bad =
-      adamStep(n, param, grad, m, v, amsgrad ? vMax : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd, decoupled);
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return adamStep(k, param + o, grad + o, m + o, v + o, amsgrad ? vMax + o : nullptr, step, lr, beta1, beta2, static_cast<float>(eps), wd,
+                    decoupled);
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adamStep, adamStepBinding);
@@ -250,9 +270,11 @@ Napi::Value rmspropStepBinding(const Napi::CallbackInfo& info) {
   const bool centered = a.boolean(11, "centered");
   if (centered && gradAvg == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": gradAvg is required when centered is true");
   if (momentum > 0 && buf == nullptr) fail("ERR_INVALID_ARG", std::string(fn) + ": momentumBuf is required when momentum is not 0");
-  const int64_t bad =
-      rmspropStep(n, param, grad, squareAvg, centered ? gradAvg : nullptr, momentum > 0 ? buf : nullptr, static_cast<float>(lr),
-                  static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd), static_cast<float>(momentum));
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return rmspropStep(k, param + o, grad + o, squareAvg + o, centered ? gradAvg + o : nullptr, momentum > 0 ? buf + o : nullptr,
+                       static_cast<float>(lr), static_cast<float>(alpha), static_cast<float>(eps), static_cast<float>(wd),
+                       static_cast<float>(momentum));
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(rmspropStep, rmspropStepBinding);
@@ -267,7 +289,9 @@ Napi::Value adagradStepBinding(const Napi::CallbackInfo& info) {
   float* sum = a.f32(3, "sum", n);
   const int64_t step = a.step(4, "step");
   const double lr = a.number(5, "lr"), lrDecay = a.number(6, "lrDecay"), wd = a.number(7, "weightDecay"), eps = a.number(8, "eps");
-  const int64_t bad = adagradStep(n, param, grad, sum, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return adagradStep(k, param + o, grad + o, sum + o, step, lr, lrDecay, static_cast<float>(wd), static_cast<float>(eps));
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adagradStep, adagradStepBinding);
@@ -282,8 +306,10 @@ Napi::Value adadeltaStepBinding(const Napi::CallbackInfo& info) {
   float* squareAvg = a.f32(3, "squareAvg", n);
   float* accDelta = a.f32(4, "accDelta", n);
   const double lr = a.number(5, "lr"), rho = a.number(6, "rho"), eps = a.number(7, "eps"), wd = a.number(8, "weightDecay");
-  const int64_t bad = adadeltaStep(n, param, grad, squareAvg, accDelta, static_cast<float>(lr), static_cast<float>(rho),
-                                   static_cast<float>(eps), static_cast<float>(wd));
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return adadeltaStep(k, param + o, grad + o, squareAvg + o, accDelta + o, static_cast<float>(lr), static_cast<float>(rho),
+                        static_cast<float>(eps), static_cast<float>(wd));
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adadeltaStep, adadeltaStepBinding);
@@ -300,7 +326,10 @@ Napi::Value adamaxStepBinding(const Napi::CallbackInfo& info) {
   const int64_t step = a.step(5, "step");
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay");
-  const int64_t bad = adamaxStep(n, param, grad, expAvg, expInf, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd));
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return adamaxStep(k, param + o, grad + o, expAvg + o, expInf + o, step, lr, beta1, beta2, static_cast<float>(eps),
+                      static_cast<float>(wd));
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(adamaxStep, adamaxStepBinding);
@@ -317,8 +346,10 @@ Napi::Value nadamStepBinding(const Napi::CallbackInfo& info) {
   const int64_t step = a.step(5, "step");
   const double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2"), eps = a.number(9, "eps");
   const double wd = a.number(10, "weightDecay"), momentumDecay = a.number(11, "momentumDecay");
-  const int64_t bad =
-      nadamStep(n, param, grad, m, v, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd), momentumDecay);
+  const int64_t bad = splitStep(n, [&](int64_t o, int64_t k) {
+    return nadamStep(k, param + o, grad + o, m + o, v + o, step, lr, beta1, beta2, static_cast<float>(eps), static_cast<float>(wd),
+                     momentumDecay);
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 NB_EXPORT(nadamStep, nadamStepBinding);
