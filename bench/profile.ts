@@ -2,21 +2,40 @@
  * Where an MLP-A training step's time goes: per phase (batch gather, zeroGrad, forward, loss, backward, optimizer, the
  * step's bookkeeping) and per kernel, against the GEMM floor (the same sgemm calls alone). Both kernel sets.
  *
- *   npx tsx bench/profile.ts [--steps S] [--threads T] [--kernels current]
+ *   npx tsx bench/profile.ts [--model mlp-a|lenet] [--steps S] [--threads T] [--kernels current]
+ *
+ * --model lenet profiles LeNet-5's step (examples/lenet.ts: Adam, batch 128, images [1, 28, 28]) the same way; its
+ * GEMM floor covers the Dense layers' sgemm calls only (the convolutions' GEMMs are inside their kernels).
  *
  * The step is trainLoop's (lib/train/loop.ts) written out, on the native backend with every kernel wrapped in a timer
  * (about 0.1 µs per call, counted in "outside kernels"). Each kernel's "GEMM" column is what its sgemm calls alone
  * take on the same shapes (measured after the run, median of repeats); the rest of its time is its epilogue.
  */
-import { Random, SGD, Tensor, crossEntropyLoss, getBackend, loadFashionMnist, manualSeed, useBackend, type Backend } from '../lib/index.js';
+import {
+  Adam,
+  Random,
+  SGD,
+  Tensor,
+  crossEntropyLoss,
+  getBackend,
+  loadFashionMnist,
+  manualSeed,
+  useBackend,
+  type Backend,
+} from '../lib/index.js';
 import { KERNEL_NAMES } from '../lib/backend/contract.js';
 import { gatherRows } from '../lib/data/batches.js';
 import { overwriteGrads, settleGrads } from '../lib/graph.js';
 import { MLP_A, mlpA } from '../examples/fashion-mlp.js';
-import { option, median } from './args.js';
+import { LENET, lenet } from '../examples/lenet.js';
+import { option, median, stringOption } from './args.js';
 import { bothKernelSets, reportRows } from './kernel-sets.js';
 
-bothKernelSets('MLP-A step profile');
+const modelName = stringOption('--model', 'mlp-a');
+if (modelName !== 'mlp-a' && modelName !== 'lenet') throw new Error(`--model: mlp-a or lenet, got ${modelName}`);
+const isLenet = modelName === 'lenet';
+const title = isLenet ? 'LeNet-5' : 'MLP-A';
+bothKernelSets(`${title} step profile`);
 
 const steps = option('--steps', 300);
 const threads = option('--threads', 1);
@@ -79,13 +98,15 @@ const phaseTime = new Map<string, number>(phases.map((p) => [p, 0]));
 
 useBackend(backend);
 manualSeed(1);
-const model = mlpA();
+const model = isLenet ? lenet() : mlpA();
 const params = model.parameters();
-const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
-const bs = MLP_A.batchSize;
+const optimizer = isLenet
+  ? new Adam(model.parameters(), { lr: LENET.lr, backend })
+  : new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
+const bs = isLenet ? LENET.batchSize : MLP_A.batchSize;
 const xb = new Float32Array(bs * 784);
 const yb = new Int32Array(bs);
-const x = new Tensor(xb, [bs, 784]);
+const x = new Tensor(xb, isLenet ? [bs, 1, 28, 28] : [bs, 784]);
 const order = new Random(1).shuffle(Int32Array.from({ length: train.rows }, (_, i) => i)); // fit's shuffled rows
 const labels = Int32Array.from(train.y);
 
@@ -166,4 +187,4 @@ rows.push([
 ]);
 const outside = stepMedian - floorMedian;
 rows.push(['outside GEMMs (step − floor, medians)', `${msOne(outside)} (× 469 steps = ${(469 * outside).toFixed(3)} s/epoch)`]);
-reportRows(`MLP-A training step, batch ${bs}, ${threads} thread(s)`, rows);
+reportRows(`${title} training step, batch ${bs}, ${threads} thread(s)`, rows);
