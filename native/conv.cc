@@ -1,12 +1,18 @@
 // Convolution lowered to sgemm, matching lib/backend/js/conv.ts: im2col copies each kh×kw window of an image into
 // one column of `cols` (rows ordered c, i, j like the O×C×kh×kw weight), so image n is one product
 // Y_n (O×P) = weight (O×K) · cols (K×P), K = C·kh·kw, P = OH·OW. The batch loop runs here, in one crossing.
+//
+// With more than one thread configured, the batch is split over them (parallel.h) when each image's products are
+// small enough for OpenBLAS to run on the calling thread (O·K·P < kSerialGemm, LeNet's layers): those products are
+// too small for OpenBLAS to split, so without this a second core would not help the convolutions at all.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "parallel.h"
 
 namespace nb {
 
@@ -88,6 +94,26 @@ void col2im(const Window& g, const float* cols, float* X) {
   }
 }
 
+// Whether the batch loop may run on several threads: every per-image product is one OpenBLAS keeps on its caller
+// (sgemm's contract, kernels.h), with M > 1 (forward and dWeight: M = O; dX: M = K).
+bool splitsBatch(int64_t O, int64_t K, int64_t P) {
+  return O > 1 && K > 1 && static_cast<double>(O) * static_cast<double>(K) * static_cast<double>(P) < static_cast<double>(kSerialGemm);
+}
+
+// The im2col buffer of the range [begin, …): the caller's (from JavaScript) on the calling thread, which always runs
+// the range starting at 0 (parallel.h); a helper thread's own, kept between calls so that steady state allocates
+// nothing.
+float* colsFor(int64_t begin, float* callerCols, int64_t size) {
+  if (begin == 0) return callerCols;
+  thread_local std::vector<float> own;
+  if (static_cast<int64_t>(own.size()) < size) own.resize(static_cast<size_t>(size));
+  return own.data();
+}
+
+// Images per dWeight partial sum in the backward pass. The partials are added in order at the end, so dWeight does
+// not depend on how many threads ran them.
+constexpr int64_t kImagesPerPartial = 8;
+
 // Reads and checks C, H, W (at cAt, cAt+1, cAt+2) and kh, kw, stride, pad, dilation (at kAt…kAt+4).
 Window readWindow(const Args& a, const char* fn, size_t cAt, size_t kAt) {
   Window g{};
@@ -137,15 +163,23 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   const float* bias = a.f32OrNull(12, "bias", O);
   float* cols = a.f32(13, "cols", product(fn, "C·kh·kw·OH·OW", K, P));
   float* Y = a.f32(14, "Y", product(fn, "N·O·OH·OW", N, op));
-  for (int64_t n = 0; n < N; n++) {
-    im2col(g, X + n * chw, cols);
-    float* y = Y + n * op;
-    // Seeded with the bias, then the product accumulated (beta = 1): OpenBLAS adds its float accumulator to C, so the
-    // bias is added to the rounded product, as PyTorch's addmm and the js specification do.
-    if (bias != nullptr) {
-      for (int64_t o = 0; o < O; o++) std::fill(y + o * P, y + (o + 1) * P, bias[o]);
+  auto images = [&](int64_t begin, int64_t end) {
+    float* c = colsFor(begin, cols, K * P);
+    for (int64_t n = begin; n < end; n++) {
+      im2col(g, X + n * chw, c);
+      float* y = Y + n * op;
+      // Seeded with the bias, then the product accumulated (beta = 1): OpenBLAS adds its float accumulator to C, so the
+      // bias is added to the rounded product, as PyTorch's addmm and the js specification do.
+      if (bias != nullptr) {
+        for (int64_t o = 0; o < O; o++) std::fill(y + o * P, y + (o + 1) * P, bias[o]);
+      }
+      sgemm(false, false, O, P, K, 1.0f, weight, c, bias != nullptr ? 1.0f : 0.0f, y);
     }
-    sgemm(false, false, O, P, K, 1.0f, weight, cols, bias != nullptr ? 1.0f : 0.0f, y);
+  };
+  if (splitsBatch(O, K, P)) {
+    parallelFor(N, 1, images);
+  } else {
+    images(0, N);
   }
   return info.Env().Undefined();
 }
@@ -180,20 +214,38 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
       dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
     }
   }
-  if (N == 0) {
-    // No images: dWeight = beta·dWeight, what the loop would have left.
-    for (int64_t i = 0; i < O * K; i++) dWeight[i] = beta == 0.0 ? 0.0f : static_cast<float>(beta * dWeight[i]);
-  }
-  for (int64_t n = 0; n < N; n++) {
-    const float* dy = dY + n * op;
-    im2col(g, X + n * chw, cols);
-    // dWeight (O×K) += dY_n (O×P) · colsᵀ (P×K); the first image applies beta.
-    sgemm(false, true, O, K, P, 1.0f, dy, cols, n == 0 ? static_cast<float>(beta) : 1.0f, dWeight);
-    if (dX != nullptr) {
-      // cols (K×P) = weightᵀ (K×O) · dY_n (O×P), then summed back into image n.
-      sgemm(true, false, K, P, O, 1.0f, weight, dy, 0.0f, cols);
-      col2im(g, cols, dX + n * chw);
+  // dWeight (O×K) = beta·dWeight + Σ_n dY_n (O×P) · cols_nᵀ (P×K), summed in partials of kImagesPerPartial images
+  // (partial t over images [8t, 8t + 8)), each on one thread, then added in order here, in double.
+  const int64_t ok = O * K;
+  const int64_t partials = (N + kImagesPerPartial - 1) / kImagesPerPartial;
+  thread_local std::vector<float> sums;
+  if (static_cast<int64_t>(sums.size()) < partials * ok) sums.resize(static_cast<size_t>(partials * ok));
+  float* partialSums = sums.data();
+  auto run = [&](int64_t begin, int64_t end) {
+    float* c = colsFor(begin, cols, K * P);
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t last = std::min(N, (t + 1) * kImagesPerPartial);
+      for (int64_t n = t * kImagesPerPartial; n < last; n++) {
+        const float* dy = dY + n * op;
+        im2col(g, X + n * chw, c);
+        sgemm(false, true, O, K, P, 1.0f, dy, c, n == t * kImagesPerPartial ? 0.0f : 1.0f, partialSums + t * ok);
+        if (dX != nullptr) {
+          // cols (K×P) = weightᵀ (K×O) · dY_n (O×P), then summed back into image n.
+          sgemm(true, false, K, P, O, 1.0f, weight, dy, 0.0f, c);
+          col2im(g, c, dX + n * chw);
+        }
+      }
     }
+  };
+  if (splitsBatch(O, K, P)) {
+    parallelFor(partials, 1, run);
+  } else {
+    run(0, partials);
+  }
+  for (int64_t i = 0; i < ok; i++) {
+    double s = 0.0;
+    for (int64_t t = 0; t < partials; t++) s += partialSums[t * ok + i];
+    dWeight[i] = static_cast<float>(beta == 0.0 ? s : beta * dWeight[i] + s);
   }
   return info.Env().Undefined();
 }

@@ -36,6 +36,10 @@ void biasAdd(int64_t M, int64_t N, const float* bias, float* Y) {
 // a product of a few million multiply-adds (~10–20 µs): MLP-A's 128×10×256 layers were slower on 2 threads than
 // on 1, its 128×512×784 and 128×256×512 ones gain. Measured with bench/threads.ts.
 constexpr double kParallelGemm = 4.0 * 1024 * 1024;
+// OpenBLAS runs a product of fewer multiply-adds than this (M > 1) on the calling thread whatever its count, so
+// sgemm leaves the process-wide count alone for those: that makes them safe to call from several threads at once
+// (parallel.h; the convolutions split their batch so). sgemv (M = 1) has a lower threshold of its own.
+constexpr double kOpenblasSerialGemm = static_cast<double>(kSerialGemm);
 
 }  // namespace
 
@@ -48,7 +52,8 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   const int lda = static_cast<int>(transA ? M : K);
   const int ldb = static_cast<int>(transB ? K : N);
   const int threads = configuredThreads();
-  const bool serial = threads > 1 && static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) < kParallelGemm;
+  const double macs = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  const bool serial = threads > 1 && macs < kParallelGemm && (M == 1 || macs >= kOpenblasSerialGemm);
   if (serial) openblas_set_num_threads(1);
   if (M == 1) {
     // One row (batch-1 inference): a matrix-vector product reads B once, where sgemm would first copy all of B into

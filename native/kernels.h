@@ -28,7 +28,10 @@ enum Activation : int {
 };
 
 // Row-major C = alpha·op(A)·op(B) + beta·C with the zero-size cases handled here (OpenBLAS's xerbla prints
-// and returns on a leading dimension of 0, so it never sees one); beta == 0 never reads C.
+// and returns on a leading dimension of 0, so it never sees one); beta == 0 never reads C. Safe to call from several
+// threads at once for M > 1 and M·N·K < kSerialGemm (OpenBLAS runs those on the calling thread, and sgemm then
+// never touches its process-wide thread count).
+constexpr int64_t kSerialGemm = 64 * 64 * 64;
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B, float beta, float* C);
 
 // out[j] = beta·out[j] + Σ_i X[i·N + j], summed in double; beta == 0 never reads out.

@@ -1,5 +1,5 @@
 /**
- * The optimizer steps split over threads (native/parallel.h): with 2 or 3 threads configured, every step kernel gives
+ * Kernels split over threads (native/parallel.h). The optimizer steps: with 2 or 3 threads configured, each gives
  * exactly what one thread gives (each element's update is its own), on sizes big enough to split and odd so that the
  * slices are uneven, with NaN and ±Infinity landing in different slices and counted once each. The js backend (one
  * thread) gives the same values within float rounding.
@@ -143,5 +143,46 @@ describe.each(cases)('$name split over threads', (c) => {
       }
       expect(worst, `array ${i}, element ${at}`).toBeLessThanOrEqual(1e-5);
     });
+  });
+});
+
+/**
+ * The convolutions split their batch over threads when each image's products are small (LeNet's layers): forward
+ * per image, backward in partial sums of 8 images added in order, so 1, 2 and 3 threads agree bit for bit. (The
+ * values against the js specification: 13-conv-pool.test.ts and 09-native-vs-js.test.ts.)
+ */
+describe('conv2d split over threads', () => {
+  const shapes = [
+    { name: "LeNet's first layer (1→6, 5×5, padding 2), 37 images", N: 37, C: 1, H: 28, W: 28, O: 6, k: 5, stride: 1, pad: 2, dilation: 1 },
+    { name: "LeNet's second layer (6→16, 5×5), 37 images", N: 37, C: 6, H: 14, W: 14, O: 16, k: 5, stride: 1, pad: 0, dilation: 1 },
+    { name: 'stride 2, dilation 2, 3 images', N: 3, C: 3, H: 13, W: 11, O: 4, k: 3, stride: 2, pad: 1, dilation: 2 },
+  ];
+
+  function run(b: Backend, threads: number, s: (typeof shapes)[number]) {
+    if (b === native) native.setNumThreads(threads);
+    const rng = new Rng(5);
+    const OH = Math.floor((s.H + 2 * s.pad - s.dilation * (s.k - 1) - 1) / s.stride) + 1;
+    const OW = Math.floor((s.W + 2 * s.pad - s.dilation * (s.k - 1) - 1) / s.stride) + 1;
+    const K = s.C * s.k * s.k;
+    const x = rng.floats(s.N * s.C * s.H * s.W);
+    const w = rng.floats(s.O * K);
+    const bias = rng.floats(s.O);
+    const cols = new Float32Array(K * OH * OW);
+    const y = new Float32Array(s.N * s.O * OH * OW);
+    b.conv2dForward(s.N, s.C, s.H, s.W, s.O, s.k, s.k, s.stride, s.pad, s.dilation, x, w, bias, cols, y);
+    const dy = rng.floats(y.length);
+    const dW = rng.floats(w.length); // beta = 1 adds to what is there
+    const dB = new Float32Array(s.O);
+    const dX = new Float32Array(x.length);
+    b.conv2dBackward(s.N, s.C, s.H, s.W, s.O, s.k, s.k, s.stride, s.pad, s.dilation, x, w, dy, cols, 1, dW, dB, dX);
+    return [y, dW, dB, dX];
+  }
+
+  it.each(shapes)('$name: 2 and 3 threads give what 1 thread gives, bit for bit', (s) => {
+    const one = run(native, 1, s);
+    for (const threads of [2, 3]) {
+      const many = run(native, threads, s);
+      for (const [i, a] of many.entries()) expect(Buffer.from(a.buffer).equals(Buffer.from(one[i].buffer)), `output ${i}`).toBe(true);
+    }
   });
 });
