@@ -12,6 +12,7 @@
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "parallel.h"
 #include "vec-math.h"
 
 namespace nb {
@@ -348,6 +349,9 @@ void activationBackward(int kind, float param, int64_t n, const float* X, const 
   }
 }
 
+// Elements per thread below which an activation layer stays on one thread (parallel.h): ~10 µs of ReLU.
+constexpr int64_t kElementGrain = 1 << 15;
+
 Napi::Value activationForwardBinding(const Napi::CallbackInfo& info) {
   const char* fn = "activationForward";
   Args a(info, fn, 5);
@@ -356,7 +360,7 @@ Napi::Value activationForwardBinding(const Napi::CallbackInfo& info) {
   const int64_t n = a.size(2, "n");
   const float* X = a.f32(3, "X", n);
   float* Y = a.f32(4, "Y", n);
-  activationForward(kind, param, n, X, Y);
+  parallelFor(n, kElementGrain, [&](int64_t begin, int64_t end) { activationForward(kind, param, end - begin, X + begin, Y + begin); });
   return info.Env().Undefined();
 }
 NB_EXPORT(activationForward, activationForwardBinding);
@@ -371,7 +375,9 @@ Napi::Value activationBackwardBinding(const Napi::CallbackInfo& info) {
   const float* Y = a.f32(4, "Y", n);
   const float* dY = a.f32(5, "dY", n);
   float* dX = a.f32(6, "dX", n);
-  activationBackward(kind, param, n, X, Y, dY, dX);
+  parallelFor(n, kElementGrain, [&](int64_t begin, int64_t end) {
+    activationBackward(kind, param, end - begin, X + begin, Y + begin, dY + begin, dX + begin);
+  });
   return info.Env().Undefined();
 }
 NB_EXPORT(activationBackward, activationBackwardBinding);

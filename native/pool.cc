@@ -9,6 +9,7 @@
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "parallel.h"
 #include "vec-math.h"
 
 namespace nb {
@@ -50,6 +51,9 @@ Pool readPool(const Args& a, const char* fn) {
   return p;
 }
 
+// Planes per thread below which the max pools stay on one thread (parallel.h): a 28×28 plane takes ~0.2 µs.
+constexpr int64_t kPlaneGrain = 64;
+
 // The 2×2 window with stride 2 and no padding (LeNet's, and most CNNs'): four fixed reads per output and no branch,
 // so the loop over a row vectorizes (the general loop below mispredicts on every other pixel). Each candidate
 // in window order takes the place when it is larger or NaN, so ties keep the first maximum and a NaN wins, exactly
@@ -75,9 +79,10 @@ NB_MULTIVERSION void maxPool2x2Row(int64_t OW, const float* r0, const float* r1,
   }
 }
 
-void maxPool2x2(const Pool& p, const float* X, float* Y, int32_t* argmax) {
+// Planes [first, last).
+void maxPool2x2(const Pool& p, int64_t first, int64_t last, const float* X, float* Y, int32_t* argmax) {
   const int32_t W = static_cast<int32_t>(p.W);  // H·W <= 2^31 − 1 (readPool), so every index fits
-  for (int64_t plane = 0, o = 0; plane < p.planes(); plane++) {
+  for (int64_t plane = first, o = first * p.OH * p.OW; plane < last; plane++) {
     const float* x = X + plane * p.H * p.W;
     for (int64_t oh = 0; oh < p.OH; oh++, o += p.OW) {
       const int32_t top = static_cast<int32_t>(2 * oh) * W;
@@ -95,34 +100,36 @@ Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
   const float* X = a.f32(7, "X", p.in());
   float* Y = a.f32(8, "Y", p.out());
   int32_t* argmax = a.i32(9, "argmax", p.out());
-  if (p.k == 2 && p.stride == 2 && p.pad == 0) {
-    maxPool2x2(p, X, Y, argmax);
-    return info.Env().Undefined();
-  }
-  for (int64_t plane = 0, o = 0; plane < p.planes(); plane++) {
-    const float* x = X + plane * p.H * p.W;
-    for (int64_t oh = 0; oh < p.OH; oh++) {
-      int64_t h0, h1;
-      p.span(oh, p.H, h0, h1);
-      for (int64_t ow = 0; ow < p.OW; ow++, o++) {
-        int64_t w0, w1;
-        p.span(ow, p.W, w0, w1);
-        float best = -std::numeric_limits<float>::infinity();
-        int64_t at = h0 * p.W + w0;
-        for (int64_t h = h0; h < h1; h++) {
-          for (int64_t w = w0; w < w1; w++) {
-            const float v = x[h * p.W + w];
-            if (v > best || std::isnan(v)) {
-              best = v;
-              at = h * p.W + w;
+  parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) {
+    if (p.k == 2 && p.stride == 2 && p.pad == 0) {
+      maxPool2x2(p, first, last, X, Y, argmax);
+      return;
+    }
+    for (int64_t plane = first, o = first * p.OH * p.OW; plane < last; plane++) {
+      const float* x = X + plane * p.H * p.W;
+      for (int64_t oh = 0; oh < p.OH; oh++) {
+        int64_t h0, h1;
+        p.span(oh, p.H, h0, h1);
+        for (int64_t ow = 0; ow < p.OW; ow++, o++) {
+          int64_t w0, w1;
+          p.span(ow, p.W, w0, w1);
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t at = h0 * p.W + w0;
+          for (int64_t h = h0; h < h1; h++) {
+            for (int64_t w = w0; w < w1; w++) {
+              const float v = x[h * p.W + w];
+              if (v > best || std::isnan(v)) {
+                best = v;
+                at = h * p.W + w;
+              }
             }
           }
+          Y[o] = best;
+          argmax[o] = static_cast<int32_t>(at);
         }
-        Y[o] = best;
-        argmax[o] = static_cast<int32_t>(at);
       }
     }
-  }
+  });
   return info.Env().Undefined();
 }
 NB_EXPORT(maxPool2dForward, maxPool2dForwardBinding);
@@ -142,11 +149,13 @@ Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
                                   " is outside its H·W = " + std::to_string(plane) + " plane");
     }
   }
-  std::fill(dX, dX + p.in(), 0.0f);
-  for (int64_t pl = 0, o = 0; pl < p.planes(); pl++) {
-    float* dx = dX + pl * plane;
-    for (int64_t i = 0; i < per; i++, o++) dx[argmax[o]] += dY[o];
-  }
+  parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) {
+    std::fill(dX + first * plane, dX + last * plane, 0.0f);
+    for (int64_t pl = first, o = first * per; pl < last; pl++) {
+      float* dx = dX + pl * plane;
+      for (int64_t i = 0; i < per; i++, o++) dx[argmax[o]] += dY[o];
+    }
+  });
   return info.Env().Undefined();
 }
 NB_EXPORT(maxPool2dBackward, maxPool2dBackwardBinding);

@@ -186,3 +186,56 @@ describe('conv2d split over threads', () => {
     }
   });
 });
+
+/** Activation layers and max pooling split elements or planes over threads; each output is its own, so bit for bit. */
+describe('activations and max pooling split over threads', () => {
+  const same = (a: Float32Array | Int32Array, b: Float32Array | Int32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+  it.each(['relu', 'gelu', 'sigmoid', 'elu'] as const)('%s forward and backward: 2 and 3 threads give 1 thread’s values', (kind) => {
+    const m = 3 * (1 << 15) + 5;
+    const run = (threads: number) => {
+      native.setNumThreads(threads);
+      const rng = new Rng(3);
+      const x = rng.floats(m, 4);
+      x[7] = NaN;
+      x[m - 2] = -Infinity;
+      const y = new Float32Array(m);
+      native.activationForward(kind, kind === 'elu' ? 1 : 0, m, x, y);
+      const dx = new Float32Array(m);
+      native.activationBackward(kind, kind === 'elu' ? 1 : 0, m, x, y, rng.floats(m), dx);
+      return [y, dx];
+    };
+    const one = run(1);
+    for (const threads of [2, 3]) {
+      const many = run(threads);
+      expect(same(many[0], one[0]) && same(many[1], one[1])).toBe(true);
+    }
+  });
+
+  it.each([
+    { name: '2×2 windows', k: 2, stride: 2, pad: 0 },
+    { name: '3×3 windows, stride 2, padding 1', k: 3, stride: 2, pad: 1 },
+  ])('maxPool2d, $name, 41×5 planes: 2 and 3 threads give 1 thread’s values and indices', ({ k, stride, pad }) => {
+    const [N, C, H, W] = [41, 5, 14, 13];
+    const OH = Math.floor((H + 2 * pad - k) / stride) + 1;
+    const OW = Math.floor((W + 2 * pad - k) / stride) + 1;
+    const run = (threads: number) => {
+      native.setNumThreads(threads);
+      const rng = new Rng(9);
+      const x = rng.floats(N * C * H * W);
+      x[100] = NaN;
+      const y = new Float32Array(N * C * OH * OW);
+      const argmax = new Int32Array(y.length);
+      native.maxPool2dForward(N, C, H, W, k, stride, pad, x, y, argmax);
+      const dx = new Float32Array(x.length).fill(7); // overwritten, every plane
+      native.maxPool2dBackward(N, C, H, W, k, stride, pad, rng.floats(y.length), argmax, dx);
+      return { y, argmax, dx };
+    };
+    const one = run(1);
+    for (const threads of [2, 3]) {
+      const many = run(threads);
+      expect(same(many.y, one.y) && same(many.argmax, one.argmax) && same(many.dx, one.dx)).toBe(true);
+      expect(many.dx.includes(7)).toBe(false);
+    }
+  });
+});
