@@ -142,11 +142,8 @@ Napi::Value denseForwardBinding(const Napi::CallbackInfo& info) {
   const float param = static_cast<float>(a.number(7, "param"));
   float* Z = a.f32OrNull(8, "Z", mn);
   float* Y = a.f32(9, "Y", mn);
-  if (Z == nullptr && kind != kLinear)
-    fail("ERR_INVALID_ARG", std::string(fn) + ": Z (the pre-activation output) is required for this activation");
-
-  // Without Z (linear only) the product goes straight into Y; otherwise into Z, and one pass per row then adds
-  // the bias and applies f while the row is still in L1.
+  // Without Z (inference, or linear) the product goes straight into Y and f is applied there in place; otherwise
+  // into Z. Either way one pass per row then adds the bias and applies f while the row is still in L1.
   float* out = Z != nullptr ? Z : Y;
   sgemm(false, false, M, N, K, 1.0f, X, W, 0.0f, out);
   if (M == 0 || N == 0) return info.Env().Undefined();
@@ -155,7 +152,11 @@ Napi::Value denseForwardBinding(const Napi::CallbackInfo& info) {
     if (bias != nullptr) {
       for (int64_t j = 0; j < N; j++) zRow[j] += bias[j];
     }
-    if (Z != nullptr) activationForward(kind, param, N, zRow, Y + i * N);
+    if (Z != nullptr) {
+      activationForward(kind, param, N, zRow, Y + i * N);
+    } else if (kind != kLinear) {
+      activationForward(kind, param, N, zRow, zRow);
+    }
   }
   return info.Env().Undefined();
 }

@@ -147,7 +147,7 @@ export const KERNELS = {
   /** out[j] = beta·out[j] + Σ_i X[i,j]: the bias gradient (beta = 1 accumulates). */
   colSum: kernel({ args: [size('M'), size('N'), f32('X', 'M*N'), number('beta'), f32('out', 'N', { output: true })] }),
   /** Z = X·W + bias (X: M×K, W: K×N; the bias added to the rounded product, as PyTorch's addmm), Y = f(Z): a dense
-   *  layer in one crossing. Z may be null when f is linear (Y gets X·W + bias). */
+   *  layer in one crossing. Z may be null (inference, or f linear): Y gets f(X·W + bias), f applied in place. */
   denseForward: kernel({
     args: [
       size('M'),
@@ -161,10 +161,7 @@ export const KERNELS = {
       f32('Z', 'M*N', { nullable: true, output: true }),
       f32('Y', 'M*N', { output: true }),
     ],
-    rules: (fn, v) => {
-      validActivation(fn, v);
-      needsZ(fn, v);
-    },
+    rules: validActivation,
   }),
   /** The dense layer's whole backward in one crossing: dZ = dY·f'(Z) (dZ may be dY itself), dW = beta·dW + Xᵀ·dZ,
    *  dBias = beta·dBias + colsum(dZ) (when not null), dX = dZ·Wᵀ (when not null; the first layer needs none).

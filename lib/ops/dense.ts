@@ -31,11 +31,13 @@ export function dense(
   if (b !== null && b.size !== N) fail('ERR_SHAPE', `${where}: bias must have ${N} elements, got ${b.size}`);
   const M = x.shape[0];
   const be = currentBackend();
-  // Z (the pre-activation) is kept for backward; a linear layer needs none.
-  const Z = kind === 'linear' ? null : allocF32(ws, 'dense.z', M * N);
+  // Z (the pre-activation) is kept for backward; a linear layer, or one no gradient goes through (inference), needs
+  // none: the kernel then applies the activation in place, one pass and one buffer fewer.
+  const grad = needsGrad(x, W, b);
+  const Z = kind === 'linear' || !grad ? null : allocF32(ws, 'dense.z', M * N);
   const out = new Tensor(allocF32(ws, 'dense.out', M * N), [M, N]);
   be.denseForward(M, N, K, x.data, W.data, b ? b.data : null, kind, param, Z, out.data);
-  if (!needsGrad(x, W, b)) return out;
+  if (!grad) return out;
   return record(
     out,
     `dense(${kind})`,

@@ -209,3 +209,20 @@ describe.each(backends)('a 5-7-6-3 network against PyTorch ($name)', (b) => {
     }
   });
 });
+
+describe.each(backends)('denseForward without Z: inference ($name)', (b) => {
+  it.each(ACTIVATION_KINDS)('%s: Y is what the call with Z gives, bit for bit, NaN included', (kind) => {
+    const [M, N, K] = [7, 13, 5]; // odd sizes
+    const rng = new Rng(21);
+    const X = rng.floats(M * K, 2);
+    X[3] = NaN;
+    const W = rng.floats(K * N);
+    const bias = rng.floats(N);
+    const withZ = new Float32Array(M * N);
+    b.denseForward(M, N, K, X, W, bias, kind, PARAM[kind], new Float32Array(M * N), withZ);
+    const inPlace = new Float32Array(M * N).fill(123);
+    b.denseForward(M, N, K, X, W, bias, kind, PARAM[kind], null, inPlace);
+    expect(Buffer.from(inPlace.buffer).equals(Buffer.from(withZ.buffer))).toBe(true);
+    expect(withZ.some(Number.isNaN)).toBe(true);
+  });
+});

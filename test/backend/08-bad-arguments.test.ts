@@ -128,11 +128,15 @@ describe.each(backends)('bad arguments ($name)', (b) => {
     expectError(() => loose(b).softmaxCrossEntropy(2, 3, F(6), F(2), F(6), F(6)), 'ERR_INVALID_ARG');
   });
 
-  it('unknown activation kinds, negative slopes and missing Z are ERR_INVALID_ARG', () => {
+  it('unknown activation kinds, negative slopes and a backward without Z are ERR_INVALID_ARG', () => {
     expectError(() => loose(b).activationForward('swish', 0, 1, F(1), F(1)), 'ERR_INVALID_ARG');
     expectError(() => b.activationForward('elu', -1, 1, F(1), F(1)), 'ERR_INVALID_ARG');
     expectError(() => b.activationForward('leaky_relu', NaN, 1, F(1), F(1)), 'ERR_INVALID_ARG');
-    expectError(() => b.denseForward(1, 1, 1, F(1), F(1), null, 'relu', 0, null, F(1)), 'ERR_INVALID_ARG');
+    expectError(
+      () => b.denseBackward(1, 1, 1, F(1), F(1), 'relu', 0, null, F(1), F(1), F(1), 0, F(1), null, null),
+      'ERR_INVALID_ARG',
+      /Z \(the pre-activation output\) is required/,
+    );
   });
 
   it('dropout keep outside (0, 1] and bad seeds are ERR_INVALID_ARG', () => {

@@ -49,6 +49,7 @@ export function denseForward(
   sgemm(false, false, M, N, K, 1, X, W, 0, out);
   if (bias !== null) biasAdd(M, N, bias, out);
   if (Z !== null) activationForward(kind, param, M * N, Z, Y);
+  else if (kind !== 'linear') activationForward(kind, param, M * N, Y, Y);
 }
 
 /** The dense layer's backward: dZ = dY·f'(Z); dW = beta·dW + Xᵀ·dZ; dBias = beta·dBias + colsum(dZ); dX = dZ·Wᵀ. */
