@@ -25,7 +25,7 @@ export function fashionEpochBench(defaults: { epochs: number; jsRows: number }) 
 }
 
 /** The flags, then the data with its pixels as bytes (wrapped in ByteTensors to train: 47 MB instead of 188). */
-export function fashionEpochBenchBytes(defaults: { epochs: number; jsRows: number }) {
+export async function fashionEpochBenchBytes(defaults: { epochs: number; jsRows: number }) {
   const flags = fashionEpochFlags(defaults);
-  return { ...flags, ...loadFashionMnistBytes(flags.dir) };
+  return { ...flags, ...(await loadFashionMnistBytes(flags.dir)) };
 }

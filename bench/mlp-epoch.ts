@@ -25,7 +25,7 @@ import { bothKernelSets, reportRows } from './kernel-sets.js';
 
 bothKernelSets('MLP-A epoch');
 
-const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBenchBytes({ epochs: 3, jsRows: 6016 });
+const { epochs, threads, jsRows, dir, native, js, train, test } = await fashionEpochBenchBytes({ epochs: 3, jsRows: 6016 });
 const xTest = new ByteTensor(test.x, [test.rows, test.features], test.scale);
 
 /** Trains MLP-A from seed 1 on `backend` for `n` epochs; each epoch's seconds and the test accuracy. */

@@ -56,7 +56,7 @@ async function run(options: FashionMlpOptions) {
   const { epochs = 10, trainRows, dir, seed = 1, threads, backend, log = console.log } = options;
   if (threads !== undefined) currentBackend().setNumThreads(threads);
   manualSeed(seed);
-  const data = loadFashionMnistBytes(dir);
+  const data = await loadFashionMnistBytes(dir);
   const train = trainRows === undefined ? data.train : headRows(data.train, trainRows);
   const test = data.test;
   const model = mlpA();

@@ -16,7 +16,7 @@ import {
   loadIdxPair,
   loadIdxPairBytes,
 } from '../../lib/index.js';
-import { expectError } from '../helpers/errors.js';
+import { rejection } from '../helpers/async.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-bytes-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -40,11 +40,11 @@ function expectSameValues(bytes: Uint8Array, scale: number, floats: Float32Array
 }
 
 describe('loadIdxPairBytes', () => {
-  it('reads the bytes as they are, on shared memory, with scale 1/255 meaning the float loader’s values', () => {
+  it('reads the bytes as they are, on shared memory, with scale 1/255 meaning the float loader’s values', async () => {
     const pixels = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 37) % 256);
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idx([5, 3, 3], pixels)));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx([5], Uint8Array.from([2, 0, 1, 1, 0])));
-    const b = loadIdxPairBytes(dir, 'train');
+    const b = await loadIdxPairBytes(dir, 'train');
     const f = loadIdxPair(dir, 'train');
     expect(Array.from(b.x)).toEqual(Array.from(pixels));
     expect(b.x.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -56,18 +56,24 @@ describe('loadIdxPairBytes', () => {
     expect(b.y.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
-  it('checks what the float loader checks: labels that do not match the images, a missing file or directory', () => {
+  it('checks what the float loader checks: labels that do not match the images, a missing file or directory', async () => {
     fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), idx([2, 2, 2], new Uint8Array(8)));
     fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx([3], new Uint8Array(3)));
-    expectError(() => loadIdxPairBytes(dir, 't10k'), 'ERR_IO', /t10k-labels-idx1-ubyte: 3 labels for 2 images/);
-    expectError(() => loadIdxPairBytes(dir, 'nope'), 'ERR_IO', /nope-images-idx3-ubyte\[\.gz\] not found/);
-    const missing = path.join(dir, 'no-such-dir');
-    expectError(() => loadFashionMnistBytes(missing), 'ERR_IO', /not found; install it with `apt-get install dataset-fashion-mnist`/);
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => loadIdxPairBytes(dir, 't10k'), /t10k-labels-idx1-ubyte: 3 labels for 2 images/],
+      [() => loadIdxPairBytes(dir, 'nope'), /nope-images-idx3-ubyte\[\.gz\] not found/],
+      [() => loadFashionMnistBytes(path.join(dir, 'no-such-dir')), /not found; install it with `apt-get install dataset-fashion-mnist`/],
+    ];
+    for (const [load, message] of cases) {
+      const e = await rejection(load());
+      expect(e.code).toBe('ERR_IO');
+      expect(e.message).toMatch(message);
+    }
   });
 
   // Debian's dataset-fashion-mnist (npm run setup); the test set only, to keep it quick.
-  it.skipIf(!fs.existsSync(FASHION_MNIST_DIR))('Fashion-MNIST’s test set as bytes is the float form ×255, value for value', () => {
-    const b = loadIdxPairBytes(FASHION_MNIST_DIR, 't10k', FASHION_CLASSES);
+  it.skipIf(!fs.existsSync(FASHION_MNIST_DIR))('Fashion-MNIST’s test set as bytes is the float form ×255, value for value', async () => {
+    const b = await loadIdxPairBytes(FASHION_MNIST_DIR, 't10k', FASHION_CLASSES);
     const f = loadIdxPair(FASHION_MNIST_DIR, 't10k', FASHION_CLASSES);
     expect([b.rows, b.features, b.classes, b.classNames]).toEqual([10_000, 784, 10, FASHION_CLASSES]);
     expect(b.y).toEqual(f.y);
