@@ -27,6 +27,13 @@ NB_MULTIVERSION void bytesToFloats(int64_t width, const uint8_t* __restrict src,
   for (int64_t j = 0; j < width; j++) dst[j] = static_cast<float>(static_cast<double>(src[j]) * scale);
 }
 
+// Asks for a row's cache lines ahead of its use.
+void prefetchRow(const uint8_t* row, int64_t width) {
+#if defined(__GNUC__) || defined(__clang__)
+  for (int64_t j = 0; j < width; j += 64) __builtin_prefetch(row + j);
+#endif
+}
+
 }  // namespace
 
 Napi::Value gatherRowsBinding(const Napi::CallbackInfo& info) {
@@ -52,7 +59,12 @@ Napi::Value gatherByteRowsBinding(const Napi::CallbackInfo& info) {
   const double scale = a.number(5, "scale");
   float* dst = a.f32(6, "dst", product(fn, "n·width", n, width));
   checkRows(fn, n, rows, index);
-  for (int64_t i = 0; i < n; i++) bytesToFloats(width, src + static_cast<int64_t>(index[i]) * width, scale, dst + i * width);
+  for (int64_t i = 0; i < n; i++) {
+    // The rows are scattered over the dataset: fetch the next one's cache lines while this one converts (without
+    // it, the misses of a shuffled batch cost three times the conversion).
+    if (i + 1 < n) prefetchRow(src + static_cast<int64_t>(index[i + 1]) * width, width);
+    bytesToFloats(width, src + static_cast<int64_t>(index[i]) * width, scale, dst + i * width);
+  }
   return info.Env().Undefined();
 }
 NB_EXPORT(gatherByteRows, gatherByteRowsBinding);
