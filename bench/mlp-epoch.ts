@@ -16,7 +16,17 @@
  *   so the float copy of the dataset (188 MB) never exists; the weights are bit-identical to training on floats.
  * - torch: bench/peers/mlp_epoch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe, when torch imports.
  */
-import { ByteTensor, SGD, backendInfo, evaluate, fitBlocking, manualSeed, useBackend, type Backend, type ByteDataset } from '../lib/index.js';
+import {
+  ByteTensor,
+  SGD,
+  backendInfo,
+  evaluate,
+  fitBlocking,
+  manualSeed,
+  useBackend,
+  type Backend,
+  type ByteDataset,
+} from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
 import { flag, median } from './args.js';
 import { fashionEpochBenchBytes } from './fashion-setup.js';

@@ -50,7 +50,10 @@ export async function readIdxShared(file: string, chunk = CHUNK): Promise<IdxArr
         // never written, so never resident, and the size check at the end refuses the file.
         if (!gz) checkIdxSize(file, header, size - header.length);
         else if (header.count > size * MAX_INFLATE_RATIO)
-          fail('ERR_IO', `${file}: dimensions ${header.dims.join('×')} need ${header.count} bytes of data, more than its ${size} bytes hold`);
+          fail(
+            'ERR_IO',
+            `${file}: dimensions ${header.dims.join('×')} need ${header.count} bytes of data, more than its ${size} bytes hold`,
+          );
         data = sharedUint8(header.count);
         rest = head.subarray(header.length);
       }

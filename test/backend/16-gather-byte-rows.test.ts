@@ -52,7 +52,11 @@ describe.each(backends)('gatherByteRows ($name)', (b) => {
   it('an index outside src is ERR_INVALID_ARG naming it, and dst is untouched', () => {
     const dst = new Float32Array(6).fill(9);
     const src = new Uint8Array(6);
-    expectError(() => b.gatherByteRows(2, 3, 2, src, Int32Array.from([0, 2]), 1, dst), 'ERR_INVALID_ARG', /index\[1\] = 2 is outside \[0, 2\)/);
+    expectError(
+      () => b.gatherByteRows(2, 3, 2, src, Int32Array.from([0, 2]), 1, dst),
+      'ERR_INVALID_ARG',
+      /index\[1\] = 2 is outside \[0, 2\)/,
+    );
     expectError(() => b.gatherByteRows(2, 3, 2, src, Int32Array.from([-1, 0]), 1, dst), 'ERR_INVALID_ARG', /index\[0\] = -1/);
     expect(dst.every((v) => v === 9)).toBe(true);
   });

@@ -8,14 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BYTE_SCALE,
-  FASHION_CLASSES,
-  FASHION_MNIST_DIR,
-  loadFashionMnistBytes,
-  loadIdxPair,
-  loadIdxPairBytes,
-} from '../../lib/index.js';
+import { BYTE_SCALE, FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnistBytes, loadIdxPair, loadIdxPairBytes } from '../../lib/index.js';
 import { rejection } from '../helpers/async.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-bytes-'));

@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readIdx } from '../../lib/data/idx.js';
 import { readIdxShared } from '../../lib/data/idx-shared.js';
-import { NeuroblasError } from '../../lib/index.js';
+import type { NeuroblasError } from '../../lib/index.js';
 import { rejection } from '../helpers/async.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-idx-shared-'));

@@ -121,7 +121,11 @@ describe('ByteTensor', () => {
   });
 
   it('refuses data that is not a Uint8Array, a shape that does not match, and a scale that is not finite and > 0', () => {
-    expectError(() => new ByteTensor(new Float32Array(4) as never, [4]), 'ERR_INVALID_ARG', /must be a Uint8Array.*Float32Array\(4\).*Tensor/);
+    expectError(
+      () => new ByteTensor(new Float32Array(4) as never, [4]),
+      'ERR_INVALID_ARG',
+      /must be a Uint8Array.*Float32Array\(4\).*Tensor/,
+    );
     expectError(() => new ByteTensor(new Uint8ClampedArray(4) as never, [4]), 'ERR_INVALID_ARG', /must be a Uint8Array/);
     expectError(() => new ByteTensor([1, 2] as never, [2]), 'ERR_INVALID_ARG', /must be a Uint8Array/);
     expectError(() => new ByteTensor(new Uint8Array(6), [2, 2]), 'ERR_SHAPE', /shape \[2, 2\] holds 4 elements, data has 6/);
