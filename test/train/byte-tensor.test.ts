@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ByteTensor,
+  checkInputRange,
   Dense,
   Dropout,
   SGD,
@@ -14,6 +15,7 @@ import {
   evaluate,
   fit,
   fitBlocking,
+  inputRangeOf,
   manualSeed,
   predict,
   predictProba,
@@ -150,5 +152,24 @@ describe('ByteTensor', () => {
     const back = unshareInputs(copied) as ByteTensor;
     expect(back).toBeInstanceOf(ByteTensor);
     expect([Array.from(back.data), back.shape, back.scale]).toEqual([[1, 2, 3, 4], [2, 2], 0.25]);
+  });
+});
+
+describe('ByteTensor and the input range a checkpoint keeps', () => {
+  const scale = 1 / 255;
+  const { bytes, floats } = data(6, 40, scale);
+
+  it('inputRangeOf gives the range of the floats it stands for, per feature or for all', () => {
+    expect(inputRangeOf(bytes, FEATURES)).toEqual(inputRangeOf(floats.data, FEATURES));
+    expect(inputRangeOf(bytes, FEATURES, { perFeature: false })).toEqual(inputRangeOf(floats.data, FEATURES, { perFeature: false }));
+  });
+
+  it('checkInputRange reports on bytes what it reports on their floats', () => {
+    const range = { min: [0], max: [0.2] }; // most values lie far above: the warning's case
+    const onBytes = checkInputRange(range, bytes, 'predict', { warn: false });
+    expect(onBytes).toEqual(checkInputRange(range, floats, 'predict', { warn: false }));
+    expect(onBytes.message).toMatch(/far outside the range/);
+    const same = checkInputRange(inputRangeOf(bytes, FEATURES), bytes, 'predict', { warn: false });
+    expect([same.outside, same.message]).toEqual([0, null]);
   });
 });
