@@ -11,8 +11,9 @@
  *
  * Training data (floats, or a ByteTensor's bytes with their scale): copied once into SharedArrayBuffers (a buffer
  * that already is shared is used as is, with no copy: a server that trains often on the same data should keep it in
- * one), so the worker reads the same memory and the caller's arrays stay the caller's (transferring them would detach them). Targets keep their
- * kind (tensor, typed array, plain array), so the worker's loop sees what the caller passed and checks it identically.
+ * one), so the worker reads the same memory and the caller's arrays stay the caller's (transferring them would
+ * detach them). Targets keep their kind (tensor, typed array, plain array), so the worker's loop sees what the caller
+ * passed and checks it identically.
  */
 import { fail } from '../../errors.js';
 import type { Layer } from '../../layers/layer.js';
