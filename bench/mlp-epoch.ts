@@ -12,28 +12,40 @@
  * - GEMM-only: exactly the sgemm calls of one training step, for every batch of an epoch (468 of 128 rows and one of
  *   96), through getBackend('native').sgemm: forward X·W for the 3 layers, dW = Xᵀ·dY for the 3 layers and
  *   dX = dY·Wᵀ for the 2 upper layers (8 calls per step). Median over N repetitions.
+ * - data: the pixels stay bytes (loadFashionMnistBytes, ByteTensor), each batch converted to floats as it is gathered,
+ *   so the float copy of the dataset (188 MB) never exists; the weights are bit-identical to training on floats.
  * - torch: bench/peers/mlp_epoch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe, when torch imports.
  */
-import { SGD, Tensor, backendInfo, evaluate, fitBlocking, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
+import {
+  ByteTensor,
+  SGD,
+  backendInfo,
+  evaluate,
+  fitBlocking,
+  manualSeed,
+  useBackend,
+  type Backend,
+  type ByteDataset,
+} from '../lib/index.js';
 import { MLP_A, headRows, mlpA } from '../examples/fashion-mlp.js';
 import { flag, median } from './args.js';
-import { fashionEpochBench } from './fashion-setup.js';
+import { fashionEpochBenchBytes } from './fashion-setup.js';
 import { torchPeer } from './peers.js';
 import { bothKernelSets, reportRows } from './kernel-sets.js';
 
 bothKernelSets('MLP-A epoch');
 
-const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBench({ epochs: 3, jsRows: 6016 });
-const xTest = new Tensor(test.x, [test.rows, test.features]);
+const { epochs, threads, jsRows, dir, native, js, train, test } = await fashionEpochBenchBytes({ epochs: 3, jsRows: 6016 });
+const xTest = new ByteTensor(test.x, [test.rows, test.features], test.scale);
 
 /** Trains MLP-A from seed 1 on `backend` for `n` epochs; each epoch's seconds and the test accuracy. */
-async function trainOn(backend: Backend, data: Dataset, n: number): Promise<{ seconds: number[]; accuracy: number }> {
+async function trainOn(backend: Backend, data: ByteDataset, n: number): Promise<{ seconds: number[]; accuracy: number }> {
   const previous = useBackend(backend);
   try {
     manualSeed(1);
     const model = mlpA();
     const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
-    const x = new Tensor(data.x, [data.rows, data.features]);
+    const x = new ByteTensor(data.x, [data.rows, data.features], data.scale);
     const history = await fitBlocking(model, x, data.y, {
       optimizer,
       epochs: n,
@@ -57,11 +69,12 @@ function gemmEpoch(b: Backend, rows: number): number {
   const W = dims.slice(1).map((out, i) => filledArray(dims[i] * out, 0.05));
   const dW = dims.slice(1).map((out, i) => new Float32Array(dims[i] * out));
   const H = dims.slice(1).map((d) => filledArray(bs * d, 0.5)); // layer outputs (H[2]: logits)
+  // The batch of inputs as fit has it: one reused float buffer (the first batch's pixels), the dataset being bytes.
+  const X = Float32Array.from(train.x.subarray(0, bs * 784), (v) => v * train.scale);
   const dH = dims.slice(1).map((d) => filledArray(bs * d, 0.01)); // gradients w.r.t. the layer outputs
   const t0 = process.hrtime.bigint();
   for (let start = 0; start < rows; start += bs) {
     const M = Math.min(bs, rows - start);
-    const X = train.x.subarray(start * 784, (start + M) * 784);
     const inputs = [X, H[0], H[1]];
     // forward: H_l = X_l · W_l  (M×K · K×N)
     for (let l = 0; l < 3; l++) b.sgemm(false, false, M, dims[l + 1], dims[l], 1, inputs[l], W[l], 0, H[l]);

@@ -172,3 +172,8 @@ export { isBatchSource, type BatchDataset, type BatchSource, type SourceBatch } 
 export { csvBatches, type CsvStreamOptions } from './data/csv-stream.js';
 export { idxBatches, type IdxStreamOptions } from './data/idx-stream.js';
 export { fitSource, type SourceFitOptions } from './train/fit-source.js';
+// Inputs kept as bytes (issue 15): a ByteTensor trains, evaluates and predicts as the floats it stands for, one batch
+// converted at a time; the loaders' byte form never allocates the float copy.
+export { ByteTensor, BYTE_SCALE } from './byte-tensor.js';
+export { sharedUint8, type ByteDataset, type ByteSplit } from './data/dataset.js';
+export { loadFashionMnistBytes, loadIdxPairBytes } from './data/fashion-mnist.js';

@@ -14,6 +14,10 @@ export function sharedInt32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
 }
 
+export function sharedUint8(n: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(n));
+}
+
 export function isShared(a: ArrayBufferView): boolean {
   return a.buffer instanceof SharedArrayBuffer;
 }

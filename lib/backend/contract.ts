@@ -745,6 +745,20 @@ export const KERNELS = {
     args: [size('n'), size('width'), size('rows'), f32('src', 'rows*width'), i32('index', 'n'), f32('dst', 'n*width', { output: true })],
     rules: rowsInRange,
   }),
+  /** dst[i·width + j] = src[index[i]·width + j] · scale (the product in double, rounded once to float32), for i < n: a batch
+   *  of byte inputs (lib/byte-tensor.ts) gathered and converted in one crossing. */
+  gatherByteRows: kernel({
+    args: [
+      size('n'),
+      size('width'),
+      size('rows'),
+      u8('src', 'rows*width'),
+      i32('index', 'n'),
+      number('scale', [0, Infinity, true]),
+      f32('dst', 'n*width', { output: true }),
+    ],
+    rules: rowsInRange,
+  }),
 };
 
 export type KernelName = keyof typeof KERNELS;

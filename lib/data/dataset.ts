@@ -1,4 +1,4 @@
-import { sharedFloat32, sharedInt32 } from '../shared-memory.js';
+import { sharedFloat32, sharedInt32, sharedUint8 } from '../shared-memory.js';
 
 /** A labelled dataset held in memory: `rows` samples of `features` floats each, row-major, with integer labels. */
 export interface Dataset {
@@ -23,8 +23,19 @@ export interface Split {
   test: Dataset;
 }
 
+/** A dataset whose inputs are bytes standing for `x[i] * scale` (loadFashionMnistBytes): wrap x in a ByteTensor. */
+export interface ByteDataset extends Omit<Dataset, 'x' | 'targets'> {
+  x: Uint8Array;
+  scale: number;
+}
+
+export interface ByteSplit {
+  train: ByteDataset;
+  test: ByteDataset;
+}
+
 // Dataset arrays are allocated on shared memory, so fit's worker reads them without a copy (lib/shared-memory.ts).
-export { sharedFloat32, sharedInt32 };
+export { sharedFloat32, sharedInt32, sharedUint8 };
 
 /** The rows `indices` of `d`, in that order, as a new dataset (on shared memory, like the loaders' data). */
 export function takeRows(d: Dataset, indices: ArrayLike<number>): Dataset {

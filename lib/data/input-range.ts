@@ -10,6 +10,7 @@
  * was constant in training, the widest span of any feature (or 1) stands in. Data whose values are far outside on
  * more than 1 % of them gets the warning: a few outliers are normal, a different scale is not.
  */
+import { ByteTensor } from '../byte-tensor.js';
 import { fail } from '../errors.js';
 
 export interface InputRange {
@@ -52,15 +53,17 @@ export function checkInputRangeValue(owner: string, v: unknown): InputRange {
  * The range of `x` (rows of `features` values, row-major): per feature, or one for all (`perFeature: false`). What to
  * record as a checkpoint's inputRange from the training rows (before any normalization folded into the model).
  */
-export function inputRangeOf(x: Float32Array, features: number, options: { perFeature?: boolean } = {}): InputRange {
-  if (!(x instanceof Float32Array)) fail('ERR_INVALID_ARG', 'inputRangeOf: x must be a Float32Array of rows');
-  if (!Number.isInteger(features) || features < 1 || x.length % features !== 0 || x.length === 0)
-    fail('ERR_INVALID_ARG', `inputRangeOf: x has ${x.length} values, not a non-empty whole number of rows of ${features} features`);
+export function inputRangeOf(x: Float32Array | ByteTensor, features: number, options: { perFeature?: boolean } = {}): InputRange {
+  if (!(x instanceof Float32Array) && !(x instanceof ByteTensor))
+    fail('ERR_INVALID_ARG', 'inputRangeOf: x must be a Float32Array of rows (or a ByteTensor)');
+  const { data, scale } = valuesOf(x);
+  if (!Number.isInteger(features) || features < 1 || data.length % features !== 0 || data.length === 0)
+    fail('ERR_INVALID_ARG', `inputRangeOf: x has ${data.length} values, not a non-empty whole number of rows of ${features} features`);
   const n = options.perFeature === false ? 1 : features;
   const min = new Array<number>(n).fill(Infinity);
   const max = new Array<number>(n).fill(-Infinity);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
+  for (let i = 0; i < data.length; i++) {
+    const v = scale === null ? data[i] : Math.fround(data[i] * scale);
     if (Number.isNaN(v)) continue;
     const j = i % n;
     if (v < min[j]) min[j] = v;
@@ -68,6 +71,11 @@ export function inputRangeOf(x: Float32Array, features: number, options: { perFe
   }
   for (let j = 0; j < n; j++) if (!(min[j] <= max[j]) || !Number.isFinite(min[j]) || !Number.isFinite(max[j])) [min[j], max[j]] = [0, 0];
   return { min, max };
+}
+
+/** A ByteTensor's bytes and scale, or floats as they are (scale null): value i is data[i]·scale rounded as training does. */
+function valuesOf(x: Float32Array | ByteTensor): { data: ArrayLike<number>; scale: number | null } {
+  return x instanceof ByteTensor ? { data: x.data, scale: x.scale } : { data: x, scale: null };
 }
 
 const shown = (v: number): string => String(Number(v.toPrecision(4)));
@@ -79,12 +87,13 @@ const shown = (v: number): string => String(Number(v.toPrecision(4)));
  */
 export function checkInputRange(
   range: InputRange | null,
-  x: Float32Array | { data: Float32Array; shape: readonly number[] },
+  x: Float32Array | { data: Float32Array; shape: readonly number[] } | ByteTensor,
   where: string,
   options: { warn?: boolean } = {},
 ): InputRangeReport {
-  const data = x instanceof Float32Array ? x : x?.data;
-  if (!(data instanceof Float32Array)) fail('ERR_INVALID_ARG', `${where}: checkInputRange needs a Float32Array or a Tensor`);
+  if (!(x instanceof Float32Array || x instanceof ByteTensor || x?.data instanceof Float32Array))
+    fail('ERR_INVALID_ARG', `${where}: checkInputRange needs a Float32Array, a Tensor or a ByteTensor`);
+  const { data, scale } = valuesOf(x instanceof Float32Array || x instanceof ByteTensor ? x : x.data);
   if (range === null) return { outside: 0, total: data.length, fraction: 0, message: null };
   const { min, max } = checkInputRangeValue(where, range);
   const n = min.length;
@@ -98,7 +107,7 @@ export function checkInputRange(
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
+    const v = scale === null ? data[i] : Math.fround(data[i] * scale);
     const j = i % n;
     if (v < min[j] - tolerance[j] || v > max[j] + tolerance[j]) outside++;
     if (v < lo) lo = v;

@@ -42,6 +42,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { checkClipOptions, clipBeforeStep } from '../optim/clip.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape, Tensor } from '../tensor.js';
+import { ByteTensor } from '../byte-tensor.js';
 import type { BatchLogs, EpochLogs, TrainContext, TrainingCallback } from './callbacks.js';
 import {
   accuracy as accuracyOf,
@@ -58,10 +59,11 @@ import { RegressionAccumulator, type RegressionMetrics } from './regression-metr
 import { TargetScaling } from '../layers/target-scaling.js';
 
 /**
- * Inputs: a tensor [rows, ...sample]. Targets: one value per row (class labels, or a regression target for a model
- * with one output), or a Tensor [rows, ...] of several values per row (regression targets, class probabilities).
+ * Inputs: a tensor [rows, ...sample], or a ByteTensor (bytes standing for floats, converted a batch at a time).
+ * Targets: one value per row (class labels, or a regression target for a model with one output), or a Tensor
+ * [rows, ...] of several values per row (regression targets, class probabilities).
  */
-export type Inputs = Tensor;
+export type Inputs = Tensor | ByteTensor;
 export type Targets = Int32Array | Float32Array | Tensor | ArrayLike<number>;
 
 export interface FitOptions {
@@ -251,7 +253,7 @@ function logRegression(r: Regression, logs: EpochLogs, validation: boolean): voi
 }
 
 interface Data {
-  x: Tensor;
+  x: Inputs;
   sample: number[];
   features: number;
   /** The rows this part of the data has (all of x's, or those of a validation split's side). */
@@ -281,7 +283,8 @@ export function checkInitialEpoch(v: unknown): number {
  * stretches: checkFiniteYielding).
  */
 function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, isClassifier: boolean, checkX = true): Data {
-  if (!(x instanceof Tensor)) fail('ERR_INVALID_ARG', `${where}: x must be a Tensor of shape [rows, ...features], got ${typeof x}`);
+  if (!(x instanceof Tensor) && !(x instanceof ByteTensor))
+    fail('ERR_INVALID_ARG', `${where}: x must be a Tensor (or a ByteTensor) of shape [rows, ...features], got ${typeof x}`);
   if (x.shape.length < 2) fail('ERR_SHAPE', `${where}: x must be [rows, ...features], got ${formatShape(x.shape)}`);
   const rows = x.shape[0];
   const sample = x.shape.slice(1);
@@ -293,7 +296,8 @@ function prepareData(where: string, model: Sequential, x: Inputs, y: Targets, is
   if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
     fail('ERR_INVALID_ARG', `${where}: y must be labels (Int32Array or numbers) or a tensor of targets`);
   }
-  if (checkX) checkFiniteF32(`${where}: x`, x.data, features);
+  // Bytes times a finite scale are finite: a ByteTensor has nothing to check.
+  if (checkX && x instanceof Tensor) checkFiniteF32(`${where}: x`, x.data, features);
   const perRow = outWidth === 1 ? '' : `, or ${outWidth} float targets per row as a Tensor [${rows}, ${outShape.join(', ')}]`;
   if (y instanceof Tensor ? y.shape.length === 0 || y.shape[0] !== rows : values.length !== rows) {
     const has = y instanceof Tensor ? `shape ${formatShape(y.shape)}` : plural(values.length, 'value');
@@ -362,7 +366,11 @@ class Batcher {
     const xb = this.ws.f32('x', n * d.features);
     const lb = d.labels ? this.ws.i32('labels', n) : null;
     const tb = d.targets ? this.ws.f32('targets', n * d.targetWidth) : null;
-    if (order === null) xb.set(d.x.data.subarray(start * d.features, (start + n) * d.features));
+    if (d.x instanceof ByteTensor) {
+      // Bytes converted to floats as they are gathered, one batch at a time (in order: rows start … start + n − 1).
+      const index = order === null ? rowRange(this.ws.i32('rows', n), start) : order.subarray(start, start + n);
+      currentBackend().gatherByteRows(n, d.features, d.x.shape[0], d.x.data, index, d.x.scale, xb);
+    } else if (order === null) xb.set(d.x.data.subarray(start * d.features, (start + n) * d.features));
     // The shuffled rows in one crossing (a memcpy per row in native code).
     else currentBackend().gatherRows(n, d.features, d.x.shape[0], d.x.data, order.subarray(start, start + n), xb);
     if (lb) gatherRows(d.labels!, 1, order, start, n, lb);
@@ -374,6 +382,20 @@ class Batcher {
     }
     return { x, labels: lb, targets: tb };
   }
+}
+
+/** `into` filled with start, start + 1, …: the rows of an in-order batch, for the gathering kernel. */
+function rowRange(into: Int32Array, start: number): Int32Array {
+  for (let i = 0; i < into.length; i++) into[i] = start + i;
+  return into;
+}
+
+/** Rows start … start + n − 1 of x as floats: a view of a Tensor's data, or a ByteTensor's converted into `ws`. */
+function rowsOf(x: Inputs, features: number, start: number, n: number, ws: Workspace): Float32Array {
+  if (x instanceof Tensor) return x.data.subarray(start * features, (start + n) * features);
+  const xb = ws.f32('x', n * features);
+  currentBackend().gatherByteRows(n, features, x.shape[0], x.data, rowRange(ws.i32('rows', n), start), x.scale, xb);
+  return xb;
 }
 
 /** A training warning: fit emits it with process.emitWarning; in fit's worker it travels to the caller's thread. */
@@ -450,14 +472,14 @@ export async function trainLoop(
   // On the yielding path, x's values are checked in stretches (below) instead of in one long loop.
   const checkX = pause === null;
   let train = prepareData('fit', model, x, y, isClassifier, checkX);
-  if (!checkX) await checkFiniteYielding('fit: x', train.x.data, train.features, pause!);
+  if (!checkX && train.x instanceof Tensor) await checkFiniteYielding('fit: x', train.x.data, train.features, pause!);
   let val: Data | null = null;
   if (o.validationData !== undefined && o.validationSplit !== undefined)
     fail('ERR_INVALID_ARG', 'fit: give validationData or validationSplit, not both');
   if (o.validationData !== undefined) {
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) fail('ERR_INVALID_ARG', 'fit: validationData must be [x, y]');
     val = prepareData('fit: validationData', model, o.validationData[0], o.validationData[1], isClassifier, checkX);
-    if (!checkX) await checkFiniteYielding('fit: validationData: x', val.x.data, val.features, pause!);
+    if (!checkX && val.x instanceof Tensor) await checkFiniteYielding('fit: validationData: x', val.x.data, val.features, pause!);
   } else if (o.validationSplit !== undefined) {
     if (typeof o.validationSplit !== 'number' || !(o.validationSplit > 0 && o.validationSplit < 1))
       fail('ERR_INVALID_ARG', `fit: validationSplit must be in (0, 1), got ${String(o.validationSplit)}`);
@@ -697,12 +719,14 @@ function predictWith(where: string, model: Sequential, x: Inputs, options: Predi
   const o = optionsObject(where, options) as PredictOptions;
   checkKnownKeys(where, o, ['batchSize']);
   const batchSize = positiveInteger(where, 'batchSize', o.batchSize ?? PREDICT_BATCH);
-  if (!(x instanceof Tensor) || x.shape.length < 2) fail('ERR_SHAPE', `${where}: x must be a Tensor of shape [rows, ...features]`);
+  if (!(x instanceof Tensor || x instanceof ByteTensor) || x.shape.length < 2)
+    fail('ERR_SHAPE', `${where}: x must be a Tensor (or a ByteTensor) of shape [rows, ...features]`);
   const rows = x.shape[0];
   const sample = x.shape.slice(1);
   const outShape = model.outputShape(sample);
   const features = x.size / Math.max(rows, 1);
-  checkFiniteF32(`${where}: x`, x.data, features);
+  if (x instanceof Tensor) checkFiniteF32(`${where}: x`, x.data, features);
+  const ws = new Workspace();
   const outWidth = outShape.reduce((a, b) => a * b, 1);
   const result = new Float32Array(rows * outWidth);
   const wasTraining = model.training;
@@ -711,7 +735,7 @@ function predictWith(where: string, model: Sequential, x: Inputs, options: Predi
     noGrad(() => {
       for (let start = 0; start < rows; start += batchSize) {
         const n = Math.min(batchSize, rows - start);
-        const xb = new Tensor(x.data.subarray(start * features, (start + n) * features), [n, ...sample]);
+        const xb = new Tensor(rowsOf(x, features, start, n, ws), [n, ...sample]);
         const out = model.forward(xb, { reuse: true, checkInput: false });
         result.set(out.data.subarray(0, n * outWidth), start * outWidth);
       }

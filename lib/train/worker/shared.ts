@@ -9,15 +9,17 @@
  * trains on next, with no copies. This works because layers and optimizers read `tensor.data` when they run and
  * never keep the array itself.
  *
- * Training data: copied once into SharedArrayBuffers (a buffer that already is shared is used as
- * is, with no copy: a server that trains often on the same data should keep it in one), so the worker reads the
- * same memory and the caller's arrays stay the caller's (transferring them would detach them). Targets keep their
- * kind (tensor, typed array, plain array), so the worker's loop sees what the caller passed and checks it identically.
+ * Training data (floats, or a ByteTensor's bytes with their scale): copied once into SharedArrayBuffers (a buffer
+ * that already is shared is used as is, with no copy: a server that trains often on the same data should keep it in
+ * one), so the worker reads the same memory and the caller's arrays stay the caller's (transferring them would
+ * detach them). Targets keep their kind (tensor, typed array, plain array), so the worker's loop sees what the caller
+ * passed and checks it identically.
  */
 import { fail } from '../../errors.js';
 import type { Layer } from '../../layers/layer.js';
 import { toSharedFloat32 } from '../../shared-memory.js';
 import { Tensor } from '../../tensor.js';
+import { ByteTensor } from '../../byte-tensor.js';
 import type { Inputs, Targets } from '../loop.js';
 
 /**
@@ -53,10 +55,10 @@ export function adoptState(model: Layer, arrays: readonly Float32Array[]): void 
   });
 }
 
-export interface SharedInputs {
-  data: Float32Array;
-  shape: number[];
-}
+/** A Tensor's floats, or a ByteTensor's bytes and scale (`kind` says which the worker rebuilds). */
+export type SharedInputs =
+  | { kind: 'tensor'; data: Float32Array; shape: number[] }
+  | { kind: 'bytes'; data: Uint8Array; shape: number[]; scale: number };
 
 type SharedTypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
@@ -88,16 +90,21 @@ function shareableTyped(v: unknown): v is SharedTypedArray {
 }
 
 /** True when `x` can be sent as shared memory; anything else stays on the caller's thread (whose checks explain it). */
-export function canShareInputs(x: unknown): x is Tensor {
-  return x instanceof Tensor && x.data instanceof Float32Array;
+export function canShareInputs(x: unknown): x is Inputs {
+  return (x instanceof Tensor && x.data instanceof Float32Array) || x instanceof ByteTensor;
 }
 
 export function canShareTargets(y: unknown): boolean {
-  return canShareInputs(y) || shareableTyped(y) || (Array.isArray(y) && y.every((v) => typeof v === 'number'));
+  return (
+    (y instanceof Tensor && y.data instanceof Float32Array) ||
+    shareableTyped(y) ||
+    (Array.isArray(y) && y.every((v) => typeof v === 'number'))
+  );
 }
 
 export async function shareInputs(x: Inputs): Promise<SharedInputs> {
-  return { data: await shared(x.data), shape: [...x.shape] };
+  if (x instanceof ByteTensor) return { kind: 'bytes', data: await shared(x.data), shape: [...x.shape], scale: x.scale };
+  return { kind: 'tensor', data: await shared(x.data), shape: [...x.shape] };
 }
 
 export async function shareTargets(y: Targets): Promise<SharedTargets> {
@@ -107,8 +114,8 @@ export async function shareTargets(y: Targets): Promise<SharedTargets> {
 }
 
 /** In the worker: the caller's inputs and targets again, over the shared memory. */
-export function unshareInputs(x: SharedInputs): Tensor {
-  return new Tensor(x.data, x.shape);
+export function unshareInputs(x: SharedInputs): Inputs {
+  return x.kind === 'bytes' ? new ByteTensor(x.data, x.shape, x.scale) : new Tensor(x.data, x.shape);
 }
 
 export function unshareTargets(y: SharedTargets): Targets {
