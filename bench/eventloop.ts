@@ -82,9 +82,9 @@ ping();
 
 interface Latency {
   n: number;
-  p50: number;
-  p99: number;
-  max: number;
+  p50: number | undefined;
+  p99: number | undefined;
+  max: number | undefined;
 }
 
 function summarize(latencies: number[]): Latency {
@@ -168,8 +168,10 @@ function prepareMlpA(backend: Backend, d: { x: TensorType; y: Int32Array }, how:
 
 const trainMlpA = (backend: Backend, d: { x: TensorType; y: Int32Array }, how: How) => prepareMlpA(backend, d, how)();
 
-const fmt = (l: Latency) =>
-  `${String(l.n).padStart(5)}  ${l.p50.toFixed(2).padStart(8)}  ${l.p99.toFixed(2).padStart(8)}  ${l.max.toFixed(2).padStart(8)}`;
+// No request at all is possible under fitBlocking: the client's first ping can come after the training began, and
+// then nothing it sends is answered (so none counts) until the training ends.
+const ms = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(2)).padStart(8);
+const fmt = (l: Latency) => `${String(l.n).padStart(5)}  ${ms(l.p50)}  ${ms(l.p99)}  ${ms(l.max)}`;
 
 async function main(): Promise<void> {
   const server = http.createServer((_req, res) => res.end('pong'));
