@@ -2,7 +2,7 @@
  * Where an MLP-A training step's time goes: per phase (batch gather, zeroGrad, forward, loss, backward, optimizer, the
  * step's bookkeeping) and per kernel, against the GEMM floor (the same sgemm calls alone). Both kernel sets.
  *
- *   npx tsx bench/profile.ts [--model mlp-a|lenet] [--steps S] [--threads T] [--kernels current]
+ *   npx tsx bench/profile.ts [--model mlp-a|lenet] [--optimizer sgd|adam] [--steps S] [--threads T] [--kernels current]
  *
  * --model lenet profiles LeNet-5's step (examples/lenet.ts: Adam, batch 128, images [1, 28, 28]) the same way; its
  * GEMM floor covers the Dense layers' sgemm calls only (the convolutions' GEMMs are inside their kernels).
@@ -34,6 +34,9 @@ import { bothKernelSets, reportRows } from './kernel-sets.js';
 const modelName = stringOption('--model', 'mlp-a');
 if (modelName !== 'mlp-a' && modelName !== 'lenet') throw new Error(`--model: mlp-a or lenet, got ${modelName}`);
 const isLenet = modelName === 'lenet';
+// Each model's own recipe by default (MLP-A: SGD with momentum; LeNet-5: Adam); --optimizer picks the other.
+const optimizerName = stringOption('--optimizer', isLenet ? 'adam' : 'sgd');
+if (optimizerName !== 'sgd' && optimizerName !== 'adam') throw new Error(`--optimizer: sgd or adam, got ${optimizerName}`);
 const title = isLenet ? 'LeNet-5' : 'MLP-A';
 bothKernelSets(`${title} step profile`);
 
@@ -100,9 +103,10 @@ useBackend(backend);
 manualSeed(1);
 const model = isLenet ? lenet() : mlpA();
 const params = model.parameters();
-const optimizer = isLenet
-  ? new Adam(model.parameters(), { lr: LENET.lr, backend })
-  : new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
+const optimizer =
+  optimizerName === 'adam'
+    ? new Adam(model.parameters(), { lr: isLenet ? LENET.lr : 1e-3, backend })
+    : new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend });
 const bs = isLenet ? LENET.batchSize : MLP_A.batchSize;
 const xb = new Float32Array(bs * 784);
 const yb = new Int32Array(bs);
@@ -187,4 +191,4 @@ rows.push([
 ]);
 const outside = stepMedian - floorMedian;
 rows.push(['outside GEMMs (step − floor, medians)', `${msOne(outside)} (× 469 steps = ${(469 * outside).toFixed(3)} s/epoch)`]);
-reportRows(`${title} training step, batch ${bs}, ${threads} thread(s)`, rows);
+reportRows(`${title} training step (${optimizerName}), batch ${bs}, ${threads} thread(s)`, rows);
