@@ -110,6 +110,9 @@ float* colsFor(int64_t begin, float* callerCols, int64_t size) {
   return own.data();
 }
 
+// Values per channel below which the bias gradient's sums stay on one thread.
+constexpr int64_t kBiasGrain = 1 << 15;
+
 // Images per dWeight partial sum in the backward pass. The partials are added in order at the end, so dWeight does
 // not depend on how many threads ran them.
 constexpr int64_t kImagesPerPartial = 8;
@@ -205,14 +208,17 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
   float* dX = a.f32OrNull(17, "dX", nchw);
 
   if (dBias != nullptr) {
-    for (int64_t o = 0; o < O; o++) {
-      double s = 0.0;
-      for (int64_t n = 0; n < N; n++) {
-        const float* d = dY + n * op + o * P;
-        for (int64_t p = 0; p < P; p++) s += d[p];
+    // Each channel's sum is its own (in double, over every image in order): split by channel, the same bits.
+    parallelFor(O, N * P >= kBiasGrain ? 1 : O, [&](int64_t first, int64_t last) {
+      for (int64_t o = first; o < last; o++) {
+        double s = 0.0;
+        for (int64_t n = 0; n < N; n++) {
+          const float* d = dY + n * op + o * P;
+          for (int64_t p = 0; p < P; p++) s += d[p];
+        }
+        dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
       }
-      dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
-    }
+    });
   }
   // dWeight (O×K) = beta·dWeight + Σ_n dY_n (O×P) · cols_nᵀ (P×K), summed in partials of kImagesPerPartial images
   // (partial t over images [8t, 8t + 8)), each on one thread, then added in order here, in double.

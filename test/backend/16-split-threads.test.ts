@@ -153,7 +153,8 @@ describe.each(cases)('$name split over threads', (c) => {
  */
 describe('conv2d split over threads', () => {
   const shapes = [
-    { name: "LeNet's first layer (1→6, 5×5, padding 2), 37 images", N: 37, C: 1, H: 28, W: 28, O: 6, k: 5, stride: 1, pad: 2, dilation: 1 },
+    // 43 images: 43·784 values per channel, enough for the bias gradient to split by channel too (conv.cc's kBiasGrain).
+    { name: "LeNet's first layer (1→6, 5×5, padding 2), 43 images", N: 43, C: 1, H: 28, W: 28, O: 6, k: 5, stride: 1, pad: 2, dilation: 1 },
     { name: "LeNet's second layer (6→16, 5×5), 37 images", N: 37, C: 6, H: 14, W: 14, O: 16, k: 5, stride: 1, pad: 0, dilation: 1 },
     { name: 'stride 2, dilation 2, 3 images', N: 3, C: 3, H: 13, W: 11, O: 4, k: 3, stride: 2, pad: 1, dilation: 2 },
   ];
