@@ -1,8 +1,10 @@
 // A fixed set of helper threads, started on first use and kept for the life of the process (detached, never
 // joined). Waking a thread that sleeps on a condition variable takes 80–130 µs on these (virtual) machines, more than
 // a whole LeNet kernel, so a helper spins (yielding the core at every turn, as OpenBLAS's own threads do) for
-// kSpin after each job before it sleeps: the kernels of one training step then find it awake. The caller spins
-// too while it waits for the helpers, which never takes long: it has done its own equal share meanwhile.
+// kSpin after each job before it sleeps. kSpin is longer than a training step (MLP-A: ~3.5 ms at 2 threads), so
+// that the next step's optimizer finds the helper awake: with 2 ms it slept in between, and MLP-A's sgdStep was
+// no faster at 2 threads than at 1 (0.37 ms); with 10 ms, 0.28 ms. The caller spins too while it waits for the
+// helpers, which never takes long: it has done its own equal share meanwhile.
 #include "parallel.h"
 
 #include <algorithm>
@@ -20,7 +22,7 @@ namespace nb {
 
 namespace {
 
-constexpr std::chrono::microseconds kSpin{2000};
+constexpr std::chrono::microseconds kSpin{10000};
 
 class HelperThreads {
  public:
