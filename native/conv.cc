@@ -117,6 +117,18 @@ constexpr int64_t kBiasGrain = 1 << 15;
 // not depend on how many threads ran them.
 constexpr int64_t kImagesPerPartial = 8;
 
+// dBias[o] = beta·dBias[o] + Σ over images and pixels of dY's channel o, in double, for o in [first, last).
+void biasGrad(int64_t first, int64_t last, int64_t N, int64_t P, int64_t op, const float* dY, double beta, float* dBias) {
+  for (int64_t o = first; o < last; o++) {
+    double s = 0.0;
+    for (int64_t n = 0; n < N; n++) {
+      const float* d = dY + n * op + o * P;
+      for (int64_t p = 0; p < P; p++) s += d[p];
+    }
+    dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
+  }
+}
+
 // Reads and checks C, H, W (at cAt, cAt+1, cAt+2) and kh, kw, stride, pad, dilation (at kAt…kAt+4).
 Window readWindow(const Args& a, const char* fn, size_t cAt, size_t kAt) {
   Window g{};
@@ -209,16 +221,7 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
 
   if (dBias != nullptr) {
     // Each channel's sum is its own (in double, over every image in order): split by channel, the same bits.
-    parallelFor(O, N * P >= kBiasGrain ? 1 : O, [&](int64_t first, int64_t last) {
-      for (int64_t o = first; o < last; o++) {
-        double s = 0.0;
-        for (int64_t n = 0; n < N; n++) {
-          const float* d = dY + n * op + o * P;
-          for (int64_t p = 0; p < P; p++) s += d[p];
-        }
-        dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
-      }
-    });
+    parallelFor(O, N * P >= kBiasGrain ? 1 : O, [&](int64_t first, int64_t last) { biasGrad(first, last, N, P, op, dY, beta, dBias); });
   }
   // dWeight (O×K) = beta·dWeight + Σ_n dY_n (O×P) · cols_nᵀ (P×K), summed in partials of kImagesPerPartial images
   // (partial t over images [8t, 8t + 8)), each on one thread, then added in order here, in double.
