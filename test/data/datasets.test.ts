@@ -10,19 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DIGITS_TRAIN_FRACTION, loadDigits } from '../../lib/data/digits.js';
 import { FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnist, loadIdxPair } from '../../lib/data/fashion-mnist.js';
 import { expectError } from '../helpers/errors.js';
+import { idxFile } from '../helpers/idx-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-datasets-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => {
-    header.writeUInt32BE(d, 4 + 4 * i);
-  });
-  return Buffer.concat([header, Buffer.from(data)]);
-}
 
 function counts(y: Int32Array, classes: number): number[] {
   const c = new Array(classes).fill(0);
@@ -70,9 +61,9 @@ describe('IDX directories', () => {
     fs.mkdirSync(sub);
     fs.writeFileSync(
       path.join(sub, 'train-images-idx3-ubyte.gz'),
-      zlib.gzipSync(idx([3, 2, 2], Uint8Array.from([0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]))),
+      zlib.gzipSync(idxFile([3, 2, 2], Uint8Array.from([0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]))),
     );
-    fs.writeFileSync(path.join(sub, 'train-labels-idx1-ubyte'), idx([3], Uint8Array.from([2, 0, 1])));
+    fs.writeFileSync(path.join(sub, 'train-labels-idx1-ubyte'), idxFile([3], Uint8Array.from([2, 0, 1])));
     const d = loadIdxPair(sub, 'train');
     expect(d.rows).toBe(3);
     expect(d.features).toBe(4);
@@ -80,8 +71,8 @@ describe('IDX directories', () => {
     expect(Array.from(d.x.subarray(0, 4))).toEqual([0, 1, 0.2, 0.4].map(Math.fround));
     expect(Array.from(d.y)).toEqual([2, 0, 1]);
 
-    fs.writeFileSync(path.join(sub, 't10k-images-idx3-ubyte'), idx([2, 2, 2], new Uint8Array(8)));
-    fs.writeFileSync(path.join(sub, 't10k-labels-idx1-ubyte'), idx([3], new Uint8Array(3)));
+    fs.writeFileSync(path.join(sub, 't10k-images-idx3-ubyte'), idxFile([2, 2, 2], new Uint8Array(8)));
+    fs.writeFileSync(path.join(sub, 't10k-labels-idx1-ubyte'), idxFile([3], new Uint8Array(3)));
     expectError(() => loadIdxPair(sub, 't10k'), 'ERR_IO', /t10k-labels-idx1-ubyte: 3 labels for 2 images/);
     expectError(() => loadIdxPair(sub, 'nope'), 'ERR_IO', /nope-images-idx3-ubyte\[\.gz\] not found/);
   });

@@ -10,19 +10,10 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BYTE_SCALE, FASHION_CLASSES, FASHION_MNIST_DIR, loadFashionMnistBytes, loadIdxPair, loadIdxPairBytes } from '../../lib/index.js';
 import { rejection } from '../helpers/async.js';
+import { idxFile } from '../helpers/idx-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuroblas-bytes-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => {
-    header.writeUInt32BE(d, 4 + 4 * i);
-  });
-  return Buffer.concat([header, Buffer.from(data)]);
-}
 
 /** Every byte times the scale, rounded to float32 as the gatherByteRows kernel does, equals the float loader's value. */
 function expectSameValues(bytes: Uint8Array, scale: number, floats: Float32Array): void {
@@ -35,8 +26,8 @@ function expectSameValues(bytes: Uint8Array, scale: number, floats: Float32Array
 describe('loadIdxPairBytes', () => {
   it('reads the bytes as they are, on shared memory, with scale 1/255 meaning the float loader’s values', async () => {
     const pixels = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 37) % 256);
-    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idx([5, 3, 3], pixels)));
-    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx([5], Uint8Array.from([2, 0, 1, 1, 0])));
+    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idxFile([5, 3, 3], pixels)));
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idxFile([5], Uint8Array.from([2, 0, 1, 1, 0])));
     const b = await loadIdxPairBytes(dir, 'train');
     const f = loadIdxPair(dir, 'train');
     expect(Array.from(b.x)).toEqual(Array.from(pixels));
@@ -50,8 +41,8 @@ describe('loadIdxPairBytes', () => {
   });
 
   it('checks what the float loader checks: labels that do not match the images, a missing file or directory', async () => {
-    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), idx([2, 2, 2], new Uint8Array(8)));
-    fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx([3], new Uint8Array(3)));
+    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), idxFile([2, 2, 2], new Uint8Array(8)));
+    fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idxFile([3], new Uint8Array(3)));
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => loadIdxPairBytes(dir, 't10k'), /t10k-labels-idx1-ubyte: 3 labels for 2 images/],
       [() => loadIdxPairBytes(dir, 'nope'), /nope-images-idx3-ubyte\[\.gz\] not found/],
