@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '../../lib/index.js';
+import { expectClose } from '../helpers/close.js';
 import { Rng } from '../helpers/random.js';
 
 const native = getBackend('native');
@@ -132,17 +133,9 @@ describe.each(cases)('$name split over threads', (c) => {
     const nat = twoSteps(c, native, 2);
     const spec = twoSteps(c, js, 1);
     expect(nat.counts).toEqual(spec.counts);
-    nat.arrays.forEach((a, i) => {
-      // One expect per array (200,000 of them would take seconds): the worst element, and where it is.
-      let worst = 0;
-      let at = -1;
-      for (let k = 0; k < n; k++) {
-        const want = spec.arrays[i][k];
-        const err = Number.isFinite(want) ? Math.abs(a[k] - want) / Math.max(1, Math.abs(want)) : Object.is(a[k], want) ? 0 : Infinity;
-        if (err > worst) [worst, at] = [err, k];
-      }
-      expect(worst, `array ${i}, element ${at}`).toBeLessThanOrEqual(1e-5);
-    });
+    // The tolerance of the native-vs-js optimizer trajectories in 06-optimizers-more.test.ts: the two backends round
+    // differently (native contracts multiply-adds, and the sanitizer build is compiled otherwise).
+    for (const [i, a] of nat.arrays.entries()) expectClose(a, spec.arrays[i], { rtol: 1e-4, atol: 1e-6 }, `${c.name}: array ${i}`);
   });
 });
 
