@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check.h"
+#include "conv-direct.h"
 #include "export.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -178,7 +179,13 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   const float* bias = a.f32OrNull(12, "bias", O);
   float* cols = a.f32(13, "cols", product(fn, "C·kh·kw·OH·OW", K, P));
   float* Y = a.f32(14, "Y", product(fn, "N·O·OH·OW", N, op));
+  const bool direct = directConv(g.stride, g.dilation, g.C, g.kh, g.kw, g.OW);
+  const DirectShape ds{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
   auto images = [&](int64_t begin, int64_t end) {
+    if (direct) {
+      for (int64_t n = begin; n < end; n++) directForward(ds, O, X + n * chw, weight, bias, Y + n * op);
+      return;
+    }
     float* c = colsFor(begin, cols, K * P);
     for (int64_t n = begin; n < end; n++) {
       im2col(g, X + n * chw, c);
@@ -191,7 +198,7 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
       sgemm(false, false, O, P, K, 1.0f, weight, c, bias != nullptr ? 1.0f : 0.0f, y);
     }
   };
-  if (splitsBatch(O, K, P)) {
+  if (direct || splitsBatch(O, K, P)) {
     parallelFor(N, 1, images);
   } else {
     images(0, N);
@@ -230,7 +237,21 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
   thread_local std::vector<float> sums;
   if (static_cast<int64_t>(sums.size()) < partials * ok) sums.resize(static_cast<size_t>(partials * ok));
   float* partialSums = sums.data();
+  // The direct kernels serve the weight gradient of a layer whose input needs none (a network's first layer).
+  const bool direct = dX == nullptr && directConv(g.stride, g.dilation, g.C, g.kh, g.kw, g.OW);
+  const DirectShape ds{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
   auto run = [&](int64_t begin, int64_t end) {
+    if (direct) {
+      thread_local std::vector<float> lanes;
+      lanes.resize(static_cast<size_t>(ok * 8));
+      for (int64_t t = begin; t < end; t++) {
+        std::fill(lanes.begin(), lanes.end(), 0.0f);
+        for (int64_t n = t * kImagesPerPartial; n < std::min(N, (t + 1) * kImagesPerPartial); n++)
+          directWeightGrad(ds, O, X + n * chw, dY + n * op, lanes.data());
+        sumLanes(ok, lanes.data(), partialSums + t * ok);
+      }
+      return;
+    }
     float* c = colsFor(begin, cols, K * P);
     for (int64_t t = begin; t < end; t++) {
       const int64_t last = std::min(N, (t + 1) * kImagesPerPartial);
@@ -246,7 +267,7 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
       }
     }
   };
-  if (splitsBatch(O, K, P)) {
+  if (direct || splitsBatch(O, K, P)) {
     parallelFor(partials, 1, run);
   } else {
     run(0, partials);
