@@ -1,7 +1,7 @@
 /**
  * Two threads against one, interleaved in one run (both kernel sets, kernel-sets.ts): each sgemm shape of MLP-A's
  * training step (batch 128), MLP-A training itself (fitBlocking over the same 5,120 rows, 40 steps) and LeNet-5's
- * (examples/lenet.ts: Adam, batch 128, 10 steps over the first 1,280 images).
+ * (examples/lenet.ts: Adam, batch 128, 30 steps over the first 3,840 images).
  *
  *   npx tsx bench/threads.ts [--rounds R] [--kernels current]
  *
@@ -42,7 +42,7 @@ manualSeed(1);
 const model = mlpA();
 const optimizer = new SGD(model.parameters(), { lr: MLP_A.lr, momentum: MLP_A.momentum, backend: native });
 
-const lenetRows = 10 * LENET.batchSize;
+const lenetRows = 30 * LENET.batchSize;
 const lenetX = new Tensor(train.x.subarray(0, lenetRows * 784), [lenetRows, 1, 28, 28]);
 const lenetY = train.y.subarray(0, lenetRows);
 const lenetModel = lenet();
@@ -82,7 +82,7 @@ out.push([
   `${median(fitTimes[0]).toFixed(1)} / ${median(fitTimes[1]).toFixed(1)} ms = ${fitSpeedup.toFixed(2)}× (goal ≥ 1.7×)`,
 ]);
 out.push([
-  'LeNet-5, 10 training steps: 1 / 2 threads',
+  'LeNet-5, 30 training steps: 1 / 2 threads',
   `${median(lenetTimes[0]).toFixed(1)} / ${median(lenetTimes[1]).toFixed(1)} ms = ${speedup(lenetTimes).toFixed(2)}× (goal ≥ 1.4×)`,
 ]);
 for (const [s, [name, , , M, N, K]] of shapes.entries()) out.push([`sgemm ${name} (${M}×${N}×${K})`, fmt(shapeTimes[s])]);
