@@ -119,13 +119,16 @@ describe('training jobs across worker processes', () => {
     const first = await progressOf(job.id!, 1);
     const victim = workers.find((w) => first.worker.endsWith(`:${w.child.pid}`))!;
     expect(victim).toBeDefined();
-    // Mid-epoch 2: the epoch-1 checkpoint is on disk and epoch 2 is under way.
-    await new Promise((r) => setTimeout(r, 300));
+    // Killed as soon as epoch 1 is reported: its checkpoint is written before the report, and epoch 2 is starting.
+    // (A fixed pause here raced the training: on a fast run the victim had finished all 4 epochs before the kill,
+    // and the wait below for an epoch-2 report that had already come hung until the test's timeout.) The listener
+    // for the next report is set before the kill, so no report can slip past it.
+    const resumedReport = progressOf(job.id!, 2);
     const killedAt = performance.now();
     victim.child.kill('SIGKILL');
     addWorker(); // keep three for the tests after this one
-    const resumed = await progressOf(job.id!, 2);
     const result = await finished(job);
+    const resumed = await resumedReport;
     const recovery = (performance.now() - killedAt) / 1000;
     console.log(
       `crash recovery: SIGKILL during epoch 2 of 4; job resumed from epoch ${result.resumedFrom} on ${result.worker}, ` +
