@@ -9,6 +9,7 @@ import type { Backend } from '../../lib/index.js';
 import { loadAddon } from '../helpers/addon.js';
 import { backendNames, backends, bothBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
+import { conv64, type Geometry, out } from '../helpers/conv64.js';
 import { expectError } from '../helpers/errors.js';
 import { Rng } from '../helpers/random.js';
 import { reference } from '../helpers/reference.js';
@@ -48,45 +49,6 @@ interface ConvRef {
 
 const F = (n: number) => new Float32Array(n);
 const f32 = (xs: ArrayLike<number>) => Float32Array.from(xs as ArrayLike<number>);
-const out = (size: number, k: number, stride: number, pad: number, dilation = 1) =>
-  Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
-
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  pad: number;
-  dilation: number;
-}
-
-/** Direct convolution in float64: y[n,o,oh,ow] = b[o] + Σ_c,i,j w[o,c,i,j]·x[n,c,oh·s − p + i·d, ow·s − p + j·d]. */
-function conv64(g: Geometry, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null): Float64Array {
-  const OH = out(g.H, g.kh, g.stride, g.pad, g.dilation),
-    OW = out(g.W, g.kw, g.stride, g.pad, g.dilation);
-  const y = new Float64Array(g.N * g.O * OH * OW);
-  for (let n = 0; n < g.N; n++)
-    for (let o = 0; o < g.O; o++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          let s = b ? b[o] : 0;
-          for (let c = 0; c < g.C; c++)
-            for (let i = 0; i < g.kh; i++)
-              for (let j = 0; j < g.kw; j++) {
-                const ih = oh * g.stride - g.pad + i * g.dilation,
-                  iw = ow * g.stride - g.pad + j * g.dilation;
-                if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
-                  s += w[((o * g.C + c) * g.kh + i) * g.kw + j] * x[((n * g.C + c) * g.H + ih) * g.W + iw];
-              }
-          y[((n * g.O + o) * OH + oh) * OW + ow] = s;
-        }
-  return y;
-}
-
 /** Direct pooling in float64 (max, or average over k² with padding counted). */
 function pool64(
   kind: 'max' | 'avg',

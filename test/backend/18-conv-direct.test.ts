@@ -9,49 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../lib/index.js';
 import { backends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
+import { conv64, convWeightGrad64, type Geometry, out } from '../helpers/conv64.js';
 import { Rng } from '../helpers/random.js';
 import { normwise } from '../helpers/tolerances.js';
 
-interface Shape {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  kh: number;
-  kw: number;
-  pad: number;
-}
-
-const outSize = (size: number, k: number, pad: number) => size + 2 * pad - k + 1;
-
-/** y = conv(x, w) + b and dW = Σ dy·x over the windows, in float64, by their definitions. */
-function conv64(s: Shape, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array) {
-  const OH = outSize(s.H, s.kh, s.pad),
-    OW = outSize(s.W, s.kw, s.pad);
-  const y = new Float64Array(s.N * s.O * OH * OW);
-  const dW = new Float64Array(w.length);
-  for (let n = 0; n < s.N; n++)
-    for (let o = 0; o < s.O; o++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const at = ((n * s.O + o) * OH + oh) * OW + ow;
-          let sum = 0;
-          for (let c = 0; c < s.C; c++)
-            for (let i = 0; i < s.kh; i++)
-              for (let j = 0; j < s.kw; j++) {
-                const h = oh - s.pad + i,
-                  v = ow - s.pad + j;
-                if (h < 0 || h >= s.H || v < 0 || v >= s.W) continue;
-                const px = x[((n * s.C + c) * s.H + h) * s.W + v];
-                const k = ((o * s.C + c) * s.kh + i) * s.kw + j;
-                sum += w[k] * px;
-                dW[k] += dy[at] * px;
-              }
-          y[at] = sum + b[o];
-        }
-  return { y, dW };
-}
+/** A stride-1, undilated window: the only kind the direct kernels take. */
+type Shape = Omit<Geometry, 'stride' | 'dilation'>;
+const geometry = (s: Shape): Geometry => ({ ...s, stride: 1, dilation: 1 });
+const outSize = (size: number, k: number, pad: number) => out(size, k, 1, pad);
 
 const shapes: Shape[] = [
   { N: 3, C: 1, H: 28, W: 28, O: 6, kh: 5, kw: 5, pad: 2 }, // LeNet's first layer: OW 28, 4 vectors, the last half used
@@ -78,9 +43,10 @@ describe.each(backends)('direct convolution shapes ($name)', (be) => {
       be.conv2dForward(s.N, s.C, s.H, s.W, s.O, s.kh, s.kw, 1, s.pad, 1, x, w, b, cols, y);
       const dW = new Float32Array(w.length).fill(Number.NaN);
       be.conv2dBackward(s.N, s.C, s.H, s.W, s.O, s.kh, s.kw, 1, s.pad, 1, x, w, dy, cols, 0, dW, null, null);
-      const want = conv64(s, x, w, b, dy);
-      expectClose(y, want.y, normwise(want.y), 'y');
-      expectClose(dW, want.dW, normwise(want.dW), 'dW');
+      const y64 = conv64(geometry(s), x, w, b),
+        dW64 = convWeightGrad64(geometry(s), x, dy);
+      expectClose(y, y64, normwise(y64), 'y');
+      expectClose(dW, dW64, normwise(dW64), 'dW');
     },
   );
 });
