@@ -6,10 +6,12 @@
 // small enough for OpenBLAS to run on the calling thread (O·K·P < kSerialGemm, LeNet's layers): those products are
 // too small for OpenBLAS to split, so without this a second core would not help the convolutions at all.
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "check.h"
+#include "conv-channels.h"
 #include "conv-direct.h"
 #include "export.h"
 #include "kernels.h"
@@ -130,6 +132,30 @@ void biasGrad(int64_t first, int64_t last, int64_t N, int64_t P, int64_t op, con
   }
 }
 
+// The weights in tap-major order for channelForward, in this thread's buffer (kept between calls).
+const float* tapMajor(int64_t O, int64_t K, const float* weight) {
+  thread_local std::vector<float> wt;
+  wt.resize(static_cast<size_t>(K * channelStride(O)));
+  tapMajorWeights(O, K, weight, wt.data());
+  return wt.data();
+}
+
+// The weights with the input channel last for rowInputGrad, in this thread's buffer (kept between calls).
+const float* inputMajor(const ChannelShape& s, int64_t O, const float* weight) {
+  thread_local std::vector<float> wr;
+  const int64_t CB = inputBlock(s);
+  wr.resize(static_cast<size_t>(O * s.kh * s.kw * ((s.C + CB - 1) / CB * CB)));
+  inputGradWeights(s, O, weight, wr.data());
+  return wr.data();
+}
+
+bool allFinite(const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    if (!std::isfinite(x[i])) return false;
+  }
+  return true;
+}
+
 // Reads and checks C, H, W (at cAt, cAt+1, cAt+2) and kh, kw, stride, pad, dilation (at kAt…kAt+4).
 Window readWindow(const Args& a, const char* fn, size_t cAt, size_t kAt) {
   Window g{};
@@ -181,9 +207,16 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   float* Y = a.f32(14, "Y", product(fn, "N·O·OH·OW", N, op));
   const bool direct = directConv(g.stride, g.dilation, g.C, g.kh, g.kw, g.OW);
   const DirectShape ds{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
+  const bool channels = !direct && channelConvFits(g.stride, g.dilation, O, K) && splitsBatch(O, K, P);
+  const ChannelShape cs{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
+  const float* wt = channels ? tapMajor(O, K, weight) : nullptr;
   auto images = [&](int64_t begin, int64_t end) {
     if (direct) {
       for (int64_t n = begin; n < end; n++) directForward(ds, O, X + n * chw, weight, bias, Y + n * op);
+      return;
+    }
+    if (channels) {
+      for (int64_t n = begin; n < end; n++) channelForward(cs, O, X + n * chw, wt, bias, Y + n * op);
       return;
     }
     float* c = colsFor(begin, cols, K * P);
@@ -198,7 +231,7 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
       sgemm(false, false, O, P, K, 1.0f, weight, c, bias != nullptr ? 1.0f : 0.0f, y);
     }
   };
-  if (direct || splitsBatch(O, K, P)) {
+  if (direct || channels || splitsBatch(O, K, P)) {
     parallelFor(N, 1, images);
   } else {
     images(0, N);
@@ -240,6 +273,15 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
   // The direct kernels serve the weight gradient of a layer whose input needs none (a network's first layer).
   const bool direct = dX == nullptr && directConv(g.stride, g.dilation, g.C, g.kh, g.kw, g.OW);
   const DirectShape ds{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
+  // The channel kernels serve the weight gradient of small layers with many output channels, and the input gradient of
+  // small layers whose weights are all finite (with an infinite weight, PyTorch's col2im leaves out products that the
+  // row kernel would add as ∞·0 = NaN).
+  const bool small = splitsBatch(O, K, P);
+  const bool channels = !direct && small && channelConvFits(g.stride, g.dilation, O, K);
+  const bool rowDX = dX != nullptr && small && rowInputGradFits(g.stride, g.dilation, g.W) && allFinite(weight, O * K);
+  const ChannelShape cs{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
+  const float* wr = rowDX ? inputMajor(cs, O, weight) : nullptr;
+  const int64_t S = channelStride(O);
   auto run = [&](int64_t begin, int64_t end) {
     if (direct) {
       thread_local std::vector<float> lanes;
@@ -252,22 +294,38 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
       }
       return;
     }
-    float* c = colsFor(begin, cols, K * P);
+    float* c = channels && (dX == nullptr || rowDX) ? nullptr : colsFor(begin, cols, K * P);
+    thread_local std::vector<float> tapSums;  // one partial's channel-kernel sums, K × S (tap-major)
+    if (channels) tapSums.resize(static_cast<size_t>(K * S));
     for (int64_t t = begin; t < end; t++) {
-      const int64_t last = std::min(N, (t + 1) * kImagesPerPartial);
-      for (int64_t n = t * kImagesPerPartial; n < last; n++) {
+      const int64_t first = t * kImagesPerPartial, last = std::min(N, first + kImagesPerPartial);
+      float* partial = partialSums + t * ok;
+      if (channels) std::fill(tapSums.begin(), tapSums.end(), 0.0f);
+      for (int64_t n = first; n < last; n++) {
         const float* dy = dY + n * op;
-        im2col(g, X + n * chw, c);
-        sgemm(false, true, O, K, P, 1.0f, dy, c, n == t * kImagesPerPartial ? 0.0f : 1.0f, partialSums + t * ok);
-        if (dX != nullptr) {
+        if (channels) {
+          channelWeightGrad(cs, O, X + n * chw, dy, tapSums.data());
+        } else {
+          im2col(g, X + n * chw, c);
+          sgemm(false, true, O, K, P, 1.0f, dy, c, n == first ? 0.0f : 1.0f, partial);
+        }
+        if (dX == nullptr) continue;
+        if (rowDX) {
+          rowInputGrad(cs, O, dy, wr, dX + n * chw);
+        } else {
           // cols (K×P) = weightᵀ (K×O) · dY_n (O×P), then summed back into image n.
           sgemm(true, false, K, P, O, 1.0f, weight, dy, 0.0f, c);
           col2im(g, c, dX + n * chw);
         }
       }
+      if (channels) {
+        for (int64_t o = 0; o < O; o++) {
+          for (int64_t k = 0; k < K; k++) partial[o * K + k] = tapSums[static_cast<size_t>(k * S + o)];
+        }
+      }
     }
   };
-  if (direct || splitsBatch(O, K, P)) {
+  if (direct || channels || rowDX || small) {
     parallelFor(partials, 1, run);
   } else {
     run(0, partials);

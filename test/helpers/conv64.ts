@@ -60,3 +60,25 @@ export function convWeightGrad64(g: Geometry, x: ArrayLike<number>, dy: ArrayLik
         }
   return dW;
 }
+
+/** dX[n,c,ih,iw] = Σ over every output reading that pixel of dy[n,o,oh,ow]·w[o,c,i,j], in float64: conv's input gradient. */
+export function convInputGrad64(g: Geometry, w: ArrayLike<number>, dy: ArrayLike<number>): Float64Array {
+  const OH = out(g.H, g.kh, g.stride, g.pad, g.dilation),
+    OW = out(g.W, g.kw, g.stride, g.pad, g.dilation);
+  const dX = new Float64Array(g.N * g.C * g.H * g.W);
+  for (let n = 0; n < g.N; n++)
+    for (let o = 0; o < g.O; o++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const d = dy[((n * g.O + o) * OH + oh) * OW + ow];
+          for (let c = 0; c < g.C; c++)
+            for (let i = 0; i < g.kh; i++)
+              for (let j = 0; j < g.kw; j++) {
+                const ih = oh * g.stride - g.pad + i * g.dilation,
+                  iw = ow * g.stride - g.pad + j * g.dilation;
+                if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+                  dX[((n * g.C + c) * g.H + ih) * g.W + iw] += d * w[((o * g.C + c) * g.kh + i) * g.kw + j];
+              }
+        }
+  return dX;
+}
