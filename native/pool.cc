@@ -2,6 +2,7 @@
 // padding at most k/2 (every window holds a real pixel), max ties to the first maximum, NaN wins, and the
 // average divided by k² (PyTorch's count_include_pad = true).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,6 +10,7 @@
 #include "check.h"
 #include "export.h"
 #include "kernels.h"
+#include "max-pool-2x2.h"
 #include "parallel.h"
 #include "vec-math.h"
 
@@ -54,43 +56,6 @@ Pool readPool(const Args& a, const char* fn) {
 // Planes per thread below which the max pools stay on one thread (parallel.h): a 28×28 plane takes ~0.2 µs.
 constexpr int64_t kPlaneGrain = 64;
 
-// The 2×2 window with stride 2 and no padding (LeNet's, and most CNNs'): four fixed reads per output and no branch,
-// so the loop over a row vectorizes (the general loop below mispredicts on every other pixel). Each candidate
-// in window order takes the place when it is larger or NaN, so ties keep the first maximum and a NaN wins, exactly
-// as the general loop decides; the first candidate always stands (anything beats the loop's −∞ start but −∞ itself,
-// which gives the same value and index).
-NB_MULTIVERSION void maxPool2x2Row(int64_t OW, const float* r0, const float* r1, int32_t i0, int32_t W, float* y, int32_t* argmax) {
-  for (int64_t ow = 0; ow < OW; ow++) {
-    const int32_t i = i0 + 2 * static_cast<int32_t>(ow), j = i + W;
-    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-    float best = a;
-    int32_t at = i;
-    bool take = b > best || b != b;
-    best = take ? b : best;
-    at = take ? i + 1 : at;
-    take = c > best || c != c;
-    best = take ? c : best;
-    at = take ? j : at;
-    take = d > best || d != d;
-    best = take ? d : best;
-    at = take ? j + 1 : at;
-    y[ow] = best;
-    argmax[ow] = at;
-  }
-}
-
-// Planes [first, last).
-void maxPool2x2(const Pool& p, int64_t first, int64_t last, const float* X, float* Y, int32_t* argmax) {
-  const int32_t W = static_cast<int32_t>(p.W);  // H·W <= 2^31 − 1 (readPool), so every index fits
-  for (int64_t plane = first, o = first * p.OH * p.OW; plane < last; plane++) {
-    const float* x = X + plane * p.H * p.W;
-    for (int64_t oh = 0; oh < p.OH; oh++, o += p.OW) {
-      const int32_t top = static_cast<int32_t>(2 * oh) * W;
-      maxPool2x2Row(p.OW, x + top, x + top + W, top, W, Y + o, argmax + o);
-    }
-  }
-}
-
 }  // namespace
 
 Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
@@ -102,7 +67,7 @@ Napi::Value maxPool2dForwardBinding(const Napi::CallbackInfo& info) {
   int32_t* argmax = a.i32(9, "argmax", p.out());
   parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) {
     if (p.k == 2 && p.stride == 2 && p.pad == 0) {
-      maxPool2x2(p, first, last, X, Y, argmax);
+      maxPool2x2Forward(Planes{p.planes(), p.H, p.W, p.OH, p.OW}, first, last, X, Y, argmax);
       return;
     }
     for (int64_t plane = first, o = first * p.OH * p.OW; plane < last; plane++) {
@@ -141,8 +106,21 @@ Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   const float* dY = a.f32(7, "dY", p.out());
   const int32_t* argmax = a.i32(8, "argmax", p.out());
   float* dX = a.f32(9, "dX", p.in());
-  // The indices address dX: all are checked before anything is written.
   const int64_t plane = p.H * p.W, per = p.OH * p.OW;
+  // LeNet's 2×2 windows: dX written whole, plane by plane, from each argmax that names a pixel of its own window
+  // (as the forward pass leaves it). Any other argmax takes the general path below.
+  if (p.k == 2 && p.stride == 2 && p.pad == 0) {
+    const Planes planes{p.planes(), p.H, p.W, p.OH, p.OW};
+    std::atomic<bool> inWindows{true};
+    parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) {
+      if (!maxPool2x2InWindows(planes, first, last, argmax)) inWindows = false;
+    });
+    if (inWindows) {
+      parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) { maxPool2x2Backward(planes, first, last, dY, argmax, dX); });
+      return info.Env().Undefined();
+    }
+  }
+  // The indices address dX: all are checked before anything is written.
   for (int64_t i = 0; i < p.out(); i++) {
     if (argmax[i] < 0 || argmax[i] >= plane) {
       fail("ERR_INVALID_ARG", std::string(fn) + ": argmax[" + std::to_string(i) + "] = " + std::to_string(argmax[i]) +

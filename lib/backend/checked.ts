@@ -83,7 +83,7 @@ const helpers = {
  * much as a small dense layer's whole forward). `$` holds the checks, `$spec` the entry, `$v` the arguments by
  * name for the entry's derive and rules functions, `$raw` the backend's function.
  */
-export function checkerSource(name: string, spec: KernelSpec): string {
+export function checkerSource(name: string, spec: KernelSpec, addonAppliesRules = false): string {
   const fn = JSON.stringify(name);
   const lines: string[] = [];
   const arg = (i: number) => `$spec.args[${i}]`;
@@ -105,7 +105,7 @@ export function checkerSource(name: string, spec: KernelSpec): string {
     else lines.push(...check);
     if (byName) lines.push(`$v.${a.name} = ${a.name};`);
   });
-  if (spec.rules !== null) lines.push(`$spec.rules(${fn}, $v);`);
+  if (spec.rules !== null && !addonAppliesRules) lines.push(`$spec.rules(${fn}, $v);`);
   // The caller's buffers are not kept alive past the call.
   if (byName)
     spec.args.forEach((a) => {
@@ -144,7 +144,12 @@ export function checked(raw: Backend): Backend {
     // The arguments by name, for derive and rules; one object per kernel, its shape fixed from the start.
     const values: Values = { OH: 0, OW: 0 };
     for (const a of spec.args) values[a.name] = null;
-    backend[name] = new Function('$', '$spec', '$v', '$raw', checkerSource(name, spec))(helpers, spec, values, raw[name]);
+    backend[name] = new Function('$', '$spec', '$v', '$raw', checkerSource(name, spec, raw.name === 'native' && spec.rulesInAddon))(
+      helpers,
+      spec,
+      values,
+      raw[name],
+    );
   }
   return backend as unknown as Backend;
 }

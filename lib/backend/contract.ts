@@ -403,6 +403,7 @@ export const KERNELS = {
     args: [...poolImage, ...poolWindow, f32('dY', 'N*C*OH*OW'), i32('argmax', 'N*C*OH*OW'), f32('dX', 'N*C*H*W', { output: true })],
     derive: poolGeometry,
     rules: maxPoolArgmaxInPlane,
+    rulesInAddon: true, // native/pool.cc
   }),
   /** k×k average pooling, zero padding counted in the divisor (PyTorch's count_include_pad = true, pad ≤ k/2). */
   avgPool2dForward: kernel({
@@ -567,6 +568,7 @@ export const KERNELS = {
     args: [...poolSequence, f32('dY', 'N*C*OW'), i32('argmax', 'N*C*OW'), f32('dX', 'N*C*L', { output: true })],
     derive: pool1dGeometry,
     rules: maxPool1dArgmaxInRow,
+    rulesInAddon: true, // native/pool1d.cc
   }),
   /** Average pooling over windows of k, zero padding counted in the divisor (count_include_pad = true, pad ≤ k/2). */
   avgPool1dForward: kernel({

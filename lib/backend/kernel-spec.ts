@@ -106,6 +106,11 @@ export interface KernelSpec<A extends readonly Arg[] = readonly Arg[], R extends
   readonly derive: ((fn: string, v: Values) => void) | null;
   /** Rules between arguments that the table cannot say (a buffer required for some option), run after the lengths. */
   readonly rules: ((fn: string, v: Values) => void) | null;
+  /**
+   * The native addon applies `rules` itself, with the same errors, before it writes anything: the native backend's
+   * checks leave them to it rather than scan the same data twice (an argmax scan cost as much as the pooling).
+   */
+  readonly rulesInAddon: boolean;
 }
 
 // Builders: one line per argument in the table.
@@ -156,8 +161,15 @@ export function kernel<const A extends readonly Arg[], R extends Returns = 'void
   returns?: R;
   derive?: KernelSpec['derive'];
   rules?: KernelSpec['rules'];
+  rulesInAddon?: boolean;
 }): KernelSpec<A, R> {
-  return { args: spec.args, returns: spec.returns ?? ('void' as R), derive: spec.derive ?? null, rules: spec.rules ?? null };
+  return {
+    args: spec.args,
+    returns: spec.returns ?? ('void' as R),
+    derive: spec.derive ?? null,
+    rules: spec.rules ?? null,
+    rulesInAddon: spec.rulesInAddon ?? false,
+  };
 }
 
 // The TypeScript signature a spec stands for.

@@ -1,0 +1,197 @@
+#include "max-pool-2x2.h"
+
+// The 8-lane vector types are passed between inlined helpers only; GCC's note that their ABI differs without AVX
+// concerns calls that never happen.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#include <algorithm>
+#include <cstring>
+
+#include "vec-math.h"
+
+namespace nb {
+
+namespace {
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+const v8i kEven = {0, 2, 4, 6, 8, 10, 12, 14};
+const v8i kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
+const v8i kLow = {0, 8, 1, 9, 2, 10, 3, 11};     // interleaves the first halves of two vectors
+const v8i kHigh = {4, 12, 5, 13, 6, 14, 7, 15};  // and their second halves
+
+// Copies count <= 15 values (floats or int32) in at most 4 fixed-size moves: a memcpy of variable size is a library
+// call, which cost more than the pooling itself on LeNet's rows of 5 and 14 outputs.
+template <typename T>
+NB_ALWAYS_INLINE void copyFew(T* dst, const T* src, int64_t count) {
+  if (count & 8) {
+    std::memcpy(dst, src, 8 * sizeof(T));
+    dst += 8, src += 8;
+  }
+  if (count & 4) {
+    std::memcpy(dst, src, 4 * sizeof(T));
+    dst += 4, src += 4;
+  }
+  if (count & 2) {
+    std::memcpy(dst, src, 2 * sizeof(T));
+    dst += 2, src += 2;
+  }
+  if (count & 1) *dst = *src;
+}
+
+// Copies n <= 8 values: one whole vector when n is 8.
+template <typename T>
+NB_ALWAYS_INLINE void copyLanes(T* dst, const T* src, int64_t n) {
+  if (n == 8) {
+    std::memcpy(dst, src, 8 * sizeof(T));
+  } else {
+    copyFew(dst, src, n);
+  }
+}
+
+// 8 lanes from src, of which the first n are wanted: read whole when `whole` (all 8 inside the array), else the n
+// copied and the rest `fill`.
+template <typename V, typename T>
+NB_ALWAYS_INLINE V loadLanes(const T* src, int64_t n, bool whole, V fill) {
+  V v = fill;
+  if (whole) {
+    std::memcpy(&v, src, sizeof v);
+  } else {
+    T buf[8];
+    std::memcpy(buf, &fill, sizeof buf);
+    copyFew(buf, src, n);
+    std::memcpy(&v, buf, sizeof v);
+  }
+  return v;
+}
+
+// The 2n floats of a row from column 2·ow0 as even and odd columns (n <= 8; lanes past n are 0).
+// `whole`: the 16 floats from row lie inside the input (past the row they belong to other windows, their lanes unused),
+// read as two vectors; a copy of the few real ones costs a failed store-to-load forward.
+NB_ALWAYS_INLINE void pairs(const float* row, int64_t n, bool whole, v8& even, v8& odd) {
+  v8 lo, hi;
+  if (whole) {
+    std::memcpy(&lo, row, sizeof lo);
+    std::memcpy(&hi, row + 8, sizeof hi);
+  } else {
+    float buf[16] = {};
+    copyFew(buf, row, 2 * n);
+    std::memcpy(&lo, buf, sizeof lo);
+    std::memcpy(&hi, buf + 8, sizeof hi);
+  }
+  even = __builtin_shuffle(lo, hi, kEven);
+  odd = __builtin_shuffle(lo, hi, kOdd);
+}
+
+}  // namespace
+
+NB_MULTIVERSION void maxPool2x2Forward(const Planes& p, int64_t first, int64_t last, const float* X, float* Y, int32_t* argmax) {
+  const int32_t W = static_cast<int32_t>(p.W);  // H·W <= 2^31 − 1 (checked by the caller), so every index fits
+  const int64_t inputs = p.planes * p.H * p.W;
+  const v8i lane2 = {0, 2, 4, 6, 8, 10, 12, 14};
+  for (int64_t plane = first; plane < last; plane++) {
+    const float* x = X + plane * p.H * p.W;
+    float* y = Y + plane * p.OH * p.OW;
+    int32_t* am = argmax + plane * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      const int32_t top = static_cast<int32_t>(2 * oh) * W;
+      for (int64_t ow0 = 0; ow0 < p.OW; ow0 += 8) {
+        const int64_t n = std::min<int64_t>(8, p.OW - ow0);
+        v8 a, b, c, d;
+        const int64_t from = plane * p.H * p.W + top + W + 2 * ow0;  // the bottom row's first read
+        pairs(x + top + 2 * ow0, n, from + 16 <= inputs, a, b);
+        pairs(x + top + W + 2 * ow0, n, from + 16 <= inputs, c, d);
+        // Each candidate in window order takes the place when it is larger or NaN: ties keep the first, NaN wins.
+        const v8i i = top + static_cast<int32_t>(2 * ow0) + lane2;
+        v8 best = a;
+        v8i at = i;
+        v8i take = (b > best) | (b != b);
+        best = take ? b : best;
+        at = take ? i + 1 : at;
+        take = (c > best) | (c != c);
+        best = take ? c : best;
+        at = take ? i + W : at;
+        take = (d > best) | (d != d);
+        best = take ? d : best;
+        at = take ? i + W + 1 : at;
+        float yv[8];
+        int32_t av[8];
+        std::memcpy(yv, &best, sizeof yv);
+        std::memcpy(av, &at, sizeof av);
+        copyLanes(y + oh * p.OW + ow0, yv, n);
+        copyLanes(am + oh * p.OW + ow0, av, n);
+      }
+    }
+  }
+}
+
+NB_MULTIVERSION bool maxPool2x2InWindows(const Planes& p, int64_t first, int64_t last, const int32_t* argmax) {
+  const int32_t W = static_cast<int32_t>(p.W);
+  const int64_t outputs = p.planes * p.OH * p.OW;
+  const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7}, lane2 = lane * 2;
+  v8i missing = {};
+  for (int64_t plane = first; plane < last; plane++) {
+    const int32_t* am = argmax + plane * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      const int32_t top = static_cast<int32_t>(2 * oh) * W;
+      for (int64_t ow0 = 0; ow0 < p.OW; ow0 += 8) {
+        const int64_t n = std::min<int64_t>(8, p.OW - ow0);
+        const v8i i = top + static_cast<int32_t>(2 * ow0) + lane2;
+        const int64_t o = (plane * p.OH + oh) * p.OW + ow0;
+        const v8i at = loadLanes<v8i>(am + oh * p.OW + ow0, n, o + 8 <= outputs, i);
+        missing |= ~((at == i) | (at == i + 1) | (at == i + W) | (at == i + W + 1)) & (lane < static_cast<int32_t>(n));
+      }
+    }
+  }
+  for (int l = 0; l < 8; l++) {
+    if (missing[l] != 0) return false;
+  }
+  return true;
+}
+
+NB_MULTIVERSION void maxPool2x2Backward(const Planes& p, int64_t first, int64_t last, const float* dY, const int32_t* argmax, float* dX) {
+  const int32_t W = static_cast<int32_t>(p.W);
+  const int64_t outputs = p.planes * p.OH * p.OW;
+  const v8i lane2 = {0, 2, 4, 6, 8, 10, 12, 14};
+  const v8 zero = {};
+  for (int64_t plane = first; plane < last; plane++) {
+    float* dx = dX + plane * p.H * p.W;
+    const float* dy = dY + plane * p.OH * p.OW;
+    const int32_t* am = argmax + plane * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      const int32_t top = static_cast<int32_t>(2 * oh) * W;
+      for (int64_t ow0 = 0; ow0 < p.OW; ow0 += 8) {
+        const int64_t n = std::min<int64_t>(8, p.OW - ow0);
+        const bool whole = (plane * p.OH + oh) * p.OW + ow0 + 8 <= outputs;
+        v8 g = loadLanes<v8>(dy + oh * p.OW + ow0, n, whole, v8{});
+        const v8i at = loadLanes<v8i>(am + oh * p.OW + ow0, n, whole, v8i{});
+        // + 0 as the scatter's 0 + dY: −0 becomes +0, anything else (NaN too) is unchanged.
+        g = g + 0.0f;
+        const v8i i = top + static_cast<int32_t>(2 * ow0) + lane2;
+        const v8 t0 = at == i ? g : zero, t1 = at == i + 1 ? g : zero;
+        const v8 b0 = at == i + W ? g : zero, b1 = at == i + W + 1 ? g : zero;
+        float rows[2][16];
+        const v8 top0 = __builtin_shuffle(t0, t1, kLow), top1 = __builtin_shuffle(t0, t1, kHigh);
+        const v8 bot0 = __builtin_shuffle(b0, b1, kLow), bot1 = __builtin_shuffle(b0, b1, kHigh);
+        std::memcpy(rows[0], &top0, sizeof top0);
+        std::memcpy(rows[0] + 8, &top1, sizeof top1);
+        std::memcpy(rows[1], &bot0, sizeof bot0);
+        std::memcpy(rows[1] + 8, &bot1, sizeof bot1);
+        if (n == 8) {
+          std::memcpy(dx + top + 2 * ow0, rows[0], sizeof rows[0]);
+          std::memcpy(dx + top + W + 2 * ow0, rows[1], sizeof rows[1]);
+        } else {
+          copyFew(dx + top + 2 * ow0, rows[0], 2 * n);
+          copyFew(dx + top + W + 2 * ow0, rows[1], 2 * n);
+        }
+      }
+      if (p.W % 2 != 0) dx[top + W - 1] = dx[top + 2 * W - 1] = 0.0f;  // the column no window covers
+    }
+    if (p.H % 2 != 0) std::fill(dx + (p.H - 1) * p.W, dx + p.H * p.W, 0.0f);  // the row no window covers
+  }
+}
+
+}  // namespace nb
