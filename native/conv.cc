@@ -16,6 +16,7 @@
 #include "export.h"
 #include "kernels.h"
 #include "parallel.h"
+#include "vec-math.h"
 
 namespace nb {
 
@@ -120,14 +121,21 @@ constexpr int64_t kBiasGrain = 1 << 15;
 // not depend on how many threads ran them.
 constexpr int64_t kImagesPerPartial = 8;
 
-// dBias[o] = beta·dBias[o] + Σ over images and pixels of dY's channel o, in double, for o in [first, last).
-void biasGrad(int64_t first, int64_t last, int64_t N, int64_t P, int64_t op, const float* dY, double beta, float* dBias) {
+// dBias[o] = beta·dBias[o] + Σ over images and pixels of dY's channel o, in double, for o in [first, last). Each
+// image's pixels are summed in 8 running sums (pixel p into sum p mod 8), so the loop vectorizes instead of waiting on
+// one addition after another (1 ms for LeNet's first layer); the order is fixed, so the bits do not depend on threads.
+NB_MULTIVERSION void biasGrad(int64_t first, int64_t last, int64_t N, int64_t P, int64_t op, const float* dY, double beta, float* dBias) {
   for (int64_t o = first; o < last; o++) {
-    double s = 0.0;
+    double lanes[8] = {};
     for (int64_t n = 0; n < N; n++) {
       const float* d = dY + n * op + o * P;
-      for (int64_t p = 0; p < P; p++) s += d[p];
+      int64_t p = 0;
+      for (; p + 8 <= P; p += 8) {
+        for (int l = 0; l < 8; l++) lanes[l] += d[p + l];
+      }
+      for (int l = 0; p < P; p++, l++) lanes[l] += d[p];
     }
+    const double s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
     dBias[o] = static_cast<float>(beta == 0.0 ? s : beta * dBias[o] + s);
   }
 }
