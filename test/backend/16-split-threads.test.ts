@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '../../lib/index.js';
 import { expectClose } from '../helpers/close.js';
 import { Rng } from '../helpers/random.js';
+import { normwise } from '../helpers/tolerances.js';
 
 const native = getBackend('native');
 const js = getBackend('js');
@@ -234,5 +235,49 @@ describe('activations and max pooling split over threads', () => {
       expect(same(many.y, one.y) && same(many.argmax, one.argmax) && same(many.dx, one.dx)).toBe(true);
       expect(many.dx.includes(7)).toBe(false);
     }
+  });
+});
+
+/**
+ * Products of at least 4M multiply-adds split into bands of C's columns (or rows, when C is taller than wide) over the
+ * threads, each band one OpenBLAS call on one thread (native/gemm.cc): every entry is the same dot product as on one
+ * thread, so 2 and 3 threads give one thread's bits. Odd sizes (bands of uneven width), both transposes, beta ≠ 0 with
+ * NaN in A landing in one band only.
+ */
+describe('sgemm split into bands over threads', () => {
+  const shapes: [string, boolean, boolean, number, number, number][] = [
+    ['MLP-A forward 128×512×784 (columns)', false, false, 128, 512, 784],
+    ['300×200×70, Aᵀ (rows)', true, false, 300, 200, 70],
+    ['131×37×1001, Bᵀ (rows, uneven)', false, true, 131, 37, 1001],
+    ['33×701×301, Aᵀ Bᵀ (columns, uneven)', true, true, 33, 701, 301],
+  ];
+  it.each(shapes)('%s: 2 and 3 threads give 1 thread’s bits', (_name, tA, tB, M, N, K) => {
+    const rng = new Rng(M + N + K);
+    const A = rng.floats(M * K),
+      B = rng.floats(K * N),
+      C0 = rng.floats(M * N);
+    A[A.length - 1] = Number.NaN; // one row of op(A) (or one column): only some bands' entries become NaN
+    const run = (threads: number) => {
+      native.setNumThreads(threads);
+      const C = C0.slice();
+      native.sgemm(tA, tB, M, N, K, 0.5, A, B, 0.25, C);
+      return new Uint32Array(C.buffer);
+    };
+    const one = run(1);
+    expect(run(2)).toEqual(one);
+    expect(run(3)).toEqual(one);
+    const expected = C0.slice();
+    js.sgemm(tA, tB, M, N, K, 0.5, A, B, 0.25, expected);
+    native.setNumThreads(2);
+    const C = C0.slice();
+    native.sgemm(tA, tB, M, N, K, 0.5, A, B, 0.25, C);
+    expect(Array.from(C, Number.isNaN)).toEqual(Array.from(expected, Number.isNaN));
+    const finite = expected.filter((v) => !Number.isNaN(v));
+    expectClose(
+      C.filter((v) => !Number.isNaN(v)),
+      finite,
+      normwise(finite),
+      'C',
+    );
   });
 });
