@@ -2,7 +2,7 @@
  * What the Fashion-MNIST epoch benches (mlp-epoch.ts, lenet-epoch.ts) share: their common flags, both backends with
  * the native thread count pinned, and the data.
  */
-import { getBackend, loadFashionMnist, loadFashionMnistBytes, FASHION_MNIST_DIR } from '../lib/index.js';
+import { getBackend, loadFashionMnistBytes, FASHION_MNIST_DIR } from '../lib/index.js';
 import { option, stringOption } from './args.js';
 
 /** --epochs (default `epochs`), --threads (1), --js-rows (default `jsRows`), --dir, and both backends (native pinned). */
@@ -16,12 +16,6 @@ export function fashionEpochFlags(defaults: { epochs: number; jsRows: number }) 
   const js = getBackend('js');
   console.log(`loading Fashion-MNIST from ${dir} …`);
   return { epochs, threads, jsRows, dir, native, js };
-}
-
-/** The flags, then the data as floats. */
-export function fashionEpochBench(defaults: { epochs: number; jsRows: number }) {
-  const flags = fashionEpochFlags(defaults);
-  return { ...flags, ...loadFashionMnist(flags.dir) };
 }
 
 /** The flags, then the data with its pixels as bytes (wrapped in ByteTensors to train: 47 MB instead of 188). */

@@ -11,24 +11,35 @@
  *   rows (30 batches of 128, 1/15.6 of an epoch) and the time is scaled by 60000/R. --js-rows 60000 runs a whole one.
  * - torch: bench/peers/lenet_torch.py with /usr/bin/python3 and torch.set_num_threads(T), same recipe and data.
  */
-import { Adam, Tensor, backendInfo, evaluate, fitBlocking, manualSeed, useBackend, type Backend, type Dataset } from '../lib/index.js';
+import {
+  Adam,
+  ByteTensor,
+  backendInfo,
+  evaluate,
+  fitBlocking,
+  manualSeed,
+  useBackend,
+  type Backend,
+  type ByteDataset,
+} from '../lib/index.js';
 import { headRows } from '../examples/fashion-mlp.js';
 import { LENET, lenet } from '../examples/lenet.js';
 import { flag, median } from './args.js';
-import { fashionEpochBench } from './fashion-setup.js';
+import { fashionEpochBenchBytes } from './fashion-setup.js';
 import { torchPeer } from './peers.js';
 import { bothKernelSets, reportRows } from './kernel-sets.js';
 
 bothKernelSets('LeNet-5 epoch');
 
-const { epochs, threads, jsRows, dir, native, js, train, test } = fashionEpochBench({ epochs: LENET.epochs, jsRows: 3840 });
-const images = (d: Dataset) => new Tensor(d.x, [d.rows, 1, 28, 28]);
+const { epochs, threads, jsRows, dir, native, js, train, test } = await fashionEpochBenchBytes({ epochs: LENET.epochs, jsRows: 3840 });
+// The images stay bytes, as in examples/lenet.ts: fit converts one batch at a time.
+const images = (d: ByteDataset) => new ByteTensor(d.x, [d.rows, 1, 28, 28], d.scale);
 const xTest = images(test);
 
 /** Trains LeNet-5 from seed 1 on `backend` for `n` epochs; each epoch's seconds and (when asked) the test accuracy. */
 async function trainOn(
   backend: Backend,
-  data: Dataset,
+  data: ByteDataset,
   n: number,
   withAccuracy: boolean,
 ): Promise<{ seconds: number[]; accuracy: number }> {
