@@ -1,31 +1,14 @@
 #include "conv-channels.h"
 
-// The 16-float vector type is passed between inlined helpers only; GCC's note that its ABI differs without AVX-512
-// concerns calls that never happen.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "vec-math.h"
+#include "vector-types.h"
 
 namespace nb {
 
 namespace {
-
-// 16 floats as one value (GCC and Clang vector extensions): one AVX-512 register, two AVX registers.
-typedef float v16 __attribute__((vector_size(64)));
-
-NB_ALWAYS_INLINE v16 load16(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-NB_ALWAYS_INLINE void store16(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
 
 // How many accumulators a block keeps: 12 vectors with AVX-512's 32 registers, 6 (12 AVX registers) otherwise.
 // Chosen once by the CPU, like the clones themselves.
@@ -42,15 +25,6 @@ bool wideRegisters() {
 int64_t blockSize(int64_t n, int64_t most) {
   const int64_t blocks = (n + most - 1) / most;
   return (n + blocks - 1) / blocks;
-}
-
-// This thread's scratch buffer `slot`, at least n floats, zero-filled (kept between calls: no allocation in steady state).
-float* zeroedScratch(int slot, int64_t n) {
-  thread_local std::vector<float> buffers[2];
-  std::vector<float>& b = buffers[slot];
-  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
-  std::fill(b.begin(), b.begin() + n, 0.0f);
-  return b.data();
 }
 
 // Reads past a row's last output reach at most this many floats beyond the padded image (a block's unused pixels).

@@ -1,30 +1,14 @@
 #include "conv-direct.h"
 
-// The 8-float vector type is passed between inlined helpers only; GCC's note that its ABI differs without AVX (the
-// portable copy of each loop) concerns calls that never happen.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "vec-math.h"
+#include "vector-types.h"
 
 namespace nb {
 
 namespace {
-
-// 8 floats as one value (GCC and Clang vector extensions): one AVX register, two SSE registers.
-typedef float v8 __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-NB_ALWAYS_INLINE v8 load8(const float* p) {
-  v8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // x with the lanes where m is 0 set to +0.
 NB_ALWAYS_INLINE v8 masked(v8 x, v8i m) {
@@ -33,15 +17,6 @@ NB_ALWAYS_INLINE v8 masked(v8 x, v8i m) {
   bits &= m;
   std::memcpy(&x, &bits, sizeof x);
   return x;
-}
-
-// This thread's scratch buffer `slot`, at least n floats, zero-filled (kept between calls: no allocation in steady state).
-float* zeroedScratch(int slot, int64_t n) {
-  thread_local std::vector<float> buffers[2];
-  std::vector<float>& b = buffers[slot];
-  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
-  std::fill(b.begin(), b.begin() + n, 0.0f);
-  return b.data();
 }
 
 // The image with `pad` zeros around each plane, rows of R = 8·Q + 8 floats (a tap's 8-wide read at column j + 8q,

@@ -1,22 +1,13 @@
 #include "max-pool-2x2.h"
 
-// The 8-lane vector types are passed between inlined helpers only; GCC's note that their ABI differs without AVX
-// concerns calls that never happen.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 #include <algorithm>
 #include <cstring>
 
-#include "vec-math.h"
+#include "vector-types.h"
 
 namespace nb {
 
 namespace {
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
 
 const v8i kEven = {0, 2, 4, 6, 8, 10, 12, 14};
 const v8i kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
