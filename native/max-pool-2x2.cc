@@ -11,8 +11,6 @@ namespace {
 
 const v8i kEven = {0, 2, 4, 6, 8, 10, 12, 14};
 const v8i kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
-const v8i kLow = {0, 8, 1, 9, 2, 10, 3, 11};     // interleaves the first halves of two vectors
-const v8i kHigh = {4, 12, 5, 13, 6, 14, 7, 15};  // and their second halves
 
 // Copies count <= 15 values (floats or int32) in at most 4 fixed-size moves: a memcpy of variable size is a library
 // call, which cost more than the pooling itself on LeNet's rows of 5 and 14 outputs.
@@ -41,22 +39,6 @@ NB_ALWAYS_INLINE void copyLanes(T* dst, const T* src, int64_t n) {
   } else {
     copyFew(dst, src, n);
   }
-}
-
-// 8 lanes from src, of which the first n are wanted: read whole when `whole` (all 8 inside the array), else the n
-// copied and the rest `fill`.
-template <typename V, typename T>
-NB_ALWAYS_INLINE V loadLanes(const T* src, int64_t n, bool whole, V fill) {
-  V v = fill;
-  if (whole) {
-    std::memcpy(&v, src, sizeof v);
-  } else {
-    T buf[8];
-    std::memcpy(buf, &fill, sizeof buf);
-    copyFew(buf, src, n);
-    std::memcpy(&v, buf, sizeof v);
-  }
-  return v;
 }
 
 // The 2n floats of a row from column 2·ow0 as even and odd columns (n <= 8; lanes past n are 0).
@@ -116,72 +98,6 @@ NB_MULTIVERSION void maxPool2x2Forward(const Planes& p, int64_t first, int64_t l
         copyLanes(am + oh * p.OW + ow0, av, n);
       }
     }
-  }
-}
-
-NB_MULTIVERSION bool maxPool2x2InWindows(const Planes& p, int64_t first, int64_t last, const int32_t* argmax) {
-  const int32_t W = static_cast<int32_t>(p.W);
-  const int64_t outputs = p.planes * p.OH * p.OW;
-  const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7}, lane2 = lane * 2;
-  v8i missing = {};
-  for (int64_t plane = first; plane < last; plane++) {
-    const int32_t* am = argmax + plane * p.OH * p.OW;
-    for (int64_t oh = 0; oh < p.OH; oh++) {
-      const int32_t top = static_cast<int32_t>(2 * oh) * W;
-      for (int64_t ow0 = 0; ow0 < p.OW; ow0 += 8) {
-        const int64_t n = std::min<int64_t>(8, p.OW - ow0);
-        const v8i i = top + static_cast<int32_t>(2 * ow0) + lane2;
-        const int64_t o = (plane * p.OH + oh) * p.OW + ow0;
-        const v8i at = loadLanes<v8i>(am + oh * p.OW + ow0, n, o + 8 <= outputs, i);
-        missing |= ~((at == i) | (at == i + 1) | (at == i + W) | (at == i + W + 1)) & (lane < static_cast<int32_t>(n));
-      }
-    }
-  }
-  for (int l = 0; l < 8; l++) {
-    if (missing[l] != 0) return false;
-  }
-  return true;
-}
-
-NB_MULTIVERSION void maxPool2x2Backward(const Planes& p, int64_t first, int64_t last, const float* dY, const int32_t* argmax, float* dX) {
-  const int32_t W = static_cast<int32_t>(p.W);
-  const int64_t outputs = p.planes * p.OH * p.OW;
-  const v8i lane2 = {0, 2, 4, 6, 8, 10, 12, 14};
-  const v8 zero = {};
-  for (int64_t plane = first; plane < last; plane++) {
-    float* dx = dX + plane * p.H * p.W;
-    const float* dy = dY + plane * p.OH * p.OW;
-    const int32_t* am = argmax + plane * p.OH * p.OW;
-    for (int64_t oh = 0; oh < p.OH; oh++) {
-      const int32_t top = static_cast<int32_t>(2 * oh) * W;
-      for (int64_t ow0 = 0; ow0 < p.OW; ow0 += 8) {
-        const int64_t n = std::min<int64_t>(8, p.OW - ow0);
-        const bool whole = (plane * p.OH + oh) * p.OW + ow0 + 8 <= outputs;
-        v8 g = loadLanes<v8>(dy + oh * p.OW + ow0, n, whole, v8{});
-        const v8i at = loadLanes<v8i>(am + oh * p.OW + ow0, n, whole, v8i{});
-        // + 0 as the scatter's 0 + dY: −0 becomes +0, anything else (NaN too) is unchanged.
-        g = g + 0.0f;
-        const v8i i = top + static_cast<int32_t>(2 * ow0) + lane2;
-        const v8 t0 = at == i ? g : zero, t1 = at == i + 1 ? g : zero;
-        const v8 b0 = at == i + W ? g : zero, b1 = at == i + W + 1 ? g : zero;
-        float rows[2][16];
-        const v8 top0 = __builtin_shuffle(t0, t1, kLow), top1 = __builtin_shuffle(t0, t1, kHigh);
-        const v8 bot0 = __builtin_shuffle(b0, b1, kLow), bot1 = __builtin_shuffle(b0, b1, kHigh);
-        std::memcpy(rows[0], &top0, sizeof top0);
-        std::memcpy(rows[0] + 8, &top1, sizeof top1);
-        std::memcpy(rows[1], &bot0, sizeof bot0);
-        std::memcpy(rows[1] + 8, &bot1, sizeof bot1);
-        if (n == 8) {
-          std::memcpy(dx + top + 2 * ow0, rows[0], sizeof rows[0]);
-          std::memcpy(dx + top + W + 2 * ow0, rows[1], sizeof rows[1]);
-        } else {
-          copyFew(dx + top + 2 * ow0, rows[0], 2 * n);
-          copyFew(dx + top + W + 2 * ow0, rows[1], 2 * n);
-        }
-      }
-      if (p.W % 2 != 0) dx[top + W - 1] = dx[top + 2 * W - 1] = 0.0f;  // the column no window covers
-    }
-    if (p.H % 2 != 0) std::fill(dx + (p.H - 1) * p.W, dx + p.H * p.W, 0.0f);  // the row no window covers
   }
 }
 

@@ -15,12 +15,4 @@ struct Planes {
 // NaN wins).
 void maxPool2x2Forward(const Planes& p, int64_t first, int64_t last, const float* X, float* Y, int32_t* argmax);
 
-// Whether every argmax of planes [first, last) names one of its own window's four pixels (as the forward pass leaves
-// them). The caller checks before maxPool2x2Backward writes anything, and otherwise scatters (the general rule).
-bool maxPool2x2InWindows(const Planes& p, int64_t first, int64_t last, const int32_t* argmax);
-
-// Planes [first, last) of dX written whole, for argmax in their windows: dY where argmax names the pixel, +0
-// elsewhere (also in a last row or column no window covers).
-void maxPool2x2Backward(const Planes& p, int64_t first, int64_t last, const float* dY, const int32_t* argmax, float* dX);
-
 }  // namespace nb

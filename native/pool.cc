@@ -2,7 +2,6 @@
 // padding at most k/2 (every window holds a real pixel), max ties to the first maximum, NaN wins, and the
 // average divided by k² (PyTorch's count_include_pad = true).
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -107,19 +106,6 @@ Napi::Value maxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
   const int32_t* argmax = a.i32(8, "argmax", p.out());
   float* dX = a.f32(9, "dX", p.in());
   const int64_t plane = p.H * p.W, per = p.OH * p.OW;
-  // LeNet's 2×2 windows: dX written whole, plane by plane, from each argmax that names a pixel of its own window
-  // (as the forward pass leaves it). Any other argmax takes the general path below.
-  if (p.k == 2 && p.stride == 2 && p.pad == 0) {
-    const Planes planes{p.planes(), p.H, p.W, p.OH, p.OW};
-    std::atomic<bool> inWindows{true};
-    parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) {
-      if (!maxPool2x2InWindows(planes, first, last, argmax)) inWindows = false;
-    });
-    if (inWindows) {
-      parallelFor(p.planes(), kPlaneGrain, [&](int64_t first, int64_t last) { maxPool2x2Backward(planes, first, last, dY, argmax, dX); });
-      return info.Env().Undefined();
-    }
-  }
   // The indices address dX: all are checked before anything is written.
   for (int64_t i = 0; i < p.out(); i++) {
     if (argmax[i] < 0 || argmax[i] >= plane) {

@@ -1,10 +1,10 @@
 /**
- * Max pooling's 2×2, stride-2, unpadded windows, which the native backend runs 8 outputs at a time
- * (native/max-pool-2x2.h) and writes dX whole instead of scattering. Against the js backend (the specification),
- * bit for bit: rows of 1 to 10, 16, 17 and 19 outputs (a partial vector, one, one and a part, two and a part), odd
- * heights and widths (a last row or column no window covers), ties, NaN, ±∞ and −0 in X and dY, the last
- * window of the last plane (reads that would run past the arrays), and argmax values made by other means: in their
- * plane but outside their window (dX then scatters as the general rule says) or outside the plane (an error).
+ * Max pooling's 2×2, stride-2, unpadded windows, whose forward pass the native backend runs 8 outputs at a time
+ * (native/max-pool-2x2.h), and their backward pass. Against the js backend (the specification), bit for bit: rows of
+ * 1 to 10, 16, 17 and 19 outputs (a partial vector, one, one and a part, two and a part), odd heights and widths (a
+ * last row or column no window covers), ties, NaN, ±∞ and −0 in X and dY, the last window of the last plane (reads
+ * that would run past the arrays), and argmax values made by other means: in their plane but outside their window
+ * (scattered where they point) or outside the plane (an error, with the addon's own check: rulesInAddon).
  */
 import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../lib/index.js';
