@@ -11,10 +11,11 @@ namespace nb {
 namespace {
 
 // How many accumulators a block keeps: 12 vectors with AVX-512's 32 registers, 6 (12 AVX registers) otherwise.
-// Chosen once by the CPU, like the clones themselves.
+// Decided by the rule that picks the x86-64-v4 clone (NB_MULTIVERSION), so a CPU with AVX-512F but not the rest of v4,
+// which runs the AVX2 clone, keeps 6.
 bool wideRegisters() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  static const bool wide = __builtin_cpu_supports("avx512f");
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  static const bool wide = __builtin_cpu_supports("x86-64-v4");
   return wide;
 #else
   return false;
