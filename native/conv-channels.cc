@@ -32,7 +32,7 @@ int64_t blockSize(int64_t n, int64_t most) {
 constexpr int64_t kSlack = 32;
 
 // The image with `pad` zeros around each plane (planes of (H + 2·pad) × (W + 2·pad)), and kSlack zeros after it.
-const float* padImage(const ChannelShape& s, const float* x) {
+const float* padImage(const DirectShape& s, const float* x) {
   const int64_t Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad;
   float* xp = zeroedScratch(0, s.C * Hp * Wp + kSlack);
   for (int64_t c = 0; c < s.C; c++) {
@@ -45,7 +45,7 @@ const float* padImage(const ChannelShape& s, const float* x) {
 // Output pixels [ow0, ow0 + n) of row oh, 16 channels from ob: PB accumulators (n <= PB; the rest are discarded),
 // every tap's pixel broadcast from the padded row.
 template <int PB>
-NB_ALWAYS_INLINE void forwardBlock(const ChannelShape& s, int64_t O, int64_t S, const float* xp, const float* wt, const float* bias,
+NB_ALWAYS_INLINE void forwardBlock(const DirectShape& s, int64_t O, int64_t S, const float* xp, const float* wt, const float* bias,
                                    int64_t oh, int64_t ow0, int64_t n, int64_t ob, float* y) {
   const int64_t Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad, P = s.OH * s.OW;
   v16 acc[PB] = {};
@@ -69,7 +69,7 @@ NB_ALWAYS_INLINE void forwardBlock(const ChannelShape& s, int64_t O, int64_t S, 
 }
 
 template <int PB>
-NB_ALWAYS_INLINE void forwardImage(const ChannelShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y) {
+NB_ALWAYS_INLINE void forwardImage(const DirectShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y) {
   const float* xp = padImage(s, x);
   const int64_t S = channelStride(O);
   for (int64_t oh = 0; oh < s.OH; oh++) {
@@ -81,7 +81,7 @@ NB_ALWAYS_INLINE void forwardImage(const ChannelShape& s, int64_t O, const float
 
 // Taps [j0, j0 + n) of row (c, i), 16 channels from ob: TB accumulators summed over the output pixels in order.
 template <int TB>
-NB_ALWAYS_INLINE void weightGradBlock(const ChannelShape& s, int64_t S, const float* xp, const float* dyt, int64_t c, int64_t i, int64_t j0,
+NB_ALWAYS_INLINE void weightGradBlock(const DirectShape& s, int64_t S, const float* xp, const float* dyt, int64_t c, int64_t i, int64_t j0,
                                       int64_t n, int64_t ob, float* sums) {
   const int64_t Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad;
   v16 acc[TB] = {};
@@ -98,7 +98,7 @@ NB_ALWAYS_INLINE void weightGradBlock(const ChannelShape& s, int64_t S, const fl
 }
 
 template <int TB>
-NB_ALWAYS_INLINE void weightGradImage(const ChannelShape& s, int64_t O, const float* x, const float* dy, float* sums) {
+NB_ALWAYS_INLINE void weightGradImage(const DirectShape& s, int64_t O, const float* x, const float* dy, float* sums) {
   const float* xp = padImage(s, x);
   const int64_t S = channelStride(O), P = s.OH * s.OW;
   // dY transposed to pixel-major rows of S channels, zero past O.
@@ -117,7 +117,7 @@ NB_ALWAYS_INLINE void weightGradImage(const ChannelShape& s, int64_t O, const fl
 
 // Input rows of up to 16·Q pixels, CB input channels at a time.
 template <int Q, int CB>
-NB_ALWAYS_INLINE void inputGradImage(const ChannelShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
+NB_ALWAYS_INLINE void inputGradImage(const DirectShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
   // dY with kw − 1 zeros before each row and zeros after it, rows of R: the vector for input pixels [16q, 16q + 16)
   // and tap j starts at column 16q + pad − j + (kw − 1) >= 0 and ends before R.
   const int64_t L = s.kw - 1, R = 16 * Q + s.pad + L;
@@ -153,7 +153,7 @@ NB_ALWAYS_INLINE void inputGradImage(const ChannelShape& s, int64_t O, const flo
   }
 }
 
-int64_t mostInputChannels(const ChannelShape& s) { return s.W <= 16 ? 6 : 3; }
+int64_t mostInputChannels(const DirectShape& s) { return s.W <= 16 ? 6 : 3; }
 
 }  // namespace
 
@@ -165,9 +165,9 @@ void tapMajorWeights(int64_t O, int64_t K, const float* weight, float* wt) {
   }
 }
 
-int64_t inputBlock(const ChannelShape& s) { return blockSize(s.C, mostInputChannels(s)); }
+int64_t inputBlock(const DirectShape& s) { return blockSize(s.C, mostInputChannels(s)); }
 
-void inputGradWeights(const ChannelShape& s, int64_t O, const float* weight, float* wr) {
+void inputGradWeights(const DirectShape& s, int64_t O, const float* weight, float* wr) {
   const int64_t CB = inputBlock(s), Cpad = (s.C + CB - 1) / CB * CB, taps = s.kh * s.kw;
   std::fill(wr, wr + O * taps * Cpad, 0.0f);
   for (int64_t o = 0; o < O; o++) {
@@ -204,16 +204,16 @@ void inputGradWeights(const ChannelShape& s, int64_t O, const float* weight, flo
   default:                     \
     return F<12>(__VA_ARGS__);
 
-NB_MULTIVERSION void channelForward(const ChannelShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y) {
+NB_MULTIVERSION void channelForward(const DirectShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y) {
   switch (blockSize(s.OW, wideRegisters() ? 12 : 6)) { NB_BLOCK_CASES(forwardImage, s, O, x, wt, bias, y) }
 }
 
-NB_MULTIVERSION void channelWeightGrad(const ChannelShape& s, int64_t O, const float* x, const float* dy, float* sums) {
+NB_MULTIVERSION void channelWeightGrad(const DirectShape& s, int64_t O, const float* x, const float* dy, float* sums) {
   switch (blockSize(s.kw, wideRegisters() ? 12 : 6)) { NB_BLOCK_CASES(weightGradImage, s, O, x, dy, sums) }
 }
 
 template <int Q>
-NB_ALWAYS_INLINE void inputGradWidth(const ChannelShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
+NB_ALWAYS_INLINE void inputGradWidth(const DirectShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
   switch (inputBlock(s)) {
     case 1:
       return inputGradImage<Q, 1>(s, O, dy, wr, dx);
@@ -230,7 +230,7 @@ NB_ALWAYS_INLINE void inputGradWidth(const ChannelShape& s, int64_t O, const flo
   }
 }
 
-NB_MULTIVERSION void rowInputGrad(const ChannelShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
+NB_MULTIVERSION void rowInputGrad(const DirectShape& s, int64_t O, const float* dy, const float* wr, float* dx) {
   if (s.W <= 16) return inputGradWidth<1>(s, O, dy, wr, dx);
   inputGradWidth<2>(s, O, dy, wr, dx);
 }

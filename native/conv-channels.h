@@ -11,11 +11,9 @@
 
 #include <cstdint>
 
-namespace nb {
+#include "conv-direct.h"  // DirectShape: the same stride-1 geometry
 
-struct ChannelShape {
-  int64_t C, H, W, kh, kw, pad, OH, OW;
-};
+namespace nb {
 
 // Output channels padded to whole vectors: the row length of the tap-major weights and gradients below.
 inline int64_t channelStride(int64_t O) { return (O + 15) / 16 * 16; }
@@ -34,19 +32,19 @@ void tapMajorWeights(int64_t O, int64_t K, const float* weight, float* wt);
 
 // y (O×OH×OW) = weight ⊛ x + bias, from tap-major weights: each output summed over the taps in (c, i, j) order,
 // the bias added last (as the row kernels and PyTorch's addmm).
-void channelForward(const ChannelShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y);
+void channelForward(const DirectShape& s, int64_t O, const float* x, const float* wt, const float* bias, float* y);
 
 // sums (K × channelStride(O), tap-major) += one image's weight gradient, each summed over the output pixels in order.
-void channelWeightGrad(const ChannelShape& s, int64_t O, const float* x, const float* dy, float* sums);
+void channelWeightGrad(const DirectShape& s, int64_t O, const float* x, const float* dy, float* sums);
 
 // dx (C×H×W) = the input gradient of one image, from weights in (o, i, j, c) order with C padded to inputBlock(s)
 // (inputGradWeights). Exact only for finite weights: a tap whose dY row lies in the padding adds weight·0.
-void rowInputGrad(const ChannelShape& s, int64_t O, const float* dy, const float* wr, float* dx);
+void rowInputGrad(const DirectShape& s, int64_t O, const float* dy, const float* wr, float* dx);
 
 // The input channels rowInputGrad computes at once (the padding of wr's last axis).
-int64_t inputBlock(const ChannelShape& s);
+int64_t inputBlock(const DirectShape& s);
 
 // wr (O×kh×kw × Cpad) = weight (O×C×kh×kw) with the input channel last, zero past C; Cpad = C rounded up to inputBlock.
-void inputGradWeights(const ChannelShape& s, int64_t O, const float* weight, float* wr);
+void inputGradWeights(const DirectShape& s, int64_t O, const float* weight, float* wr);
 
 }  // namespace nb

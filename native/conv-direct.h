@@ -10,6 +10,7 @@
 
 namespace nb {
 
+// A stride-1, undilated layer's geometry, for these kernels and the channel kernels (conv-channels.h).
 struct DirectShape {
   int64_t C, H, W, kh, kw, pad, OH, OW;
 };

@@ -149,7 +149,7 @@ const float* tapMajor(int64_t O, int64_t K, const float* weight) {
 }
 
 // The weights with the input channel last for rowInputGrad, in this thread's buffer (kept between calls).
-const float* inputMajor(const ChannelShape& s, int64_t O, const float* weight) {
+const float* inputMajor(const DirectShape& s, int64_t O, const float* weight) {
   thread_local std::vector<float> wr;
   const int64_t CB = inputBlock(s);
   wr.resize(static_cast<size_t>(O * s.kh * s.kw * ((s.C + CB - 1) / CB * CB)));
@@ -216,7 +216,6 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
   const bool direct = directConv(g.stride, g.dilation, g.C, g.kh, g.kw, g.OW);
   const DirectShape ds{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
   const bool channels = !direct && channelConvFits(g.stride, g.dilation, O, K) && splitsBatch(O, K, P);
-  const ChannelShape cs{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
   const float* wt = channels ? tapMajor(O, K, weight) : nullptr;
   auto images = [&](int64_t begin, int64_t end) {
     if (direct) {
@@ -224,7 +223,7 @@ Napi::Value conv2dForwardBinding(const Napi::CallbackInfo& info) {
       return;
     }
     if (channels) {
-      for (int64_t n = begin; n < end; n++) channelForward(cs, O, X + n * chw, wt, bias, Y + n * op);
+      for (int64_t n = begin; n < end; n++) channelForward(ds, O, X + n * chw, wt, bias, Y + n * op);
       return;
     }
     float* c = colsFor(begin, cols, K * P);
@@ -287,8 +286,7 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
   const bool small = splitsBatch(O, K, P);
   const bool channels = !direct && small && channelConvFits(g.stride, g.dilation, O, K);
   const bool rowDX = dX != nullptr && small && rowInputGradFits(g.stride, g.dilation, g.W) && allFinite(weight, O * K);
-  const ChannelShape cs{g.C, g.H, g.W, g.kh, g.kw, g.pad, g.OH, g.OW};
-  const float* wr = rowDX ? inputMajor(cs, O, weight) : nullptr;
+  const float* wr = rowDX ? inputMajor(ds, O, weight) : nullptr;
   const int64_t S = channelStride(O);
   auto run = [&](int64_t begin, int64_t end) {
     if (direct) {
@@ -312,14 +310,14 @@ Napi::Value conv2dBackwardBinding(const Napi::CallbackInfo& info) {
       for (int64_t n = first; n < last; n++) {
         const float* dy = dY + n * op;
         if (channels) {
-          channelWeightGrad(cs, O, X + n * chw, dy, tapSums.data());
+          channelWeightGrad(ds, O, X + n * chw, dy, tapSums.data());
         } else {
           im2col(g, X + n * chw, c);
           sgemm(false, true, O, K, P, 1.0f, dy, c, n == first ? 0.0f : 1.0f, partial);
         }
         if (dX == nullptr) continue;
         if (rowDX) {
-          rowInputGrad(cs, O, dy, wr, dX + n * chw);
+          rowInputGrad(ds, O, dy, wr, dX + n * chw);
         } else {
           // cols (K×P) = weightᵀ (K×O) · dY_n (O×P), then summed back into image n.
           sgemm(true, false, K, P, O, 1.0f, weight, dy, 0.0f, c);
